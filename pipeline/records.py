@@ -1,0 +1,131 @@
+"""The document record and the one on-disk format: gzip JSON Lines, written atomically.
+
+A record is a plain dict. Fields every stage may rely on:
+  id, text, title, url, source, published, format, origin
+Stage notes live under ``rec["notes"][stage]`` so ``inspect`` can say what each stage did.
+"""
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterable, Iterator
+
+
+class RejectDocument(Exception):
+    """Raised by a per-document stage function: the document goes to rejects with this reason."""
+
+    def __init__(self, reason: str, detail: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def reject_record(rec_id: str, stage: str, reason: str, detail: str | None = None, **extra) -> dict:
+    out = {"id": rec_id, "stage": stage, "reason": reason}
+    if detail:
+        out["detail"] = detail
+    out.update(extra)
+    return out
+
+
+def dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
+
+
+def write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> int:
+    """Write rows to ``path`` (gzip when it ends in .gz); returns the count."""
+    path = str(path)
+    opener = gzip.open if path.endswith(".gz") else open
+    n = 0
+    # mtime=0 keeps gzip output byte-identical between runs.
+    if path.endswith(".gz"):
+        raw = open(path, "wb")
+        fh = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=5)
+        with raw, fh, _text(fh) as out:
+            for row in rows:
+                out.write(dumps(row) + "\n")
+                n += 1
+        return n
+    with opener(path, "wt", encoding="utf-8") as out:
+        for row in rows:
+            out.write(dumps(row) + "\n")
+            n += 1
+    return n
+
+
+@contextlib.contextmanager
+def _text(binary):
+    import io
+
+    wrapper = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")
+    try:
+        yield wrapper
+    finally:
+        wrapper.flush()
+        wrapper.detach()
+
+
+def read_jsonl(path: str | os.PathLike) -> Iterator[dict]:
+    path = str(path)
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def write_json(path: str | os.PathLike, obj) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, ensure_ascii=False, indent=2, sort_keys=True)
+        fh.write("\n")
+
+
+def read_json(path: str | os.PathLike):
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@contextlib.contextmanager
+def atomic_dir(final: str | os.PathLike):
+    """Yield a temporary directory that becomes ``final`` only if the block finishes.
+
+    The temporary sits beside ``final`` (same filesystem, so the rename is atomic) and has a
+    name no reader mistakes for a finished stage. A crash leaves only ``.tmp-*`` litter,
+    which the next run removes.
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
+    try:
+        yield tmp
+        if final.exists():  # a concurrent worker finished first; its result is equivalent
+            shutil.rmtree(tmp)
+        else:
+            os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    path = Path(path)
+    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def remove_stale_temporaries(root: str | os.PathLike) -> int:
+    """Delete ``.tmp-*`` leftovers of interrupted writes under ``root`` (one level deep and shards)."""
+    root = Path(root)
+    n = 0
+    if not root.is_dir():
+        return 0
+    for p in list(root.glob(".tmp-*")) + list(root.glob("*/.tmp-*")):
+        shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+        n += 1
+    return n
