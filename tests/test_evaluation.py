@@ -1,0 +1,168 @@
+"""Scorers checked on hand-built cases with values worked out by hand, plus sanity checks on the
+real evaluation sets (skipped when ../shared/eval is not beside the checkout)."""
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.evaluation import (
+    body_units, contains_snippet, norm_exact, score_boilerplate, score_clusters,
+    score_html_snippets, score_near_dup_links, score_pairs, token_prf, tokens,
+)
+
+EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+needs_eval = pytest.mark.skipif(not EVAL.is_dir(), reason=f"evaluation sets not found at {EVAL}")
+
+
+def _rows(path: Path) -> list[dict]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+# --- tokens and snippets -------------------------------------------------------------------
+
+def test_tokens_nfkc_lowercase_words():
+    assert tokens("Hello, WORLD! \ufb01ne — it's 42") == ["hello", "world", "fine", "it", "s", "42"]
+    assert tokens(None) == [] and tokens("") == []
+
+
+def test_snippet_must_be_contiguous_run_of_whole_tokens():
+    out = tokens("The cat sat on the mat.")
+    assert contains_snippet(out, "cat  SAT, on")
+    assert not contains_snippet(out, "cat on")          # not contiguous
+    assert not contains_snippet(out, "at sat")          # partial token
+    assert contains_snippet(out, "“the mat”")           # quotes and punctuation ignored
+
+
+def test_norm_exact_ignores_quote_style_and_spacing():
+    assert norm_exact("  “Hi”\n\n it’s  here ") == norm_exact('"Hi" it\'s here')
+    assert norm_exact("a b") != norm_exact("a  c")
+
+
+# --- boilerplate ---------------------------------------------------------------------------
+
+def test_token_prf_bags_and_optional_forgiveness():
+    p, r, f = token_prf(tokens("a b c d"), tokens("a b c x"))
+    assert (p, r) == (0.75, 0.75) and f == pytest.approx(0.75)
+    # the surplus "title" token matches an optional line, so it is not counted against precision
+    p, r, _ = token_prf(tokens("title a b"), tokens("a b"), tokens("title"))
+    assert (p, r) == (1.0, 1.0)
+    # a repeated token is only forgiven as many times as the optional lines contain it
+    p, _, _ = token_prf(tokens("t t a b"), tokens("a b"), tokens("t"))
+    assert p == pytest.approx(2 / 3)
+    assert token_prf([], tokens("a b"), []) == (0.0, 0.0, 0.0)
+
+
+def test_body_units_keep_long_sentences_and_fall_back_to_with():
+    body = "Short line here.\nOne two three four five six seven eight. Nine ten.\nA b c d e f g h i"
+    assert body_units({"body": body}) == ["One two three four five six seven eight.", "A b c d e f g h i"]
+    assert body_units({"body": None, "with": ["x y", "..."]}) == ["x y"]
+
+
+GOLD = [
+    {"id": "d1", "source": "s", "body": "Alpha beta gamma delta epsilon zeta eta theta. Iota.",
+     "optional": ["Headline"], "with": [],
+     "leak": [{"text": "great post", "kind": "comment"}, {"text": "sign up now", "kind": "newsletter"},
+              {"text": "more stories", "kind": "related"}]},
+    {"id": "d2", "source": "s", "body": None, "optional": [],
+     "with": ["one two three"], "leak": [{"text": "first!", "kind": "comment"}]},
+]
+
+
+def test_score_boilerplate_perfect_and_leaky_outputs():
+    perfect = score_boilerplate(GOLD, {"d1": GOLD[0]["body"], "d2": "one two three"})
+    assert perfect["token_f1_mean"] == 1.0 and perfect["exact_match"] == 1.0
+    assert perfect["comment_leak_rate"] == 0.0 and perfect["body_loss_rate"] == 0.0
+    leaky = score_boilerplate(GOLD, {
+        "d1": "Headline\n" + GOLD[0]["body"] + "\nGreat post!\nMore stories",
+        "d2": "one two three. First!"})
+    assert leaky["token_recall_mean"] == 1.0 and leaky["exact_match"] == 0.0
+    # d1 leaks 1 of its 2 comment/newsletter items, d2 leaks 1 of 1 -> pooled 2/3
+    assert leaky["comment_leak_rate"] == pytest.approx(0.6667)
+    assert leaky["comment_leak_doc_mean"] == 0.75 and leaky["comment_leak_doc_share"] == 1.0
+    assert leaky["other_leak_rate"] == 1.0
+    # 9 body tokens; "great post" and "more stories" are surplus, "headline" is forgiven: P = 9 / 13
+    assert leaky["token_precision_mean"] == pytest.approx(9 / 13, abs=1e-4)
+    empty = score_boilerplate(GOLD, {})
+    assert empty["token_f1_mean"] == 0.0 and empty["body_loss_rate"] == 1.0
+    assert empty["by_source"]["s"]["docs"] == 2
+
+
+def test_html_snippet_accuracy():
+    gold = [{"id": "h", "with": ["keep me", "and me"], "without": ["menu item"], "comments": ["nice"]}]
+    m = score_html_snippets(gold, {"h": "Keep me. Menu item"})
+    assert m["with_accuracy"] == 0.5 and m["without_accuracy"] == 0.5
+
+
+@needs_eval
+def test_raw_input_matches_reference_without_stripping():
+    """Scoring the unstripped input reproduces the reference: mean F1 ~0.52, every comment leaks."""
+    set_dir = EVAL / "text_boilerplate"
+    gold = _rows(set_dir / "gold.jsonl.gz")
+    raw = {r["id"]: r["text"] for r in _rows(set_dir / "input.jsonl.gz")}
+    m = score_boilerplate(gold, raw)
+    assert m["token_f1_mean"] == pytest.approx(0.52, abs=0.01)
+    assert m["comment_leak_rate"] == 1.0 and m["token_recall_mean"] > 0.99
+
+
+# --- grouping ------------------------------------------------------------------------------
+
+GOLD_LABELS = {"a": 1, "b": 1, "c": 2}
+
+
+def test_clusters_perfect_prediction():
+    m = score_clusters(GOLD_LABELS, {"a": "x", "b": "x", "c": "y"})
+    assert m["pairwise_f1"] == 1.0 and m["bcubed_f1"] == 1.0
+
+
+def test_clusters_singletons_and_missing():
+    m = score_clusters(GOLD_LABELS, {})
+    assert (m["pairwise_precision"], m["pairwise_recall"], m["pairwise_f1"]) == (1.0, 0.0, 0.0)
+    # B-cubed recall: a and b see half their gold cluster, c all of it -> 2/3; F1 = 0.8
+    assert m["bcubed_precision"] == 1.0 and m["bcubed_recall"] == pytest.approx(0.6667)
+    assert m["bcubed_f1"] == pytest.approx(0.8)
+    # None labels never merge, even with each other
+    assert score_clusters(GOLD_LABELS, {"a": None, "b": None, "c": None}) == m
+
+
+def test_clusters_everything_merged():
+    m = score_clusters(GOLD_LABELS, dict.fromkeys(GOLD_LABELS, 0))
+    assert m["pairwise_precision"] == pytest.approx(0.3333) and m["pairwise_recall"] == 1.0
+    assert m["bcubed_precision"] == pytest.approx(0.5556) and m["bcubed_recall"] == 1.0
+
+
+def test_story_pairs_metrics():
+    pairs = [
+        {"a": "p", "b": "q", "same_story": True, "lang": "en"},
+        {"a": "p", "b": "r", "same_story": False, "lang": "en"},
+        {"a": "s", "b": "t", "same_story": True, "lang": "de"},
+        {"a": "u", "b": "v", "same_story": False, "lang": "de"},
+    ]
+    m = score_pairs(pairs, {"p": 1, "q": 1, "r": 1, "s": 2, "t": 3, "u": None, "v": None})
+    assert (m["precision"], m["recall"], m["accuracy"]) == (0.5, 0.5, 0.5)
+    assert m["f1_by_lang"] == {"de": 0.0, "en": pytest.approx(0.6667)}
+
+
+def test_near_dup_links():
+    gold = [
+        {"id": "b", "role": "base", "dup_cluster": "b", "ops": []},
+        {"id": "v1", "role": "variant", "dup_cluster": "b", "ops": ["truncate:0.7", "ws_quotes"]},
+        {"id": "v2", "role": "variant", "dup_cluster": "b", "ops": ["mojibake"]},
+        {"id": "h1", "role": "hardneg", "dup_cluster": "h1", "ops": [], "template": "t"},
+        {"id": "h2", "role": "hardneg", "dup_cluster": "h2", "ops": [], "template": "t"},
+    ]
+    dup = {"b": 1, "v1": 1, "v2": 2, "h1": 3, "h2": 4}
+    story = {"b": 1, "v1": 1, "v2": 1, "h1": 9, "h2": 9}
+    m = score_near_dup_links(gold, dup, story)
+    assert m["link_recall_by_kind"] == {"mojibake": 0.0, "truncate": 1.0} and m["link_recall"] == 0.5
+    assert m["hardneg_dup_merge_share"] == 0.0 and m["hardneg_story_merge_share"] == 1.0
+    assert m["variant_story_share"] == 1.0
+
+
+@needs_eval
+def test_gold_labels_score_perfectly_on_story_clusters():
+    gold = {r["id"]: r["story_cluster"] for r in _rows(EVAL / "story_clusters" / "gold.jsonl")}
+    m = score_clusters(gold, gold)
+    assert m["pairwise_f1"] == 1.0 and m["bcubed_f1"] == 1.0 and m["docs"] == 5303
