@@ -100,7 +100,7 @@ def atomic_dir(final: str | os.PathLike):
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-{os.getpid()}-", dir=final.parent))
     try:
         yield tmp
         if final.exists():  # a concurrent worker finished first; its result is equivalent
@@ -119,13 +119,30 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def remove_stale_temporaries(root: str | os.PathLike) -> int:
-    """Delete ``.tmp-*`` leftovers of interrupted writes under ``root`` (one level deep and shards)."""
+    """Delete ``.tmp-*`` leftovers of interrupted writes under ``root`` (stage and shard level).
+
+    A temporary's name carries the writer's pid; only those whose writer is gone are removed,
+    so a concurrent run on the same output directory is not disturbed.
+    """
     root = Path(root)
     n = 0
     if not root.is_dir():
         return 0
     for p in list(root.glob(".tmp-*")) + list(root.glob("*/.tmp-*")):
+        field = p.name.split("-")[-2 if p.is_dir() else -1]
+        if field.isdigit() and int(field) != os.getpid() and _pid_alive(int(field)):
+            continue
         shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
         n += 1
     return n

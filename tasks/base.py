@@ -1,0 +1,161 @@
+"""What every stage task shares: run-wide parameters, stage directories named by a hash of
+their significant settings and upstream hashes, atomic shard output, stats and progress."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import luigi
+
+from pipeline import inputs as input_files
+from pipeline.records import atomic_dir, read_jsonl, reject_record, write_json, write_jsonl
+
+log = logging.getLogger("storydedup")
+# Bump when a stage's code changes its results, so old directories are not reused.
+CODE_VERSION = "1"
+
+
+@lru_cache(maxsize=8)
+def plan(inputs: tuple[str, ...], shard_size: int, fingerprint: str) -> tuple[int, int]:
+    """(documents, shards) for the inputs; keyed by their fingerprint so edits re-plan."""
+    total = sum(input_files.count_documents(s) for s in input_files.discover(list(inputs)))
+    return total, max(1, math.ceil(total / shard_size))
+
+
+@lru_cache(maxsize=8)
+def _input_fingerprint(inputs: tuple[str, ...], _tick: int) -> str:
+    fp = input_files.fingerprint(input_files.discover(list(inputs)))
+    return short_hash(fp)
+
+
+def short_hash(obj) -> str:
+    blob = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:10]
+
+
+class StageTask(luigi.Task):
+    """Base of all stages. Subclasses set ``stage`` (e.g. "30_repair") and ``settings_cls``."""
+
+    inputs = luigi.ListParameter(description="input files or directories, in order")
+    output_dir = luigi.Parameter(description="the run's output directory")
+    shard_size = luigi.IntParameter(default=500, description="documents per shard")
+
+    stage: str = ""
+    settings_cls = None
+    accepts_messages = True
+
+    # -- identity -------------------------------------------------------------------------
+    def input_fingerprint(self) -> str:
+        # The tick makes the cache expire every few seconds, so a long-lived scheduler
+        # process still notices edited inputs.
+        return _input_fingerprint(tuple(self.inputs), int(time.time() // 5))
+
+    def planned(self) -> tuple[int, int]:
+        return plan(tuple(self.inputs), self.shard_size, self.input_fingerprint())
+
+    @property
+    def n_shards(self) -> int:
+        return self.planned()[1]
+
+    def significant(self) -> dict:
+        """Everything that changes this stage's result (besides upstream stages)."""
+        from .settings import settings_of
+
+        out = {"stage": self.stage, "code": CODE_VERSION}
+        if self.settings_cls is not None:
+            import dataclasses
+
+            out["settings"] = dataclasses.asdict(settings_of(self))
+        return out
+
+    def upstream_stages(self) -> list["StageTask"]:
+        reqs = self.requires()
+        reqs = reqs if isinstance(reqs, (list, tuple)) else [reqs]
+        return [r for r in luigi.task.flatten(reqs) if isinstance(r, StageTask)]
+
+    def stage_hash(self) -> str:
+        if not hasattr(self, "_stage_hash"):
+            ups = sorted({u.stage: u.stage_hash() for u in self.upstream_stages()}.items())
+            self._stage_hash = short_hash({"own": self.significant(), "upstream": ups})
+        return self._stage_hash
+
+    def stage_dir(self) -> Path:
+        return Path(self.output_dir) / f"{self.stage}-{self.stage_hash()}"
+
+    def params_record(self) -> dict:
+        return {
+            "stage": self.stage,
+            "hash": self.stage_hash(),
+            "significant": self.significant(),
+            "upstream": {u.stage: u.stage_dir().name for u in self.upstream_stages()},
+            "shard_size": self.shard_size,
+        }
+
+    # -- progress ---------------------------------------------------------------------------
+    def progress(self, done: int, total: int, what: str = "documents") -> None:
+        self.set_status_message(f"{self.stage}: {done}/{total} {what}")
+        self.set_progress_percentage(int(100 * done / total) if total else 100)
+
+
+class ShardStage(StageTask):
+    """A per-document stage run on one shard: read upstream shard, apply, write this shard."""
+
+    shard = luigi.IntParameter()
+    upstream_cls = None
+
+    def requires(self):
+        return self.clone(self.upstream_cls)
+
+    def output(self):
+        return luigi.LocalTarget(str(self.stage_dir() / f"shard-{self.shard:05d}"))
+
+    def input_docs_path(self) -> Path:
+        return Path(self.input().path) / "docs.jsonl.gz"
+
+    def prepare(self):
+        """Per-run context passed to ``apply`` (e.g. loaded rules); default: the settings."""
+        from .settings import settings_of
+
+        return settings_of(self)
+
+    def apply(self, rec: dict, context) -> dict:
+        raise NotImplementedError
+
+    def run(self):
+        from pipeline.records import RejectDocument
+
+        started = time.time()
+        context = self.prepare()
+        docs = list(read_jsonl(self.input_docs_path()))
+        kept, rejects, counters, reasons = [], [], {}, {}
+        for n, rec in enumerate(docs, 1):
+            try:
+                for key, value in self.apply(rec, context).items():
+                    counters[key] = counters.get(key, 0) + value
+                kept.append(rec)
+            except RejectDocument as exc:
+                rejects.append(reject_record(rec["id"], self.stage, exc.reason, exc.detail,
+                                             seq=rec.get("seq"), origin=rec.get("origin")))
+                reasons[exc.reason] = reasons.get(exc.reason, 0) + 1
+            if n % 100 == 0:
+                self.progress(n, len(docs))
+        stats = {"in": len(docs), "kept": len(kept), "rejected": len(rejects),
+                 "reject_reasons": reasons, "counters": dict(sorted(counters.items())),
+                 "seconds": round(time.time() - started, 3)}
+        write_shard(self.output().path, kept, rejects, stats, self.params_record())
+        log.info("%s shard %d/%d: %d in, %d kept, %d rejected (%.1fs)", self.stage, self.shard + 1,
+                 self.n_shards, stats["in"], stats["kept"], stats["rejected"], stats["seconds"])
+
+
+def write_shard(path: str, kept: list[dict], rejects: list[dict], stats: dict, params: dict) -> None:
+    """Write one shard directory atomically: docs, rejects, _stats.json, _params.json."""
+    with atomic_dir(path) as tmp:
+        write_jsonl(tmp / "docs.jsonl.gz", kept)
+        write_jsonl(tmp / "rejects.jsonl.gz", rejects)
+        write_json(tmp / "_stats.json", stats)
+        write_json(tmp / "_params.json", params)

@@ -1,0 +1,219 @@
+"""The ``storydedup`` command: run, rerun, inspect, stats, evaluate."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+import luigi
+
+from pipeline.inputs import InputError, discover
+from pipeline.records import read_json, remove_stale_temporaries, write_json
+
+from . import outputs
+from .base import log
+
+DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config" / "storydedup.cfg"
+RUN_FILE = "_run.json"
+
+
+class UsageError(Exception):
+    """Bad arguments or environment: one line saying what is wrong and what to do."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="storydedup", description="Clean scraped news text and group reports of the same story.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def run_options(sp, inputs_required=True):
+        sp.add_argument("--config", help="Luigi config file with settings (read after config/storydedup.cfg)")
+        sp.add_argument("--workers", type=int, default=1, help="shards processed in parallel (default 1)")
+        sp.add_argument("--scheduler-url", help="central luigid, e.g. http://127.0.0.1:8082 (default: local scheduler)")
+        sp.add_argument("--quiet", action="store_true", help="only print the summary")
+
+    r = sub.add_parser("run", help="run the pipeline")
+    r.add_argument("--input", action="append", required=True, help="file or directory (repeatable)")
+    r.add_argument("--output", required=True, help="output directory")
+    r.add_argument("--shard-size", type=int, default=500, help="documents per shard (default 500)")
+    run_options(r)
+
+    rr = sub.add_parser("rerun", help="recompute a stage and everything after it")
+    rr.add_argument("--output", required=True)
+    rr.add_argument("--from", dest="from_stage", required=True, help="stage name or number, e.g. strip or 50")
+    run_options(rr)
+
+    i = sub.add_parser("inspect", help="show one document at every stage")
+    i.add_argument("--output", required=True)
+    i.add_argument("doc_id")
+    i.add_argument("--full", action="store_true", help="print whole texts, not the first lines")
+
+    s = sub.add_parser("stats", help="per-stage counts of the last run")
+    s.add_argument("--output", required=True)
+
+    e = sub.add_parser("evaluate", help="run on evaluation sets and print their metrics")
+    e.add_argument("--set", dest="sets", action="append", required=True, help="evaluation set directory (repeatable)")
+    e.add_argument("--output", required=True, help="directory for the runs (one subdirectory per set)")
+    run_options(e)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(getattr(args, "quiet", False))
+    try:
+        return COMMANDS[args.command](args)
+    except (UsageError, InputError) as exc:
+        print(f"storydedup: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _setup_logging(quiet: bool) -> None:
+    logging.basicConfig(format="%(message)s", level=logging.WARNING, stream=sys.stderr, force=True)
+    log.setLevel(logging.WARNING if quiet else logging.INFO)
+
+
+def load_config(path: str | None) -> None:
+    config = luigi.configuration.get_config()
+    config.add_config_path(str(DEFAULT_CONFIG))
+    if path:
+        if not Path(path).is_file():
+            raise UsageError(f"config file not found: {path} (pass an existing file to --config)")
+        config.add_config_path(str(Path(path).resolve()))
+    config.reload()
+
+
+def _check_output(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".tmp-probe-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"cannot write to output directory {out}: {exc.strerror} (choose a writable --output)")
+
+
+def cmd_run(args) -> int:
+    if args.workers < 1 or args.shard_size < 1:
+        raise UsageError("--workers and --shard-size must be at least 1")
+    inputs = [str(Path(p).resolve()) for p in args.input]
+    discover(inputs)  # fails early with a clear message on missing or unknown inputs
+    out = Path(args.output).resolve()
+    _check_output(out)
+    load_config(args.config)
+    spec = {"inputs": inputs, "output_dir": str(out), "shard_size": args.shard_size,
+            "config": str(Path(args.config).resolve()) if args.config else None}
+    return execute(spec, args)
+
+
+def execute(spec: dict, args, fresh: bool = False) -> int:
+    from .publish import Publish
+
+    out = Path(spec["output_dir"])
+    remove_stale_temporaries(out)
+    task = Publish(inputs=spec["inputs"], output_dir=spec["output_dir"], shard_size=spec["shard_size"])
+    if task.complete():
+        _write_run_file(out, spec, task)
+        print(f"Nothing to do: {out} is up to date with these inputs and settings "
+              f"({task.stage_dir().name}). Use `storydedup rerun --from STAGE` to recompute.")
+        return 0
+    started = time.time()
+    result = luigi.build([task], workers=args.workers, local_scheduler=not args.scheduler_url,
+                         detailed_summary=True,
+                         **({"scheduler_url": args.scheduler_url} if args.scheduler_url else {}))
+    code = exit_code(result)
+    if code == 0 and task.complete():
+        _write_run_file(out, spec, task)
+        print(outputs.run_summary(out, time.time() - started))
+    else:
+        print(result.summary_text, file=sys.stderr)
+        print(f"storydedup: error: the run did not complete (exit {code}); see the summary above", file=sys.stderr)
+    return code
+
+
+def exit_code(result) -> int:
+    """Map a Luigi run to the [retcode] exit codes, as `luigi` itself does."""
+    from luigi.execution_summary import _summary_dict
+    from luigi.retcodes import retcode
+
+    codes = retcode()
+    sets = _summary_dict(result.worker)
+    has = {k for k, v in sets.items() if v}
+    conditions = ((codes.missing_data, "still_pending_ext"), (codes.task_failed, "failed"),
+                  (codes.already_running, "run_by_other_worker"), (codes.scheduling_error, "scheduling_error"),
+                  (codes.not_run, "not_run"))
+    code = max([c for c, key in conditions if key in has] or [0])
+    if code == 0 and result.status.name not in ("SUCCESS", "SUCCESS_WITH_RETRY"):
+        code = codes.not_run or 1
+    return code
+
+
+def _write_run_file(out: Path, spec: dict, task) -> None:
+    from .publish import _all_upstream
+
+    stages = {t.stage: t.stage_dir().name for t in [task] + _all_upstream(task)}
+    write_json(out / RUN_FILE, {**spec, "stages": dict(sorted(stages.items())),
+                                "completed": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+
+
+def _load_run(out: str) -> dict:
+    path = Path(out) / RUN_FILE
+    if not path.is_file():
+        raise UsageError(f"no finished run in {out} ({RUN_FILE} missing): run `storydedup run` first")
+    return read_json(path)
+
+
+def cmd_rerun(args) -> int:
+    spec = _load_run(args.output)
+    load_config(args.config or spec.get("config"))
+    from .publish import Publish
+
+    task = Publish(inputs=spec["inputs"], output_dir=spec["output_dir"], shard_size=spec["shard_size"])
+    removed = outputs.remove_from_stage(task, args.from_stage)
+    log.info("removed %d stage outputs from %s on", removed, args.from_stage)
+    return execute(spec, args)
+
+
+def cmd_inspect(args) -> int:
+    spec = _load_run(args.output)
+    text = outputs.inspect_document(Path(args.output), spec, args.doc_id, full=args.full)
+    print(text)
+    return 0
+
+
+def cmd_stats(args) -> int:
+    spec = _load_run(args.output)
+    print(outputs.stage_table(Path(args.output), spec))
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from pipeline import evaluation
+
+    worst = 0
+    for set_dir in args.sets:
+        set_dir = Path(set_dir)
+        found = sorted(set_dir.glob("input.jsonl*"))
+        if not found:
+            raise UsageError(f"{set_dir} has no input.jsonl(.gz): pass an evaluation set directory")
+        out = Path(args.output) / set_dir.name
+        run_args = argparse.Namespace(**{**vars(args), "input": [str(found[0])], "output": str(out), "shard_size": 500})
+        code = cmd_run(run_args)
+        worst = max(worst, code)
+        if code:
+            continue
+        documents, rejects = evaluation.load_output(out)
+        metrics = evaluation.score_set(str(set_dir), documents, rejects)
+        write_json(out / "metrics.json", metrics)
+        print(evaluation.format_report(set_dir.name, metrics))
+    return worst
+
+
+COMMANDS = {"run": cmd_run, "rerun": cmd_rerun, "inspect": cmd_inspect, "stats": cmd_stats,
+            "evaluate": cmd_evaluate}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""Reading a finished run back: summaries, per-stage tables, one document across stages."""
+from __future__ import annotations
+
+import difflib
+import json
+import shutil
+from pathlib import Path
+
+from pipeline.records import read_json, read_jsonl
+
+TEXT_STAGES = ("10_read", "20_extract", "30_repair", "50_strip")
+
+
+def stage_number(name: str) -> int:
+    return int(name.split("_", 1)[0])
+
+
+def resolve_stage(task, wanted: str) -> int:
+    """'strip', '50' or '50_strip' -> 50."""
+    from .publish import _all_upstream
+
+    names = sorted({t.stage for t in [task] + _all_upstream(task)}, key=stage_number)
+    for name in names:
+        if wanted in (name, name.split("_", 1)[1], name.split("_", 1)[0]):
+            return stage_number(name)
+    raise ValueError(wanted)
+
+
+def remove_from_stage(task, wanted: str) -> int:
+    """Delete the outputs of stage ``wanted`` and of every later stage of this run."""
+    from .cli import UsageError
+    from .publish import _all_upstream
+
+    try:
+        first = resolve_stage(task, wanted)
+    except ValueError:
+        names = sorted({t.stage for t in [task] + _all_upstream(task)}, key=stage_number)
+        raise UsageError(f"unknown stage {wanted!r}: use one of {', '.join(names)}") from None
+    removed = 0
+    for t in [task] + _all_upstream(task):
+        if stage_number(t.stage) >= first and Path(t.output().path).exists():
+            shutil.rmtree(t.output().path)
+            removed += 1
+    return removed
+
+
+def _stage_stats(stage_dir: Path) -> dict:
+    top = stage_dir / "_stats.json"
+    shards = sorted(stage_dir.glob("shard-*/_stats.json"))
+    if top.is_file() and (not shards or "in" in read_json(top)):
+        return read_json(top)
+    total: dict = {}
+    for path in shards:
+        for key, value in read_json(path).items():
+            if isinstance(value, (int, float)):
+                total[key] = round(total.get(key, 0) + value, 3)
+            elif isinstance(value, dict):
+                bucket = total.setdefault(key, {})
+                for k, v in value.items():
+                    bucket[k] = bucket.get(k, 0) + v
+    return total
+
+
+def stage_table(out: Path, spec: dict) -> str:
+    rows = [f"{'stage':<32} {'in':>8} {'kept':>8} {'rejected':>8} {'seconds':>8}"]
+    details = []
+    for stage, dirname in spec["stages"].items():
+        stats = _stage_stats(out / dirname)
+        rows.append(f"{dirname:<32} {stats.get('in', stats.get('documents', '')):>8} "
+                    f"{stats.get('kept', ''):>8} {stats.get('rejected', ''):>8} {stats.get('seconds', ''):>8}")
+        for key in ("reject_reasons", "counters"):
+            if stats.get(key):
+                top = sorted(stats[key].items(), key=lambda kv: -kv[1])[:12]
+                details.append(f"  {stage} {key}: " + ", ".join(f"{k}={v}" for k, v in top))
+        extra = {k: v for k, v in stats.items() if k not in ("in", "kept", "rejected", "seconds", "reject_reasons", "counters") and not isinstance(v, (dict, list))}
+        if extra:
+            details.append(f"  {stage}: " + ", ".join(f"{k}={v}" for k, v in extra.items()))
+    return "\n".join(rows + ([""] + details if details else []))
+
+
+def run_summary(out: Path, seconds: float) -> str:
+    counts = {name: sum(1 for _ in read_jsonl(out / name)) for name in ("documents.jsonl", "rejects.jsonl")}
+    clusters = {"duplicate": 0, "story": 0}
+    for c in read_jsonl(out / "clusters.jsonl"):
+        if c.get("size", len(c.get("members", []))) > 1:
+            clusters[c["level"]] = clusters.get(c["level"], 0) + 1
+    return (f"Done in {seconds:.1f}s: {counts['documents.jsonl']} documents, {counts['rejects.jsonl']} rejected, "
+            f"{clusters['duplicate']} duplicate groups and {clusters['story']} story groups with more than one member.\n"
+            f"  {out / 'documents.jsonl'}\n  {out / 'clusters.jsonl'}\n  {out / 'rejects.jsonl'}\n"
+            f"Per-stage counts: storydedup stats --output {out}\n"
+            f"One document:     storydedup inspect --output {out} DOC_ID")
+
+
+def _find_in_jsonl(path: Path, doc_id: str):
+    if not path.is_file():
+        return None
+    for row in read_jsonl(path):
+        if row.get("id") == doc_id:
+            return row
+    return None
+
+
+def inspect_document(out: Path, spec: dict, doc_id: str, full: bool = False) -> str:
+    from .cli import UsageError
+
+    final = _find_in_jsonl(out / "documents.jsonl", doc_id)
+    reject = None if final else _find_in_jsonl(out / "rejects.jsonl", doc_id)
+    if final is None and reject is None:
+        raise UsageError(f"no document with id {doc_id!r} in {out} (ids are in documents.jsonl and rejects.jsonl)")
+    lines = [f"# {doc_id}"]
+    previous = None
+    for stage in TEXT_STAGES:
+        dirname = spec["stages"].get(stage)
+        if not dirname:
+            continue
+        rec = None
+        for shard in sorted((out / dirname).glob("shard-*")):
+            rec = _find_in_jsonl(shard / "docs.jsonl.gz", doc_id)
+            if rec:
+                break
+        if rec is None:
+            break
+        body = rec.get("text") if rec.get("text") is not None else rec.get("html", "")
+        lines.append(f"\n== {dirname} ({len(body)} characters)")
+        notes = (rec.get("notes") or {})
+        for key, value in notes.items():
+            if stage.endswith(key) or key in _NOTES_OF.get(stage, ()):
+                lines.append(f"-- why ({key}): " + json.dumps(value, ensure_ascii=False, indent=None)[:4000])
+        if previous is None:
+            shown = body if full else "\n".join(body.splitlines()[:15])
+            lines.append(shown + ("" if full or shown == body else "\n[...] (--full shows everything)"))
+        elif body != previous:
+            diff = difflib.unified_diff(previous.splitlines(), body.splitlines(), "before", "after", lineterm="", n=1)
+            diff = list(diff)
+            lines.append("\n".join(diff if full else diff[:80]) + ("" if full or len(diff) <= 80 else "\n[...]"))
+        else:
+            lines.append("(text unchanged)")
+        previous = body
+    if reject:
+        lines.append(f"\n== rejected at {reject.get('stage')}: {reject['reason']}" + (f" ({reject['detail']})" if reject.get("detail") else ""))
+        return "\n".join(lines)
+    lines.append("\n== clusters")
+    for key in ("dup_cluster", "dup_representative", "dup_similarity", "story_cluster", "story_representative", "story_similarity"):
+        if key in final:
+            lines.append(f"{key}: {final[key]}")
+    for c in read_jsonl(out / "clusters.jsonl"):
+        if doc_id in c["members"] and len(c["members"]) > 1:
+            others = [m for m in c["members"] if m != doc_id]
+            lines.append(f"{c['level']} cluster {c['id']} ({len(c['members'])} members, representative {c['representative']}): "
+                         + ", ".join(others[:20]) + (" ..." if len(others) > 20 else ""))
+    return "\n".join(lines)
+
+
+_NOTES_OF = {"10_read": ("decode",), "20_extract": ("extract",), "30_repair": ("repair",), "50_strip": ("strip",)}

@@ -1,0 +1,104 @@
+"""90_publish: join clean texts with cluster assignments; write the three files users read."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import luigi
+
+from pipeline.records import atomic_dir, read_jsonl, write_json, write_jsonl
+
+from .base import ShardStage, StageTask, log
+
+PUBLIC_FIELDS = ("id", "title", "url", "source", "published", "text")
+CLUSTER_FIELDS = ("dup_cluster", "story_cluster", "dup_representative", "story_representative",
+                  "dup_similarity", "story_similarity")
+OUTPUT_FILES = ("documents.jsonl", "clusters.jsonl", "rejects.jsonl")
+
+
+def _all_upstream(task) -> list[StageTask]:
+    seen, todo, out = set(), [task], []
+    while todo:
+        t = todo.pop()
+        for up in t.upstream_stages():
+            if up.task_id not in seen:
+                seen.add(up.task_id)
+                out.append(up)
+                todo.append(up)
+    return out
+
+
+class Publish(StageTask):
+    """Final outputs. Writes its stage directory, then the top-level files beside it."""
+
+    stage = "90_publish"
+
+    def requires(self):
+        from .stages import Clusters, StripBoilerplate
+
+        return {"clusters": self.clone(Clusters),
+                "texts": [self.clone(StripBoilerplate, shard=i) for i in range(self.n_shards)]}
+
+    def output(self):
+        return luigi.LocalTarget(str(self.stage_dir()))
+
+    def reject_files(self) -> list[Path]:
+        from .read import ReadInputs
+
+        files = []
+        for up in _all_upstream(self):
+            if isinstance(up, ShardStage):
+                files.append(Path(up.output().path) / "rejects.jsonl.gz")
+            elif isinstance(up, ReadInputs):
+                files.extend(sorted(Path(up.output().path).glob("shard-*/rejects.jsonl.gz")))
+        return sorted(set(files))
+
+    def run(self):
+        started = time.time()
+        clusters_dir = Path(self.input()["clusters"].path)
+        assignments = {a.pop("id"): a for a in read_jsonl(clusters_dir / "assignments.jsonl.gz")}
+
+        def documents():
+            for n, target in enumerate(self.input()["texts"]):
+                self.progress(n, self.n_shards, "shards")
+                for rec in read_jsonl(Path(target.path) / "docs.jsonl.gz"):
+                    out = {k: rec[k] for k in PUBLIC_FIELDS if rec.get(k) not in (None, "")}
+                    out.update({k: assignments[rec["id"]][k] for k in CLUSTER_FIELDS if k in assignments[rec["id"]]})
+                    if rec.get("renamed_from"):
+                        out["renamed_from"] = rec["renamed_from"]
+                    yield out
+
+        rejects = sorted((r for f in self.reject_files() for r in read_jsonl(f)), key=lambda r: r.get("seq", -1))
+        total, _ = self.planned()
+        with atomic_dir(self.output().path) as tmp:
+            n_docs = write_jsonl(tmp / "documents.jsonl", documents())
+            write_jsonl(tmp / "clusters.jsonl", read_jsonl(clusters_dir / "clusters.jsonl.gz"))
+            write_jsonl(tmp / "rejects.jsonl", rejects)
+            if n_docs + len(rejects) != total or n_docs != len(assignments):
+                raise RuntimeError(f"accounting error: {total} inputs but {n_docs} documents + "
+                                   f"{len(rejects)} rejects ({len(assignments)} clustered)")
+            reasons = {}
+            for r in rejects:
+                reasons[r["reason"]] = reasons.get(r["reason"], 0) + 1
+            write_json(tmp / "_stats.json", {"in": total, "kept": n_docs, "rejected": len(rejects),
+                                             "reject_reasons": reasons,
+                                             "seconds": round(time.time() - started, 3)})
+            write_json(tmp / "_params.json", self.params_record())
+            # The top-level files are replaced one by one (each atomically) before the stage
+            # directory appears, so "90_publish exists" implies all three are current.
+            for name in OUTPUT_FILES:
+                link_atomically(tmp / name, Path(self.output_dir) / name)
+        log.info("%s: %d documents, %d rejects -> %s", self.stage, n_docs, len(rejects), self.output_dir)
+
+
+def link_atomically(src: Path, dst: Path) -> None:
+    tmp = dst.with_name(f".tmp-{dst.name}-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(src, tmp)
+    except OSError:
+        import shutil
+
+        shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)

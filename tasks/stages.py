@@ -1,0 +1,184 @@
+"""The per-document stages (one task per shard) and the batch-level stages.
+
+10_read -> 20_extract -> 30_repair -> 40_template (batch) -> 50_strip -> 60_signatures
+-> 70_clusters (batch) -> 90_publish (batch)
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+import luigi
+
+from pipeline import boilerplate, extract, repair
+from pipeline.records import atomic_dir, read_json, read_jsonl, write_json, write_jsonl
+
+from .base import ShardStage, StageTask, log
+from .publish import Publish  # noqa: F401  (re-export)
+from .read import ReadInputs
+from .settings import settings_of, with_settings
+
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
+
+
+@with_settings(extract.ExtractSettings)
+class ExtractHTML(ShardStage):
+    """HTML pages -> main text with trafilatura; plain-text documents pass through."""
+
+    stage = "20_extract"
+    upstream_cls = ReadInputs
+
+    def input_docs_path(self) -> Path:
+        return Path(self.input().path) / f"shard-{self.shard:05d}" / "docs.jsonl.gz"
+
+    def apply(self, rec, settings):
+        return extract.extract_record(rec, settings)
+
+
+@with_settings(repair.RepairSettings)
+class RepairText(ShardStage):
+    """Mojibake, entities, control and zero-width characters, Unicode form, whitespace."""
+
+    stage = "30_repair"
+    upstream_cls = ExtractHTML
+
+    def apply(self, rec, settings):
+        return repair.repair_record(rec, settings)
+
+
+class SiteTemplate(StageTask):
+    """Batch-level: lines that repeat across many documents of one site (its page template)."""
+
+    stage = "40_template"
+
+    def requires(self):
+        return [self.clone(RepairText, shard=i) for i in range(self.n_shards)]
+
+    def output(self):
+        return luigi.LocalTarget(str(self.stage_dir()))
+
+    def run(self):
+        started = time.time()
+
+        def records():
+            for n, target in enumerate(self.input()):
+                self.progress(n, len(self.input()), "shards")
+                yield from read_jsonl(Path(target.path) / "docs.jsonl.gz")
+
+        template = boilerplate.build_template(records())
+        with atomic_dir(self.output().path) as tmp:
+            write_json(tmp / "template.json", template)
+            write_json(tmp / "_stats.json", {"seconds": round(time.time() - started, 3),
+                                             "sites": len(template.get("sites", template))})
+            write_json(tmp / "_params.json", self.params_record())
+
+
+@with_settings(boilerplate.StripSettings)
+class StripBoilerplate(ShardStage):
+    """Comment threads, widget chrome, newsletter boxes, share bars... each removal recorded."""
+
+    stage = "50_strip"
+    rules_dir = luigi.Parameter(default="", description="rule files directory (default: config/rules)")
+
+    def rule_files(self) -> list[str]:
+        folder = Path(self.rules_dir) if self.rules_dir else CONFIG_DIR / "rules"
+        return sorted(str(p) for p in folder.glob("*.toml"))
+
+    def significant(self) -> dict:
+        # The rules' content, not their path, decides the result: editing a file re-runs the stage.
+        digest = hashlib.sha256()
+        for path in self.rule_files():
+            digest.update(Path(path).name.encode() + b"\0" + Path(path).read_bytes() + b"\0")
+        return {**super().significant(), "rules": digest.hexdigest()[:16]}
+
+    def requires(self):
+        return {"docs": self.clone(RepairText), "template": self.clone(SiteTemplate)}
+
+    def input_docs_path(self) -> Path:
+        return Path(self.input()["docs"].path) / "docs.jsonl.gz"
+
+    def prepare(self):
+        template = read_json(Path(self.input()["template"].path) / "template.json")
+        return settings_of(self), boilerplate.load_rules(self.rule_files()), template
+
+    def apply(self, rec, context):
+        settings, rules, template = context
+        return boilerplate.strip_record(rec, settings, rules, template)
+
+
+def _signature_settings():
+    from pipeline import signatures
+
+    return signatures.SignatureSettings
+
+
+def _cluster_settings():
+    from pipeline import clustering
+
+    return clustering.ClusterSettings
+
+
+@with_settings(_signature_settings())
+class Signatures(ShardStage):
+    """Per-shard signatures for both grouping levels, saved as NumPy arrays."""
+
+    stage = "60_signatures"
+    upstream_cls = StripBoilerplate
+
+    def input_docs_path(self) -> Path:
+        return Path(self.input().path) / "docs.jsonl.gz"
+
+    def run(self):
+        import numpy as np
+
+        from pipeline import signatures
+
+        started = time.time()
+        docs = list(read_jsonl(self.input_docs_path()))
+        arrays = signatures.compute_signatures(docs, settings_of(self))
+        with atomic_dir(self.output().path) as tmp:
+            np.savez_compressed(tmp / "signatures.npz", **arrays)
+            write_jsonl(tmp / "docs.jsonl.gz", ({"id": d["id"], "seq": d["seq"]} for d in docs))
+            write_jsonl(tmp / "rejects.jsonl.gz", [])
+            write_json(tmp / "_stats.json", {"in": len(docs), "kept": len(docs), "rejected": 0,
+                                             "seconds": round(time.time() - started, 3)})
+            write_json(tmp / "_params.json", self.params_record())
+        log.info("%s shard %d/%d: %d signatures", self.stage, self.shard + 1, self.n_shards, len(docs))
+
+
+@with_settings(_cluster_settings())
+class Clusters(StageTask):
+    """Batch-level: near-duplicate clusters, then story clusters over them."""
+
+    stage = "70_clusters"
+
+    def requires(self):
+        return [self.clone(Signatures, shard=i) for i in range(self.n_shards)]
+
+    def output(self):
+        return luigi.LocalTarget(str(self.stage_dir()))
+
+    def run(self):
+        import numpy as np
+
+        from pipeline import clustering, signatures
+
+        started = time.time()
+        parts = []
+        for target in self.input():
+            with np.load(Path(target.path) / "signatures.npz", allow_pickle=False) as data:
+                parts.append({k: data[k] for k in data.files})
+        self.set_status_message(f"{self.stage}: clustering {sum(len(p['ids']) for p in parts)} documents")
+        concat = getattr(signatures, "concat_shards", None) or (
+            lambda ps: {k: np.concatenate([p[k] for p in ps]) for k in ps[0]})
+        arrays = concat(parts)
+        assignments, clusters, stats = clustering.cluster(arrays, settings_of(self))
+        stats = {**stats, "documents": len(assignments), "seconds": round(time.time() - started, 3)}
+        with atomic_dir(self.output().path) as tmp:
+            write_jsonl(tmp / "assignments.jsonl.gz", ({"id": k, **v} for k, v in sorted(assignments.items())))
+            write_jsonl(tmp / "clusters.jsonl.gz", clusters)
+            write_json(tmp / "_stats.json", stats)
+            write_json(tmp / "_params.json", self.params_record())
+        log.info("%s: %d documents, %s", self.stage, len(assignments),
+                 ", ".join(f"{k}={v}" for k, v in stats.items() if isinstance(v, int)))
