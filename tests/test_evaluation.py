@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.evaluation import (
-    body_units, contains_snippet, norm_exact, score_boilerplate, score_clusters,
+    body_units, contains_snippet, format_report, load_output, lookup, norm_exact,
+    score_boilerplate, score_clusters, score_encoding, score_set,
     score_html_snippets, score_near_dup_links, score_pairs, token_prf, tokens,
 )
 
@@ -166,3 +167,52 @@ def test_gold_labels_score_perfectly_on_story_clusters():
     gold = {r["id"]: r["story_cluster"] for r in _rows(EVAL / "story_clusters" / "gold.jsonl")}
     m = score_clusters(gold, gold)
     assert m["pairwise_f1"] == 1.0 and m["bcubed_f1"] == 1.0 and m["docs"] == 5303
+
+
+# --- encoding ------------------------------------------------------------------------------
+
+def test_encoding_exact_match_and_unchanged_share():
+    gold = [
+        {"id": "m", "expected": ["café “ok”"], "subset": "mojibake-cp1252"},
+        {"id": "n", "expected": ["Āø stays"], "subset": "ftfy-negative"},
+        {"id": "w", "expected": ["a,b", "a\uff0cb"], "subset": "ftfy-in-the-wild"},
+    ]
+    inputs = {"m": "cafÃ© â€œokâ€\x9d", "n": "Āø stays", "w": "a\uff0cb"}
+    m = score_encoding(gold, inputs, {"m": 'café  "ok"', "n": "Ao stays", "w": "a\uff0cb"})
+    assert m["exact_match"] == pytest.approx(0.6667)
+    assert m["by_subset"] == {"ftfy-in-the-wild": 1.0, "ftfy-negative": 0.0, "mojibake-cp1252": 1.0}
+    # "n" and "w" needed no repair; "w" stayed unchanged, "n" was damaged
+    assert m["unchanged_cases"] == 2 and m["unchanged_kept"] == 0.5
+
+
+# --- whole sets ----------------------------------------------------------------------------
+
+def _write(path: Path, rows: list[dict]) -> None:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_score_set_counts_rejects_as_empty_singletons(tmp_path):
+    (tmp_path / "meta.json").write_text(json.dumps({"set": "tiny", "tasks": ["boilerplate", "dup_clusters"]}))
+    _write(tmp_path / "gold.jsonl", [
+        {"id": "x", "body": "one two", "dup_cluster": "x", "leak": []},
+        {"id": "y", "body": "one two", "dup_cluster": "x", "leak": []},
+    ])
+    out = tmp_path / "out"
+    out.mkdir()
+    _write(out / "documents.jsonl", [{"id": "x", "text": "one two", "dup_cluster": 0, "story_cluster": 0}])
+    _write(out / "rejects.jsonl", [{"id": "y", "reason": "too short"}])
+    docs, rejects = load_output(out)
+    m = score_set(str(tmp_path), docs, rejects)
+    assert m["coverage"] == {"gold": 2, "documents": 1, "rejects": 1, "missing": 0, "duplicated": 0,
+                             "unknown": 0}
+    assert m["boilerplate"]["token_f1_mean"] == 0.5 and m["dup_clusters"]["pairwise_recall"] == 0.0
+    assert lookup(m, "boilerplate.exact_match") == 0.5
+    with pytest.raises(KeyError):
+        lookup(m, "boilerplate.no_such_metric")
+    report = format_report("tiny", m)
+    assert "[dup_clusters]" in report and "token_f1_mean" in report and "0.5000" in report
+
+
+def test_load_output_requires_documents(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_output(tmp_path)
