@@ -127,11 +127,12 @@ def inspect_document(out: Path, spec: dict, doc_id: str, full: bool = False) -> 
             if stage.endswith(key) or key in _NOTES_OF.get(stage, ()):
                 lines.append(f"-- why ({key}): " + json.dumps(value, ensure_ascii=False, indent=None)[:4000])
         if previous is None:
-            shown = body if full else "\n".join(body.splitlines()[:15])
-            lines.append(shown + ("" if full or shown == body else "\n[...] (--full shows everything)"))
+            body_lines = body.splitlines()
+            cut = not full and len(body_lines) > 15
+            lines.append("\n".join(body_lines[:15] if cut else body_lines) + ("\n[...] (--full shows everything)" if cut else ""))
         elif body != previous:
             diff = difflib.unified_diff(previous.splitlines(), body.splitlines(), "before", "after", lineterm="", n=1)
-            diff = list(diff)
+            diff = list(diff) or ["(only whitespace at the ends changed)"]
             lines.append("\n".join(diff if full else diff[:80]) + ("" if full or len(diff) <= 80 else "\n[...]"))
         else:
             lines.append("(text unchanged)")

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Set up the environment and run the pipeline on the bundled sample corpus.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup_env.sh
+out=${1:-demo-out}
+.venv/bin/storydedup run --input sample --output "$out" --workers 2
+echo
+.venv/bin/storydedup stats --output "$out"

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up the environment with test dependencies, start what the tests need, run the tests.
+# Extra arguments go to pytest (e.g. scripts/test.sh -m "not slow").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup_env.sh test
+.venv/bin/python -m pytest "$@"
