@@ -1,25 +1,274 @@
-"""Text repair stage (first implementation: ftfy.fix_text)."""
+"""Text repair stage: mojibake, HTML entities, control and invisible characters, whitespace.
+
+The work happens line by line (a line is the unit in which mojibake is consistent, and the
+boilerplate stage after us works on lines too):
+
+1. ftfy, with the one configuration in ``ftfy_config`` (see there for what is on and why),
+   then a bolder second look at lines with words that mix Latin letters with Cyrillic, Greek or
+   box-drawing characters (UTF-8 read as cp1251/cp1253/cp437, which ftfy's heuristic leaves);
+2. invisible characters (zero-width space, word joiner, soft hyphen) are dropped;
+3. whitespace is tidied: tabs and runs of spaces become one space, lines are trimmed, more
+   than one blank line becomes one blank line, the text is trimmed. Paragraph breaks (a blank
+   line) and line breaks (a single newline) are kept.
+
+Most text needs none of this. ``text_is_clean``/``_line_checker`` decide cheaply and exactly
+that a text (or line) would come out unchanged, so only the others pay for ftfy
+(``repair_text`` == ``repair_text_full``, which tests check on many inputs).
+"""
 from __future__ import annotations
 
+import functools
+import re
+import unicodedata
 from dataclasses import dataclass
 
 import ftfy
+import ftfy.bad_codecs  # noqa: F401  registers the sloppy-windows-* codecs
+from ftfy.badness import is_bad
+from ftfy.chardata import CONTROL_CHARS, HTML_ENTITY_RE, LIGATURES, WIDTH_MAP
+from ftfy.fixes import restore_byte_a0
 
 
 @dataclass(frozen=True)
 class RepairSettings:
+    """Every field changes output, so every field is a task parameter."""
+
+    # Fix text decoded with the wrong charset (UTF-8 read as cp1252, latin-1, MacRoman, ...).
+    fix_encoding: bool = True
+    # Decode HTML entities such as &amp; or &eacute; (not in a line that has '<', which may be markup).
+    unescape_html: bool = True
+    # Curly quotes carry no damage; straightening them loses information, so off by default.
     uncurl_quotes: bool = False
+    # Fullwidth Latin letters and digits are normal in CJK text; keep them unless asked.
+    fix_character_width: bool = False
+    # NFC composes characters without changing any (NFKC would turn "²" into "2", "ﬁ"→"fi", ...).
+    normalization: str = "NFC"
+    # Drop zero-width space, word joiner and soft hyphen (invisible, but they split words).
+    remove_invisible: bool = True
+    # Collapse runs of spaces, trim lines, keep at most one blank line between paragraphs.
+    tidy_whitespace: bool = True
+
+
+def ftfy_config(settings: RepairSettings) -> ftfy.TextFixerConfig:
+    """The single ftfy configuration of the project."""
+    return ftfy.TextFixerConfig(
+        unescape_html="auto" if settings.unescape_html else False,
+        remove_terminal_escapes=True,  # ANSI colour codes from logs/terminals are never content
+        fix_encoding=settings.fix_encoding,
+        restore_byte_a0=True,  # mojibake whose 0xA0 byte became a plain space ("Ã " for "à")
+        replace_lossy_sequences=True,  # mojibake with lost bytes: recover what can be, mark the rest
+        decode_inconsistent_utf8=True,  # mojibake in only part of a line
+        fix_c1_controls=True,  # C1 controls are cp1252 characters read as latin-1
+        fix_latin_ligatures=True,  # "ﬁ" from PDF copy-paste; Latin ligatures are never meant as text
+        fix_character_width=settings.fix_character_width,
+        uncurl_quotes=settings.uncurl_quotes,
+        fix_line_breaks=True,  # CR, CRLF, U+2028/2029, NEL -> "\n"
+        fix_surrogates=True,  # lone/paired surrogates from broken UTF-16 handling
+        remove_control_chars=True,  # C0 controls except \t \n \f \r, BOM, deprecated format chars
+        normalization=None if settings.normalization.lower() == "none" else settings.normalization,
+        explain=True,
+    )
+
+
+# Kinds of fix as reported in notes and counters, from ftfy's explanation steps.
+def _kind(step: tuple[str, str]) -> str:
+    action, name = step
+    if action in ("encode", "decode") or name in ("decode_inconsistent_utf8", "restore_byte_a0",
+                                                  "replace_lossy_sequences", "fix_c1_controls"):
+        return "mojibake"
+    if action == "normalize":
+        return "normalization"
+    return {"unescape_html": "html_entities", "remove_control_chars": "control_chars",
+            "remove_terminal_escapes": "control_chars", "fix_line_breaks": "line_breaks",
+            "fix_latin_ligatures": "ligatures", "fix_character_width": "character_width",
+            "uncurl_quotes": "quotes", "fix_surrogates": "surrogates"}.get(name, name)
+
+
+INVISIBLE = {0x200B: None, 0x2060: None, 0x00AD: None}
+_HSPACE_RUN = re.compile(r"[^\S\n]{2,}|\t")
+_LINE_EDGE_SPACE = re.compile(r"^[^\S\n]+|[^\S\n]+$", re.M)
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def tidy_whitespace(text: str) -> str:
+    """Runs of horizontal space -> one space; trimmed lines; at most one blank line in a row."""
+    text = _HSPACE_RUN.sub(" ", text)
+    text = _LINE_EDGE_SPACE.sub("", text)
+    return _BLANK_LINES.sub("\n\n", text).strip("\n")
+
+
+# A Latin letter touching a Cyrillic/Greek letter or a box-drawing character inside a word is
+# almost never written on purpose; it is what UTF-8 looks like through these code pages.
+_LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+_ODD = "\u0370-\u03ff\u0400-\u04ff\u2500-\u257f"
+_MIXED_WORD = re.compile(f"[{_LATIN}][{_ODD}]|[{_ODD}][{_LATIN}]")
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_MIXED_CODECS = ("sloppy-windows-1251", "sloppy-windows-1253", "cp437")
+
+
+def fix_mixed_script(line: str) -> tuple[str, str | None]:
+    """Undo UTF-8-as-cp1251/cp1253/cp437 in a line with mixed-script words.
+
+    Accepted only if the line re-encodes in that code page, the bytes hold at least one UTF-8
+    sequence as they are (a lone homoglyph before a space must not count as "Ã " mojibake), the
+    bytes are valid UTF-8 once 0xA0 bytes turned into spaces are restored, and the result has no
+    mixed-script word and no mojibake by ftfy's measure. Real Cyrillic or Greek text essentially
+    never survives the strict UTF-8 decode. Returns (line, codec or None).
+    """
+    if not _MIXED_WORD.search(line):
+        return line, None
+    for codec in _MIXED_CODECS:
+        try:
+            raw = line.encode(codec)
+            if not _UTF8_MULTIBYTE.search(raw):
+                continue
+            fixed = restore_byte_a0(raw).decode("utf-8")
+        except UnicodeError:
+            continue
+        if fixed != line and not _MIXED_WORD.search(fixed) and not is_bad(fixed):
+            return fixed, codec
+    return line, None
+
+
+# --- The clean check. It mirrors, for our configuration, the conditions under which each ftfy
+# fix and each step above leaves a text alone. If it says "clean", repair_text returns the
+# input as is; if unsure, it says "not clean" and the full path runs.
+
+@functools.lru_cache(maxsize=None)
+def _suspect_chars(settings: RepairSettings, finishing: bool) -> re.Pattern:
+    """Characters some fix would change on their own (``finishing``: also steps 2-3)."""
+    codes = set(CONTROL_CHARS) | set(range(0x80, 0xA0)) | set(LIGATURES)  # C1: fix_c1_controls
+    codes |= {0x0D, 0x2028, 0x2029}  # fix_line_breaks (0x85 is among the C1 controls)
+    if settings.fix_character_width:
+        codes |= set(WIDTH_MAP)
+    if settings.uncurl_quotes:
+        codes |= {ord(c) for c in "\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033"}
+    if finishing and settings.remove_invisible:
+        codes |= set(INVISIBLE)
+    if finishing and settings.tidy_whitespace:
+        codes.add(0x09)
+    ranges = "".join(re.escape(chr(c)) for c in sorted(codes))
+    return re.compile(f"[{ranges}\ud800-\udfff]")
+
+
+# ftfy's badness pattern has one anchored rule (a segment starting with "Ã " or "Â "); on a whole
+# text that anchor only sees the first line, so the other line starts are checked here.
+_LINE_START_MOJIBAKE = re.compile("\n[\u00c2\u00c3] ")
+
+
+def _ftfy_leaves_alone(text: str, settings: RepairSettings, suspect: re.Pattern) -> bool:
+    if suspect.search(text):
+        return False
+    if settings.unescape_html and HTML_ENTITY_RE.search(text):
+        return False
+    form = settings.normalization
+    if form.lower() != "none" and not unicodedata.is_normalized(form, text):
+        return False
+    if settings.fix_encoding and not text.isascii():
+        if is_bad(text) or _LINE_START_MOJIBAKE.search(text) or _MIXED_WORD.search(text):
+            return False
+    return True
+
+
+def text_is_clean(text: str, settings: RepairSettings) -> bool:
+    """True only if ``repair_text_full(text)`` would return ``text`` unchanged."""
+    if not _ftfy_leaves_alone(text, settings, _suspect_chars(settings, True)):
+        return False
+    if settings.tidy_whitespace:
+        if text[:1] == "\n" or text[-1:] == "\n":
+            return False
+        if _HSPACE_RUN.search(text) or _LINE_EDGE_SPACE.search(text) or _BLANK_LINES.search(text):
+            return False
+    return True
+
+
+@functools.lru_cache(maxsize=None)
+def _line_checker(settings: RepairSettings):
+    """A predicate: would ftfy (step 1) leave this one line unchanged?"""
+    suspect = _suspect_chars(settings, False)
+    return lambda line: _ftfy_leaves_alone(line, settings, suspect)
+
+
+def _finish(text: str, settings: RepairSettings, report: dict) -> str:
+    """Steps 2 and 3 (after ftfy)."""
+    if settings.remove_invisible:
+        dropped = text.translate(INVISIBLE)
+        if dropped != text:
+            report["invisible"] = len(text) - len(dropped)
+            text = dropped
+            if settings.normalization.lower() != "none":  # a dropped char may leave an uncomposed pair
+                text = unicodedata.normalize(settings.normalization, text)
+    if settings.tidy_whitespace:
+        tidied = tidy_whitespace(text)
+        if tidied != text:
+            report["whitespace"] = len(text) - len(tidied)
+            text = tidied
+    return text
+
+
+def _fix_lines(text: str, settings: RepairSettings, report: dict, skip_clean: bool) -> str:
+    config = ftfy_config(settings)
+    check = _line_checker(settings)
+    out = []
+    steps: list[list[str]] = report.setdefault("ftfy", [])
+    kinds: dict[str, int] = report.setdefault("lines", {})
+    for line in text.splitlines(keepends=True):
+        if skip_clean and check(line):
+            out.append(line)
+            continue
+        fixed, explanation = ftfy.fix_and_explain(line, config)
+        explanation = list(explanation or [])
+        if settings.fix_encoding:
+            fixed, codec = fix_mixed_script(fixed)
+            if codec:
+                explanation += [("encode", codec), ("decode", "utf-8")]
+                if settings.normalization.lower() != "none":
+                    fixed = unicodedata.normalize(settings.normalization, fixed)
+        out.append(fixed)
+        if fixed != line:
+            for step in explanation:
+                if list(step) not in steps:
+                    steps.append(list(step))
+            for kind in {_kind(tuple(step)) for step in explanation or []}:
+                kinds[kind] = kinds.get(kind, 0) + 1
+    if not steps:
+        del report["ftfy"], report["lines"]
+    return "".join(out)
+
+
+def repair_text(text: str, settings: RepairSettings, full: bool = False) -> tuple[str, dict]:
+    """Repaired text and a report of what was fixed ({} when nothing was).
+
+    ``full=True`` runs ftfy on every line instead of only the lines the clean check cannot
+    vouch for; the output is the same, only slower (kept as the reference for tests/bench).
+    """
+    report: dict = {}
+    if not full and text_is_clean(text, settings):
+        return text, report
+    fixed = _fix_lines(text, settings, report, skip_clean=not full)
+    fixed = _finish(fixed, settings, report)
+    return fixed, report
+
+
+def repair_text_full(text: str, settings: RepairSettings) -> tuple[str, dict]:
+    return repair_text(text, settings, full=True)
 
 
 def repair_record(rec: dict, settings: RepairSettings) -> dict:
-    if rec.get("text") is None:
+    """Repair ``rec["text"]`` in place; notes go to ``rec["notes"]["repair"]``; returns counters."""
+    before = rec.get("text")
+    if not before:
         return {}
-    before = rec["text"]
-    cfg = ftfy.TextFixerConfig(uncurl_quotes=settings.uncurl_quotes, explain=True)
-    fixed, explanation = ftfy.fix_and_explain(before, config=cfg)
+    fixed, report = repair_text(before, settings)
+    if fixed == before:
+        return {"unchanged": 1}
     rec["text"] = fixed
-    counters = {}
-    if fixed != before:
-        rec.setdefault("notes", {})["repair"] = {"ftfy": [list(step) for step in (explanation or [])]}
-        counters["changed"] = 1
+    report["chars"] = [len(before), len(fixed)]
+    rec.setdefault("notes", {})["repair"] = report
+    counters = {"changed": 1}
+    for kind in report.get("lines", {}):
+        counters[f"fix:{kind}"] = 1
+    for kind in ("invisible", "whitespace"):
+        if kind in report:
+            counters[f"fix:{kind}"] = 1
     return counters
