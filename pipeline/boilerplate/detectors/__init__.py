@@ -1,0 +1,1 @@
+"""Structure-aware detectors: they look at line shapes, not at exact wordings."""

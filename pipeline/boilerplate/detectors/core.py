@@ -1,0 +1,30 @@
+"""The article core: the densest run of long prose lines.
+
+Each non-empty line gets a score: prose lines earn their word count, every other line costs a
+little, and lines with comment-thread or end-matter evidence cost a lot. The core is the
+maximum-sum run of lines (Kadane), so short sub-headings between paragraphs stay inside while
+navigation menus, link lists and comment threads fall outside.
+"""
+from __future__ import annotations
+
+from ..lines import Line
+
+# Below this share of frequent words a long line is a link list or label soup, not prose.
+MIN_STOP_SHARE = 0.12
+
+
+def is_prose(line: Line, min_words: int) -> bool:
+    return line.words >= min_words and line.stop_share >= MIN_STOP_SHARE
+
+
+def densest_run(scores: list[tuple[int, float]]) -> tuple[int, int] | None:
+    """(first, last) line index of the maximum-sum run of ``(index, score)`` pairs."""
+    best, best_span = 0.0, None
+    run, start = 0.0, None
+    for idx, score in scores:
+        if start is None or run <= 0:
+            run, start = 0.0, idx
+        run += score
+        if run > best:
+            best, best_span = run, (start, idx)
+    return best_span

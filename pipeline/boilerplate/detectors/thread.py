@@ -1,0 +1,40 @@
+"""Reader-comment threads found by their shape, whatever widget printed them.
+
+A thread is a run of *post headers* (a user name beside a timestamp, a bulleted name, a bare
+timestamp such as "3 years ago", "Reply" / "X says:" lines from the rules) with short user posts
+in between. One header alone proves nothing (an article may print its own date); several close
+together, after the article has begun, do.
+"""
+from __future__ import annotations
+
+from ..lines import Line
+
+# Headers needed within WINDOW non-empty lines to call a thread.
+MIN_HEADERS = 3
+WINDOW = 14
+
+
+def header_evidence(line: Line, rule_action: str | None) -> bool:
+    """Does this line look like the head or foot of one reader post?"""
+    if line.empty:
+        return False
+    if rule_action == "thread":
+        return True
+    if line.timestamp and line.words <= 14:
+        return True
+    # A bulleted user name ("• AM Hants") or a name with a bracketed post count/score.
+    return line.bullet and line.namelike
+
+
+def thread_start(lines: list[Line], evidence: list[bool], after: int) -> int | None:
+    """Index of the first header of the first thread starting at or after line ``after``."""
+    nonempty = [ln.index for ln in lines if not ln.empty and ln.index >= after]
+    for pos, idx in enumerate(nonempty):
+        if not evidence[idx]:
+            continue
+        window = nonempty[pos: pos + WINDOW]
+        headers = sum(evidence[i] for i in window)
+        posts = sum(not evidence[i] for i in window)
+        if headers >= MIN_HEADERS and posts >= 1:
+            return idx
+    return None

@@ -1,0 +1,100 @@
+"""Per-line features that do not depend on exact wordings: length, punctuation, stop words,
+bullets, name-like and timestamp-like shapes."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+WORD = re.compile(r"\w+(?:['’]\w+)?", re.U)
+BULLET = re.compile(r"^\s*(?:[•·▪◦●○■□‣⁃*–—-]|\d{1,2}[.)])\s+")
+SENTENCE_END = re.compile(r"[.!?…:;\"”»)]\s*$")
+# Dates and clock times in the shapes comment widgets print them (several languages).
+CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?|uhr|h)?\b", re.I)
+DATE = re.compile(
+    r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
+    r"(?:jan|feb|m[aä]r|apr|ma[iy]|jun|jul|aug|sep|o[ck]t|nov|de[cz]|"
+    r"janv|févr|mars|avr|mai|juin|juil|août|sept|déc|"
+    r"ene|abr|ago|dic|enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
+    r"septiembre|octubre|noviembre|diciembre)[a-zéû]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|"
+    r"\d{1,2}(?:st|nd|rd|th|\.)?\s+(?:de\s+)?[a-zéûä]{3,10}\.?,?\s+(?:de\s+)?\d{4})\b",
+    re.I,
+)
+RELATIVE_TIME = re.compile(
+    r"^(?:about\s+|vor\s+|il y a\s+|hace\s+)?(?:\d+|an?|one|un[ea]?|ein(?:e[mr]?)?)\s+"
+    r"(?:sec|second|min|minute|hour|hr|day|week|month|year|yr|sekunde|minute|stunde|tag|woche|"
+    r"monat|jahr|seconde|heure|jour|semaine|mois|an|année|segundo|minuto|hora|día|dia|semana|"
+    r"mes|año)[a-zñé]*\.?(?:\s+(?:ago|her|plus tôt))?$",
+    re.I,
+)
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """Most frequent words of the languages we read; their density tells prose from labels."""
+    from wordfreq import top_n_list
+
+    words = set()
+    for lang in ("en", "de", "fr", "es", "it", "pt", "nl"):
+        words.update(top_n_list(lang, 80))
+    return frozenset(words)
+
+
+@dataclass(frozen=True)
+class Line:
+    index: int
+    raw: str
+    text: str  # stripped, bullet removed
+    words: int
+    stop_share: float
+    bullet: bool
+    indent: int
+    ends_sentence: bool
+    timestamp: bool
+    namelike: bool
+
+    @property
+    def empty(self) -> bool:
+        return not self.text
+
+
+def line_features(index: int, raw: str) -> Line:
+    stripped = raw.strip()
+    bullet = bool(BULLET.match(stripped)) and len(stripped) > 2
+    text = BULLET.sub("", stripped, count=1).strip() if bullet else stripped
+    tokens = WORD.findall(text.lower())
+    n = len(tokens)
+    stops = sum(t in stopwords() for t in tokens)
+    return Line(
+        index=index,
+        raw=raw,
+        text=text,
+        words=n,
+        stop_share=stops / n if n else 0.0,
+        bullet=bullet,
+        indent=len(raw) - len(raw.lstrip(" \t")),
+        ends_sentence=bool(SENTENCE_END.search(text)),
+        timestamp=is_timestamp(text),
+        namelike=is_namelike(text, tokens),
+    )
+
+
+def is_timestamp(text: str) -> bool:
+    """A short line that is (mostly) a date/time or a relative age such as "3 years ago"."""
+    if len(text) > 80:
+        return False
+    if RELATIVE_TIME.match(text.strip(" ()|·•-")):
+        return True
+    return bool(DATE.search(text) and CLOCK.search(text)) or bool(
+        CLOCK.search(text) and re.search(r"\bago\b|\bvor\b|\bil y a\b|\bhace\b", text, re.I))
+
+
+def is_namelike(text: str, tokens: list[str]) -> bool:
+    """One to four words, no sentence punctuation, no stop word: a user name or handle."""
+    if not 1 <= len(tokens) <= 4 or len(text) > 40 or SENTENCE_END.search(text):
+        return False
+    return not any(t in stopwords() for t in tokens if len(t) > 2)
+
+
+def split_lines(text: str) -> list[Line]:
+    return [line_features(i, raw) for i, raw in enumerate(text.split("\n"))]

@@ -1,0 +1,81 @@
+"""Named rule groups kept as data: TOML files under config/rules/, one table per group.
+
+File format (one file per language or theme; groups of the same name in several files merge,
+so ``disabled_groups = ("comments",)`` switches a kind off in every language)::
+
+    [group.comments]
+    action = "end"        # drop | end | thread  (see ACTIONS)
+    max_words = 12        # never applied to longer lines, so body sentences are safe
+    lines = ['leave a (reply|comment)', '\\d+ comments?']
+
+Patterns are Python regexes matched case-insensitively against the WHOLE stripped line, so a
+body sentence that merely contains "comment" or "subscribe" never matches.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# drop: remove the line only (share buttons, ad markers, cookie notices).
+# end: the article is over: this line starts end matter (comment section, newsletter box,
+#      related list, tags, author bio, footer); a strong barrier for the core detector.
+# thread: evidence of a reader-comment thread (timestamps, "Reply", "X says:"); a weaker
+#      barrier that the thread detector counts.
+ACTIONS = ("drop", "end", "thread")
+
+
+@dataclass(frozen=True)
+class Rule:
+    group: str
+    action: str
+    max_words: int
+    pattern: re.Pattern
+    origin: str  # file it came from, for notes
+
+
+@dataclass
+class RuleSet:
+    rules: list[Rule] = field(default_factory=list)
+
+    def match(self, line: str, n_words: int, disabled: tuple[str, ...] = ()) -> Rule | None:
+        """First rule (strongest action first) matching the whole stripped line, or None."""
+        for rule in self.rules:
+            if rule.group in disabled or n_words > rule.max_words:
+                continue
+            if rule.pattern.fullmatch(line):
+                return rule
+        return None
+
+    @property
+    def groups(self) -> list[str]:
+        return sorted({r.group for r in self.rules})
+
+
+def load_rules(paths: list[str]) -> RuleSet:
+    """Parse every rule file; order of ``paths`` does not matter (files are sorted)."""
+    rules = []
+    for path in sorted(str(p) for p in paths):
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        for name, spec in data.get("group", {}).items():
+            action = spec.get("action", "drop")
+            if action not in ACTIONS:
+                raise ValueError(f"{path}: group {name!r} has unknown action {action!r}")
+            max_words = int(spec.get("max_words", 12))
+            for pat in spec.get("lines", []):
+                try:
+                    rx = re.compile(pat, re.I | re.U)
+                except re.error as exc:
+                    raise ValueError(f"{path}: group {name!r}: bad pattern {pat!r}: {exc}") from exc
+                rules.append(Rule(name, action, max_words, rx, Path(path).name))
+    # end beats thread beats drop, so a line is explained by its strongest meaning.
+    order = {"end": 0, "thread": 1, "drop": 2}
+    rules.sort(key=lambda r: order[r.action])
+    return RuleSet(rules)
+
+
+def default_rule_paths(root: str | Path | None = None) -> list[str]:
+    """All ``*.toml`` files of the rules directory (default: the repository's config/rules)."""
+    root = Path(root) if root else Path(__file__).resolve().parents[2] / "config" / "rules"
+    return sorted(str(p) for p in root.glob("*.toml"))

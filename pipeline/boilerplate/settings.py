@@ -1,0 +1,34 @@
+"""Settings of the boilerplate stage; every field changes results, so every field is a task parameter."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StripSettings:
+    # Rule groups (names of ``[group.<name>]`` tables in config/rules/*.toml) to ignore.
+    disabled_groups: tuple[str, ...] = ()
+    # Structure-aware detectors; each can be switched off on its own.
+    detect_core: bool = True  # keep only the densest run of prose (plus headline) = article core
+    detect_thread: bool = True  # cut reader-comment threads found by their shape
+    use_template: bool = True  # drop lines repeated across many documents of the same site
+    # A line is prose when it has at least this many words; fewer makes short captions count.
+    prose_min_words: int = 10
+    # Documents with fewer words than this (or a single line) pass through unchanged: too
+    # little text to tell an article from its frame, and short items are usually all body.
+    short_doc_words: int = 60
+    # Score a non-prose line costs inside the core: higher splits articles at sub-headings.
+    short_line_cost: float = 2.0
+    # Score a line with comment-thread evidence (timestamp, "Reply", "X says:") costs.
+    thread_line_cost: float = 40.0
+    # Score an end-matter line ("Leave a reply", "Related articles", newsletter box) costs.
+    end_line_cost: float = 120.0
+    # Headline search: how many non-empty lines above the core are considered.
+    head_lines: int = 4
+    # Site template: a line counts as template when it occurs in at least this many documents
+    # of the site and in at least this share of them.
+    template_min_docs: int = 4
+    template_min_share: float = 0.3
+    # Template lines longer than this many words are kept anyway (repeated long prose is more
+    # likely a syndicated or duplicated article than page chrome).
+    template_max_words: int = 25

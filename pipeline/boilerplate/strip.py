@@ -1,0 +1,151 @@
+"""strip_record: decide for every line of ``rec["text"]`` whether it is article or frame.
+
+Order of evidence: rule groups (data, config/rules) -> site template -> thread shape -> article
+core. Every removed line is recorded with the rule group or detector that removed it.
+"""
+from __future__ import annotations
+
+from ..records import RejectDocument
+from .detectors.core import densest_run, is_prose
+from .detectors.thread import header_evidence, thread_start
+from .lines import Line, split_lines
+from .rules import RuleSet
+from .settings import StripSettings
+from .template import template_lines
+
+
+def strip_record(rec: dict, settings: StripSettings, rules: RuleSet, template: dict) -> dict:
+    """Strip ``rec["text"]`` in place; returns counters (lines removed per rule/detector)."""
+    text = rec.get("text")
+    if text is None:
+        return {}
+    lines = split_lines(text)
+    nonempty = [ln for ln in lines if not ln.empty]
+    if len(nonempty) <= 1 or sum(ln.words for ln in nonempty) < settings.short_doc_words:
+        return {"short_passthrough": 1}
+    reasons = classify(lines, rec, settings, rules, template)
+    kept = [ln.raw for ln, why in zip(lines, reasons) if why is None]
+    out = tidy("\n".join(kept))
+    removed = spans(lines, reasons)
+    counters: dict[str, int] = {}
+    for why in reasons:
+        if why:
+            counters[why] = counters.get(why, 0) + 1
+    rec.setdefault("notes", {})["strip"] = {"removed": removed, "lines_in": len(nonempty)}
+    if not out:
+        raise RejectDocument("empty after boilerplate stripping",
+                             f"{len(nonempty)} lines, all removed ({', '.join(sorted(counters))})")
+    rec["text"] = out
+    counters["stripped"] = int(out != text.strip())
+    return counters
+
+
+def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, template: dict) -> list[str | None]:
+    """Reason per line (``rule:<group>`` / ``detector:<name>``), None for kept lines."""
+    n = len(lines)
+    hits = [None if ln.empty else rules.match(ln.text, ln.words, s.disabled_groups) for ln in lines]
+    is_tpl = template_lines(rec, template, s.template_min_docs, s.template_min_share) \
+        if s.use_template else (lambda _line: False)
+    tpl = [not ln.empty and ln.words <= s.template_max_words and is_tpl(ln.text) for ln in lines]
+    evidence = [s.detect_thread and header_evidence(ln, h.action if h else None) for ln, h in zip(lines, hits)]
+
+    reasons: list[str | None] = [None] * n
+    for i, ln in enumerate(lines):
+        if hits[i]:
+            reasons[i] = f"rule:{hits[i].group}"
+        elif tpl[i]:
+            reasons[i] = "detector:template"
+    if not s.detect_core:
+        return reasons
+
+    scores = []
+    for i, ln in enumerate(lines):
+        if ln.empty:
+            continue
+        action = hits[i].action if hits[i] else None
+        if action == "end":
+            scores.append((i, -s.end_line_cost))
+        elif evidence[i]:
+            scores.append((i, -s.thread_line_cost))
+        elif tpl[i] or action:
+            scores.append((i, -2 * s.short_line_cost))
+        elif is_prose(ln, s.prose_min_words):
+            scores.append((i, float(ln.words)))
+        else:
+            scores.append((i, -s.short_line_cost))
+    span = densest_run(scores)
+    if span is None:  # no prose at all: keep what the rules left
+        return reasons
+    first, last = span
+    keep = set(range(first, last + 1))
+    keep |= headline(lines, reasons, evidence, first, s.head_lines)
+    keep |= trailer(lines, reasons, evidence, last)
+    thread_at = thread_start(lines, evidence, first) if s.detect_thread else None
+    for i, ln in enumerate(lines):
+        if reasons[i] or ln.empty:
+            continue
+        if thread_at is not None and i >= thread_at:
+            reasons[i] = "detector:thread"
+        elif i not in keep:
+            reasons[i] = "detector:thread" if evidence[i] else "detector:core"
+    return reasons
+
+
+def headline(lines, reasons, evidence, first: int, limit: int) -> set[int]:
+    """Headline, standfirst and byline just above the core (short nav labels are skipped)."""
+    taken, seen, skipped = set(), 0, 0
+    for i in range(first - 1, -1, -1):
+        ln = lines[i]
+        if ln.empty:
+            continue
+        if reasons[i] or evidence[i] or seen >= limit or skipped >= 2:
+            break
+        seen += 1
+        if ln.words >= 4 or (ln.words >= 2 and ln.ends_sentence):
+            taken.add(i)
+            skipped = 0
+        else:
+            skipped += 1
+    return taken
+
+
+def trailer(lines, reasons, evidence, last: int, limit: int = 3) -> set[int]:
+    """Short closing sentences right below the core ("As one does.")."""
+    taken = set()
+    for i in range(last + 1, len(lines)):
+        ln = lines[i]
+        if ln.empty:
+            continue
+        if reasons[i] or evidence[i] or len(taken) >= limit or not ln.ends_sentence \
+                or ln.words < 2 or ln.namelike:
+            break
+        taken.add(i)
+    return taken
+
+
+def tidy(text: str) -> str:
+    """Collapse the blank-line gaps removals leave behind (at most one empty line in a row)."""
+    out, blank = [], False
+    for line in text.strip().split("\n"):
+        if not line.strip():
+            if not blank:
+                out.append("")
+            blank = True
+        else:
+            out.append(line)
+            blank = False
+    return "\n".join(out)
+
+
+def spans(lines: list[Line], reasons: list[str | None]) -> list[dict]:
+    """Removed lines grouped into runs with one reason: ``{"lines": [a, b], "by", "text"}``."""
+    out: list[dict] = []
+    for ln, why in zip(lines, reasons):
+        if why is None:
+            continue
+        if out and out[-1]["by"] == why and out[-1]["lines"][1] >= ln.index - 2:
+            out[-1]["lines"][1] = ln.index
+            out[-1]["text"] += "\n" + ln.text
+        else:
+            out.append({"lines": [ln.index, ln.index], "by": why, "text": ln.text})
+    return out
