@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # drop: remove the line only (share buttons, ad markers, cookie notices).
-# end: the article is over: this line starts end matter (comment section, newsletter box,
-#      related list, tags, author bio, footer); a strong barrier for the core detector.
+# end: end matter starts here (newsletter box, related list, author bio, footer): a strong
+#      barrier for the core detector, which may still cross it when prose continues below.
+# cut: a comment section starts here ("12 comments", "Leave a reply"): once an article core
+#      is above it, everything from this line on goes.
 # thread: evidence of a reader-comment thread (timestamps, "Reply", "X says:"); a weaker
 #      barrier that the thread detector counts.
-ACTIONS = ("drop", "end", "thread")
+ACTIONS = ("drop", "end", "cut", "thread")
 
 
 @dataclass(frozen=True)
@@ -69,8 +71,8 @@ def load_rules(paths: list[str]) -> RuleSet:
                 except re.error as exc:
                     raise ValueError(f"{path}: group {name!r}: bad pattern {pat!r}: {exc}") from exc
                 rules.append(Rule(name, action, max_words, rx, Path(path).name))
-    # end beats thread beats drop, so a line is explained by its strongest meaning.
-    order = {"end": 0, "thread": 1, "drop": 2}
+    # cut beats end beats thread beats drop: a line is explained by its strongest meaning.
+    order = {"cut": 0, "end": 1, "thread": 2, "drop": 3}
     rules.sort(key=lambda r: order[r.action])
     return RuleSet(rules)
 

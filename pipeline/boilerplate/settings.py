@@ -23,6 +23,10 @@ class StripSettings:
     thread_line_cost: float = 40.0
     # Score an end-matter line ("Leave a reply", "Related articles", newsletter box) costs.
     end_line_cost: float = 120.0
+    # Core score (about: prose words) needed above a comment-section marker or thread before it
+    # may cut the text
+    # (markers above the article, e.g. a "Comments" menu link, must not cut it).
+    min_core_words: int = 80
     # Headline search: how many non-empty lines above the core are considered.
     head_lines: int = 4
     # Site template: a line counts as template when it occurs in at least this many documents

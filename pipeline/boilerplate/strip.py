@@ -6,8 +6,8 @@ core. Every removed line is recorded with the rule group or detector that remove
 from __future__ import annotations
 
 from ..records import RejectDocument
-from .detectors.core import densest_run, is_prose
-from .detectors.thread import header_evidence, thread_start
+from .detectors.core import best_before, densest_run, is_prose
+from .detectors.thread import header_evidence, thread_starts
 from .lines import Line, split_lines
 from .rules import RuleSet
 from .settings import StripSettings
@@ -58,12 +58,34 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     if not s.detect_core:
         return reasons
 
+    scores = line_scores(lines, hits, evidence, tpl, s)
+    cut, cut_why = find_cut(lines, hits, evidence, scores, s)
+    scores = [(i, sc) for i, sc in scores if i < cut]
+    span = densest_run(scores)
+    if span is None:  # no prose at all: keep what the rules left
+        return [why or (cut_why if i >= cut else None) for i, why in enumerate(reasons)]
+    first, last = span
+    keep = set(range(first, last + 1))
+    keep |= headline(lines, reasons, evidence, first, s.head_lines)
+    keep |= trailer(lines, reasons, evidence, last)
+    for i, ln in enumerate(lines):
+        if reasons[i] or ln.empty:
+            continue
+        if i >= cut:
+            reasons[i] = cut_why
+        elif i not in keep:
+            reasons[i] = "detector:thread" if evidence[i] else "detector:core"
+    return reasons
+
+
+def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int, float]]:
+    """Core-detector score of every non-empty line: prose earns its words, the rest costs."""
     scores = []
     for i, ln in enumerate(lines):
         if ln.empty:
             continue
         action = hits[i].action if hits[i] else None
-        if action == "end":
+        if action in ("end", "cut"):
             scores.append((i, -s.end_line_cost))
         elif evidence[i]:
             scores.append((i, -s.thread_line_cost))
@@ -73,22 +95,21 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
             scores.append((i, float(ln.words)))
         else:
             scores.append((i, -s.short_line_cost))
-    span = densest_run(scores)
-    if span is None:  # no prose at all: keep what the rules left
-        return reasons
-    first, last = span
-    keep = set(range(first, last + 1))
-    keep |= headline(lines, reasons, evidence, first, s.head_lines)
-    keep |= trailer(lines, reasons, evidence, last)
-    thread_at = thread_start(lines, evidence, first) if s.detect_thread else None
-    for i, ln in enumerate(lines):
-        if reasons[i] or ln.empty:
-            continue
-        if thread_at is not None and i >= thread_at:
-            reasons[i] = "detector:thread"
-        elif i not in keep:
-            reasons[i] = "detector:thread" if evidence[i] else "detector:core"
-    return reasons
+    return scores
+
+
+def find_cut(lines, hits, evidence, scores, s: StripSettings) -> tuple[int, str | None]:
+    """Where the reader-comment section starts: the first ``cut`` rule line or thread-shaped
+    run of post headers with an article core (``min_core_words``) above it. Markers above
+    the article (a "Comments" tab, a list of dated teasers) do not cut it."""
+    before = best_before(scores, len(lines))
+    candidates = [(i, f"rule:{h.group}") for i, h in enumerate(hits) if h and h.action == "cut"]
+    if s.detect_thread:
+        candidates += [(i, "detector:thread") for i in thread_starts(lines, evidence)]
+    for i, why in sorted(candidates):
+        if before[i] >= s.min_core_words:
+            return i, why
+    return len(lines), None
 
 
 def headline(lines, reasons, evidence, first: int, limit: int) -> set[int]:
@@ -98,10 +119,10 @@ def headline(lines, reasons, evidence, first: int, limit: int) -> set[int]:
         ln = lines[i]
         if ln.empty:
             continue
-        if reasons[i] or evidence[i] or seen >= limit or skipped >= 2:
+        if reasons[i] or (evidence[i] and not ln.timestamp) or seen >= limit or skipped >= 2:
             break
         seen += 1
-        if ln.words >= 4 or (ln.words >= 2 and ln.ends_sentence):
+        if ln.words >= 4 or (ln.words >= 2 and ln.ends_sentence) or ln.timestamp:
             taken.add(i)
             skipped = 0
         else:

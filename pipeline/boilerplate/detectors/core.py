@@ -28,3 +28,16 @@ def densest_run(scores: list[tuple[int, float]]) -> tuple[int, int] | None:
         if run > best:
             best, best_span = run, (start, idx)
     return best_span
+
+
+def best_before(scores: list[tuple[int, float]], n: int) -> list[float]:
+    """For every line index c, the score of the densest run lying entirely above line c."""
+    out, best, run = [0.0] * (n + 1), 0.0, 0.0
+    pos = 0
+    for c in range(n + 1):
+        while pos < len(scores) and scores[pos][0] < c:
+            run = max(0.0, run) + scores[pos][1]
+            best = max(best, run)
+            pos += 1
+        out[c] = best
+    return out

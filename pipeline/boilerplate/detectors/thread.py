@@ -26,15 +26,13 @@ def header_evidence(line: Line, rule_action: str | None) -> bool:
     return line.bullet and line.namelike
 
 
-def thread_start(lines: list[Line], evidence: list[bool], after: int) -> int | None:
-    """Index of the first header of the first thread starting at or after line ``after``."""
-    nonempty = [ln.index for ln in lines if not ln.empty and ln.index >= after]
+def thread_starts(lines: list[Line], evidence: list[bool]):
+    """Indices of headers that open a thread-shaped window (in document order)."""
+    nonempty = [ln.index for ln in lines if not ln.empty]
     for pos, idx in enumerate(nonempty):
         if not evidence[idx]:
             continue
         window = nonempty[pos: pos + WINDOW]
         headers = sum(evidence[i] for i in window)
-        posts = sum(not evidence[i] for i in window)
-        if headers >= MIN_HEADERS and posts >= 1:
-            return idx
-    return None
+        if headers >= MIN_HEADERS and len(window) - headers >= 1:
+            yield idx
