@@ -142,7 +142,7 @@ def _iter_jsonl(source: Source) -> Iterator[dict]:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 yield {"id": fallback_id, "origin": origin, "format": "jsonl",
-                       "error": "unparseable JSON line", "detail": f"{exc.msg} at column {exc.colno}"}
+                       "error": "unparseable JSON line", "detail": str(exc)}
                 continue
             if not isinstance(obj, dict):
                 yield {"id": fallback_id, "origin": origin, "format": "jsonl",

@@ -76,14 +76,25 @@ def _setup_logging(quiet: bool) -> None:
     log.setLevel(logging.WARNING if quiet else logging.INFO)
 
 
+_ADDED_CONFIG: list[str] = []
+
+
 def load_config(path: str | None) -> None:
-    config = luigi.configuration.get_config()
-    config.add_config_path(str(DEFAULT_CONFIG))
-    if path:
-        if not Path(path).is_file():
-            raise UsageError(f"config file not found: {path} (pass an existing file to --config)")
-        config.add_config_path(str(Path(path).resolve()))
-    config.reload()
+    """Read config/storydedup.cfg, then the user's file; replaces what an earlier call added.
+
+    Luigi's parser is a process-wide singleton that only ever merges files in, so a second
+    run in one process (tests, ``evaluate``) would inherit the first run's settings.
+    """
+    if path and not Path(path).is_file():
+        raise UsageError(f"config file not found: {path} (pass an existing file to --config)")
+    parser_cls = luigi.configuration.LuigiConfigParser
+    parser_cls._config_paths = [p for p in parser_cls._config_paths if p not in _ADDED_CONFIG]
+    _ADDED_CONFIG[:] = [str(DEFAULT_CONFIG)] + ([str(Path(path).resolve())] if path else [])
+    parser_cls._config_paths.extend(_ADDED_CONFIG)
+    parser_cls._instance = None  # force a fresh read of exactly these files
+    parser_cls.instance()
+    # Task instances are cached by parameter values; settings may have changed, so drop them.
+    luigi.task_register.Register.clear_instance_cache()
 
 
 def _check_output(out: Path) -> None:

@@ -41,6 +41,9 @@ def remove_from_stage(task, wanted: str) -> int:
         if stage_number(t.stage) >= first and Path(t.output().path).exists():
             shutil.rmtree(t.output().path)
             removed += 1
+            stage_dir = t.stage_dir()
+            if stage_dir.is_dir() and not any(stage_dir.iterdir()):
+                stage_dir.rmdir()  # a shard stage's directory, now empty
     return removed
 
 

@@ -1,0 +1,168 @@
+"""End-to-end runs of the Luigi pipeline: accounting, idempotence, re-runs, crashes, workers."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import luigi
+import pytest
+from luigi.execution_summary import LuigiStatusCode
+
+from conftest import REPO, read_rows
+
+INPUT_DOCS = 9  # see conftest.write_corpus
+
+
+def current_stages(out: Path) -> dict[str, str]:
+    return json.loads((out / "_run.json").read_text())["stages"]
+
+
+def test_luigi_build_reports_success(corpus, tmp_path):
+    from tasks import Publish
+    from tasks.cli import load_config
+
+    load_config(None)
+    task = Publish(inputs=[str(corpus)], output_dir=str(tmp_path / "out"), shard_size=3)
+    result = luigi.build([task], local_scheduler=True, detailed_summary=True)
+    assert result.status == LuigiStatusCode.SUCCESS
+    assert task.complete()
+    again = luigi.build([task], local_scheduler=True, detailed_summary=True)
+    assert again.status == LuigiStatusCode.SUCCESS
+    assert "complete ones were encountered" in again.summary_text
+    assert "ran successfully" not in again.summary_text
+
+
+def test_every_input_accounted_once(corpus, tmp_path, cli):
+    out = tmp_path / "out"
+    code, stdout, _ = cli("run", "--input", corpus, "--output", out, "--shard-size", "2")
+    assert code == 0, stdout
+    docs, rejects = read_rows(out / "documents.jsonl"), read_rows(out / "rejects.jsonl")
+    ids = [d["id"] for d in docs] + [r["id"] for r in rejects]
+    assert len(ids) == INPUT_DOCS == len(set(ids))
+    reasons = {r["reason"] for r in rejects}
+    assert "unparseable JSON line" in reasons and "empty input" in reasons
+    by_id = {d["id"]: d for d in docs}
+    assert by_id["feed-1#2"]["renamed_from"] == "feed-1"  # duplicate id kept, renamed, explained
+    assert "Café" in by_id["wire/latin1.txt"]["text"]  # cp1252 bytes decoded
+    assert by_id["page.html"]["text"].count("Rio Claro") >= 1 and "Copyright" not in by_id["page.html"]["text"]
+    for d in docs:
+        assert d["dup_cluster"] and d["story_cluster"]
+    assert by_id["wire/strike.txt"]["dup_cluster"] == by_id["wire/strike-copy.txt"]["dup_cluster"]
+    clusters = read_rows(out / "clusters.jsonl")
+    assert {c["level"] for c in clusters} == {"duplicate", "story"}
+    for level in ("duplicate", "story"):
+        members = [m for c in clusters if c["level"] == level for m in c["members"]]
+        assert sorted(members) == sorted(by_id)
+
+
+def test_second_run_does_nothing_and_says_so(corpus, tmp_path, cli):
+    out = tmp_path / "out"
+    assert cli("run", "--input", corpus, "--output", out)[0] == 0
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    code, stdout, _ = cli("run", "--input", corpus, "--output", out)
+    assert code == 0 and "Nothing to do" in stdout
+    after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p.name != "_run.json"}
+    assert all(before[p] == t for p, t in after.items())
+
+
+def test_changed_setting_reruns_that_stage_and_later_only(corpus, tmp_path, cli):
+    out = tmp_path / "out"
+    assert cli("run", "--input", corpus, "--output", out)[0] == 0
+    first = current_stages(out)
+    cfg = tmp_path / "changed.cfg"
+    cfg.write_text("[StripBoilerplate]\ndisabled_groups = [\"newsletter\"]\n")
+    assert cli("run", "--input", corpus, "--output", out, "--config", cfg)[0] == 0
+    second = current_stages(out)
+    for stage in ("10_read", "20_extract", "30_repair", "40_template"):
+        assert first[stage] == second[stage]
+    for stage in ("50_strip", "60_signatures", "70_clusters", "90_publish"):
+        assert first[stage] != second[stage] and (out / first[stage]).is_dir()
+
+
+def test_rerun_from_stage_recomputes_it_and_later(corpus, tmp_path, cli):
+    out = tmp_path / "out"
+    assert cli("run", "--input", corpus, "--output", out)[0] == 0
+    stages = current_stages(out)
+    marked = {}
+    for s, name in stages.items():  # a marker that survives only where nothing is recomputed
+        marked[s] = next(iter((out / name).glob("shard-*")), out / name) / "_marker"
+        marked[s].write_text("")
+    code, stdout, _ = cli("rerun", "--output", out, "--from", "strip")
+    assert code == 0, stdout
+    assert current_stages(out) == stages  # same settings, same directory names
+    for s, name in stages.items():
+        recomputed = not marked[s].exists()
+        assert recomputed == (int(s[:2]) >= 50), s
+    assert cli("rerun", "--output", out, "--from", "nonsense")[0] == 2
+
+
+CRASH = """
+import os, sys
+import tasks.base as base
+from pipeline import records
+orig = records.write_jsonl
+def dying(path, rows):
+    n = orig(path, rows)
+    if "50_strip" in str(path):
+        os._exit(9)  # like SIGKILL: no cleanup, no exception handling
+    return n
+base.write_jsonl = dying
+from tasks.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_killed_stage_leaves_nothing_complete_and_next_run_recovers(corpus, tmp_path, cli):
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", CRASH, "run", "--input", str(corpus), "--output", str(out)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 9
+    strip_dirs = [p for p in out.iterdir() if p.name.startswith("50_strip")]
+    assert strip_dirs and not list(strip_dirs[0].glob("shard-*"))  # only a .tmp-* directory
+    assert list(strip_dirs[0].glob(".tmp-*"))
+    assert not (out / "documents.jsonl").exists() and not (out / "_run.json").exists()
+    code, stdout, _ = cli("run", "--input", corpus, "--output", out)
+    assert code == 0, stdout
+    assert not list(out.glob("*/.tmp-*"))
+    reference = tmp_path / "ref"
+    assert cli("run", "--input", corpus, "--output", reference)[0] == 0
+    assert (out / "documents.jsonl").read_text() == (reference / "documents.jsonl").read_text()
+
+
+def test_workers_and_shard_size_do_not_change_results(corpus, tmp_path, cli):
+    outputs = []
+    for workers, shard in (("1", "500"), ("2", "2"), ("1", "3")):
+        out = tmp_path / f"w{workers}-s{shard}"
+        assert cli("run", "--input", corpus, "--output", out, "--workers", workers, "--shard-size", shard)[0] == 0
+        outputs.append(tuple((out / f).read_text() for f in ("documents.jsonl", "clusters.jsonl", "rejects.jsonl")))
+    # rejects carry the stage and sequence number, which do not depend on sharding either
+    assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_plain_luigi_command_runs_the_pipeline(corpus, tmp_path):
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "luigi", "--module", "tasks", "Publish", "--inputs", f'["{corpus}"]',
+           "--output-dir", str(out), "--local-scheduler"]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "LUIGI_CONFIG_PATH": str(REPO / "config" / "storydedup.cfg")}
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len(read_rows(out / "documents.jsonl")) + len(read_rows(out / "rejects.jsonl")) == INPUT_DOCS
+
+
+def test_inspect_and_stats_show_every_stage(corpus, tmp_path, cli):
+    out = tmp_path / "out"
+    assert cli("run", "--input", corpus, "--output", out)[0] == 0
+    code, stdout, _ = cli("inspect", "--output", out, "wire/latin1.txt")
+    assert code == 0
+    for stage in ("10_read", "20_extract", "30_repair", "50_strip", "clusters"):
+        assert stage in stdout
+    assert '"charset"' in stdout and "Café" in stdout
+    code, stdout, _ = cli("inspect", "--output", out, "feed.jsonl.gz:3")
+    assert code == 0 and "rejected at 10_read: unparseable JSON line" in stdout
+    code, stdout, _ = cli("stats", "--output", out)
+    assert code == 0 and "90_publish" in stdout and "unparseable JSON line" in stdout
+    assert cli("inspect", "--output", out, "no-such-id")[0] == 2
