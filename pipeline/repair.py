@@ -26,7 +26,7 @@ import ftfy
 import ftfy.bad_codecs  # noqa: F401  registers the sloppy-windows-* codecs
 from ftfy.badness import is_bad
 from ftfy.chardata import CONTROL_CHARS, HTML_ENTITY_RE, LIGATURES, WIDTH_MAP
-from ftfy.fixes import restore_byte_a0
+from ftfy.fixes import remove_terminal_escapes, restore_byte_a0
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def ftfy_config(settings: RepairSettings) -> ftfy.TextFixerConfig:
         uncurl_quotes=settings.uncurl_quotes,
         fix_line_breaks=True,  # CR, CRLF, U+2028/2029, NEL -> "\n"
         fix_surrogates=True,  # lone/paired surrogates from broken UTF-16 handling
-        remove_control_chars=True,  # C0 controls except \t \n \f \r, BOM, deprecated format chars
+        remove_control_chars=False,  # done before ftfy with CONTROLS (keeps U+001A, see there)
         normalization=None if settings.normalization.lower() == "none" else settings.normalization,
         explain=True,
     )
@@ -84,6 +84,10 @@ def _kind(step: tuple[str, str]) -> str:
             "uncurl_quotes": "quotes", "fix_surrogates": "surrogates"}.get(name, name)
 
 
+# ftfy's table of unwanted controls (C0 except \t \n \f \r, DEL, BOM, deprecated format and
+# annotation characters) minus U+001A SUBSTITUTE: converters write it where a character was
+# lost, so like U+FFFD it stays as visible evidence of the loss.
+CONTROLS = {code: None for code in CONTROL_CHARS if code != 0x1A}
 INVISIBLE = {0x200B: None, 0x2060: None, 0x00AD: None}
 _HSPACE_RUN = re.compile(r"[^\S\n]{2,}|\t")
 _LINE_EDGE_SPACE = re.compile(r"^[^\S\n]+|[^\S\n]+$", re.M)
@@ -137,7 +141,7 @@ def fix_mixed_script(line: str) -> tuple[str, str | None]:
 @functools.lru_cache(maxsize=None)
 def _suspect_chars(settings: RepairSettings, finishing: bool) -> re.Pattern:
     """Characters some fix would change on their own (``finishing``: also steps 2-3)."""
-    codes = set(CONTROL_CHARS) | set(range(0x80, 0xA0)) | set(LIGATURES)  # C1: fix_c1_controls
+    codes = set(CONTROLS) | set(range(0x80, 0xA0)) | set(LIGATURES)  # C1: fix_c1_controls
     codes |= {0x0D, 0x2028, 0x2029}  # fix_line_breaks (0x85 is among the C1 controls)
     if settings.fix_character_width:
         codes |= set(WIDTH_MAP)
@@ -216,8 +220,15 @@ def _fix_lines(text: str, settings: RepairSettings, report: dict, skip_clean: bo
         if skip_clean and check(line):
             out.append(line)
             continue
-        fixed, explanation = ftfy.fix_and_explain(line, config)
-        explanation = list(explanation or [])
+        explanation = []
+        fixed = remove_terminal_escapes(line) if "\x1b" in line else line
+        if fixed != line:
+            explanation.append(("apply", "remove_terminal_escapes"))
+        stripped = fixed.translate(CONTROLS)
+        if stripped != fixed:
+            explanation.append(("apply", "remove_control_chars"))
+        fixed, steps_ftfy = ftfy.fix_and_explain(stripped, config)
+        explanation += list(steps_ftfy or [])
         if settings.fix_encoding:
             fixed, codec = fix_mixed_script(fixed)
             if codec:
