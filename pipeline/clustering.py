@@ -1,51 +1,149 @@
-"""Clustering stage (first implementation: MinHashLSH candidates, verified, union-find)."""
+"""Clustering stage: near-duplicate clusters, then story clusters built from them.
+
+Duplicates: LSH candidates on the shingle MinHash, every candidate verified (estimated Jaccard,
+or estimated containment for truncated copies), then connected components.
+Stories: LSH candidates on the MinHash of salient terms, scored by the cosine of the salience
+vectors, bounded by publication dates when both are known, then average linkage whose starting
+groups are the duplicate clusters, so every story cluster is a union of duplicate clusters.
+All ids/representatives depend only on the set of documents, not on their order or sharding:
+rows are first put in id order.
+"""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import LeanMinHash, MinHashLSH
+
+from .candidates import candidate_pairs, lsh_params
+from .linkage import average_linkage, components
+from .representative import best_of_groups, rank
+from .signatures import CSR_GROUPS
+from .similarity import containment, cosine_pairs, jaccard_pairs
 
 
 @dataclass(frozen=True)
 class ClusterSettings:
-    dup_threshold: float = 0.7
-    seed: int = 1
+    """dup_lsh_threshold: Jaccard where LSH catches half the pairs; lower = more candidates to
+    verify, more recall. dup_jaccard / dup_containment: a candidate links when either estimate
+    reaches it (containment only when the smaller copy has >= dup_min_shingles shingles).
+    story_lsh_threshold: same for the top-term MinHash. story_threshold: minimum mean cosine
+    between two groups to merge them. story_max_days: reports further apart are never linked
+    (when both dates are known; 0 disables). max_bucket: larger LSH buckets are chained."""
+
+    dup_lsh_threshold: float = 0.4
+    dup_jaccard: float = 0.5
+    dup_containment: float = 0.8
+    dup_min_shingles: int = 30
+    story_lsh_threshold: float = 0.15
+    story_threshold: float = 0.25
+    story_max_days: int = 7
+    max_bucket: int = 50
+    representative: str = "longest"
 
 
-def _find(parent, i):
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return i
+def canonical_order(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Rows sorted by id (CSR payloads moved with their rows)."""
+    order = np.argsort(arrays["ids"], kind="stable")
+    out = {}
+    for key, value in arrays.items():
+        if key in CSR_GROUPS:
+            lengths = np.diff(value)[order]
+            new = np.zeros(len(order) + 1, dtype=np.int64)
+            np.cumsum(lengths, out=new[1:])
+            gather = np.arange(new[-1]) - np.repeat(new[:-1] - value[:-1][order], lengths)
+            out[key] = new
+            for payload in CSR_GROUPS[key]:
+                out[payload] = arrays[payload][gather]
+        elif not any(key in p for p in CSR_GROUPS.values()):
+            out[key] = value[order]
+    return out
+
+
+def duplicate_links(a: dict[str, np.ndarray], s: ClusterSettings) -> tuple[np.ndarray, dict]:
+    """Verified near-duplicate pairs (i, j) among the rows of ``a``."""
+    size = a["dup_size"]
+    bands, rows = lsh_params(s.dup_lsh_threshold, a["dup_sig"].shape[1])
+    pairs = candidate_pairs(a["dup_sig"], bands, rows, size > 0, s.max_bucket)
+    jac = jaccard_pairs(a["dup_sig"], pairs)
+    cont = containment(jac, size[pairs[:, 0]], size[pairs[:, 1]])
+    small = np.minimum(size[pairs[:, 0]], size[pairs[:, 1]])
+    ok = (jac >= s.dup_jaccard) | ((cont >= s.dup_containment) & (small >= s.dup_min_shingles))
+    return pairs[ok], {"dup_candidates": int(len(pairs)), "dup_links": int(ok.sum()),
+                       "dup_bands": bands, "dup_rows": rows}
+
+
+def story_links(a: dict[str, np.ndarray], s: ClusterSettings) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Candidate story pairs (date-bounded) and their cosine similarity."""
+    n_terms = np.diff(a["story_offsets"])
+    bands, rows = lsh_params(s.story_lsh_threshold, a["story_sig"].shape[1])
+    pairs = candidate_pairs(a["story_sig"], bands, rows, n_terms > 0, s.max_bucket)
+    if s.story_max_days > 0 and len(pairs):
+        d0, d1 = a["day"][pairs[:, 0]], a["day"][pairs[:, 1]]
+        pairs = pairs[(d0 < 0) | (d1 < 0) | (np.abs(d0 - d1) <= s.story_max_days)]
+    sim = cosine_pairs(a["story_terms"], a["story_weights"], a["story_offsets"], pairs)
+    return pairs, sim, {"story_candidates": int(len(pairs)), "story_bands": bands, "story_rows": rows}
 
 
 def cluster(arrays: dict[str, np.ndarray], settings: ClusterSettings):
-    ids = list(arrays["ids"])
-    sigs = arrays["dup"]
-    order = sorted(range(len(ids)), key=lambda i: ids[i])
-    lsh = MinHashLSH(threshold=settings.dup_threshold, num_perm=sigs.shape[1])
-    parent = list(range(len(ids)))
-    for i in order:
-        m = LeanMinHash(seed=settings.seed, hashvalues=sigs[i])
-        for j in lsh.query(m):
-            if float(np.mean(sigs[i] == sigs[j])) >= settings.dup_threshold:
-                a, b = _find(parent, i), _find(parent, j)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-        lsh.insert(i, m)
-    groups: dict[int, list[int]] = {}
-    for i in order:
-        groups.setdefault(_find(parent, i), []).append(i)
+    """-> (assignments: id -> dict, clusters: list of dicts, stats: dict); see module doc."""
+    t0 = time.perf_counter()
+    a = canonical_order(arrays)
+    ids = [str(x) for x in a["ids"]]
+    n = len(ids)
+    if len(set(ids)) != n:
+        raise ValueError("document ids must be unique")
+    stats: dict = {"documents": n}
+    dup_pairs, info = duplicate_links(a, settings)
+    stats.update(info)
+    dup_label = components(n, dup_pairs)
+    t1 = time.perf_counter()
+    node, node_of_doc = np.unique(dup_label, return_inverse=True)
+    spairs, ssim, info = story_links(a, settings)
+    stats.update(info)
+    nu, nv = node_of_doc[spairs[:, 0]], node_of_doc[spairs[:, 1]]
+    cross = nu != nv
+    group = average_linkage(np.bincount(node_of_doc, minlength=len(node)), nu[cross], nv[cross],
+                            ssim[cross], settings.story_threshold)
+    story_label = group[node_of_doc]
+    t2 = time.perf_counter()
+    doc_rank = rank(settings.representative, a["dup_size"], a["length"], a["day"])
+    dup_rep = best_of_groups(dup_label, doc_rank)
+    dup_count = np.bincount(dup_label, minlength=n)[dup_label]
+    # story representative: representative of the largest duplicate cluster, then policy rank
+    story_rep = dup_rep[best_of_groups(story_label, -dup_count * (n + 1) + doc_rank[dup_rep])]
+    dup_sim = jaccard_pairs(a["dup_sig"], np.stack([np.arange(n), dup_rep], axis=1))
+    story_sim = cosine_pairs(a["story_terms"], a["story_weights"], a["story_offsets"],
+                             np.stack([np.arange(n), story_rep], axis=1))
+    story_sim[story_rep == np.arange(n)] = 1.0
+    assignments, clusters = _records(ids, dup_label, dup_rep, dup_sim, story_label, story_rep, story_sim)
+    stats.update({
+        "dup_clusters": int(sum(c["level"] == "duplicate" for c in clusters)),
+        "story_clusters": int(sum(c["level"] == "story" for c in clusters)),
+        "seconds_duplicates": round(t1 - t0, 3), "seconds_stories": round(t2 - t1, 3),
+        "seconds_total": round(time.perf_counter() - t0, 3),
+    })
+    return assignments, clusters, stats
+
+
+def _records(ids, dup_label, dup_rep, dup_sim, story_label, story_rep, story_sim):
+    n = len(ids)
     assignments, clusters = {}, []
-    length = arrays["length"]
-    for members in groups.values():
-        rep = max(members, key=lambda i: (length[i], [-ord(c) for c in ids[i]]))
-        cid = "d-" + ids[min(members, key=lambda i: ids[i])]
-        for level in ("duplicate", "story"):
-            clusters.append({"level": level, "id": cid if level == "duplicate" else "s" + cid[1:],
-                             "members": sorted(ids[i] for i in members), "representative": ids[rep]})
-        for i in members:
-            assignments[ids[i]] = {"dup_cluster": cid, "story_cluster": "s" + cid[1:],
-                                   "dup_representative": i == rep, "story_representative": i == rep}
-    return assignments, clusters, {"dup_clusters": len(groups)}
+    for level, label, rep in (("duplicate", dup_label, dup_rep), ("story", story_label, story_rep)):
+        prefix = "dup-" if level == "duplicate" else "story-"
+        order = np.lexsort((np.arange(n), label))
+        bounds = np.flatnonzero(np.concatenate([[True], label[order][1:] != label[order][:-1], [True]]))
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            members = order[lo:hi]  # ascending canonical index = sorted ids
+            cid = prefix + ids[members[0]]
+            clusters.append({"level": level, "id": cid, "members": [ids[i] for i in members],
+                             "representative": ids[rep[members[0]]], "size": int(hi - lo)})
+            for i in members:
+                entry = assignments.setdefault(ids[i], {})
+                if level == "duplicate":
+                    entry.update(dup_cluster=cid, dup_representative=bool(rep[i] == i),
+                                 dup_similarity=round(float(dup_sim[i]), 4))
+                else:
+                    entry.update(story_cluster=cid, story_representative=bool(rep[i] == i),
+                                 story_similarity=round(float(story_sim[i]), 4))
+    return assignments, clusters
