@@ -170,9 +170,7 @@ class Clusters(StageTask):
             with np.load(Path(target.path) / "signatures.npz", allow_pickle=False) as data:
                 parts.append({k: data[k] for k in data.files})
         self.set_status_message(f"{self.stage}: clustering {sum(len(p['ids']) for p in parts)} documents")
-        concat = getattr(signatures, "concat_shards", None) or (
-            lambda ps: {k: np.concatenate([p[k] for p in ps]) for k in ps[0]})
-        arrays = concat(parts)
+        arrays = signatures.concat_shards(parts)
         assignments, clusters, stats = clustering.cluster(arrays, settings_of(self))
         stats = {**stats, "documents": len(assignments), "seconds": round(time.time() - started, 3)}
         with atomic_dir(self.output().path) as tmp:
