@@ -52,6 +52,7 @@ class Line:
     ends_sentence: bool
     timestamp: bool
     namelike: bool
+    caps_share: float  # share of longer words that are Capitalised: high in headlines and link lists
 
     @property
     def empty(self) -> bool:
@@ -65,6 +66,8 @@ def line_features(index: int, raw: str) -> Line:
     tokens = WORD.findall(text.lower())
     n = len(tokens)
     stops = sum(t in stopwords() for t in tokens)
+    longer = [w for w in WORD.findall(text) if len(w) >= 4 and w.isalpha()]
+    caps = sum(w[0].isupper() for w in longer) / len(longer) if longer else 0.0
     return Line(
         index=index,
         raw=raw,
@@ -76,6 +79,7 @@ def line_features(index: int, raw: str) -> Line:
         ends_sentence=bool(SENTENCE_END.search(text)),
         timestamp=is_timestamp(text),
         namelike=is_namelike(text, tokens),
+        caps_share=caps,
     )
 
 

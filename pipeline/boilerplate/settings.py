@@ -12,15 +12,15 @@ class StripSettings:
     detect_core: bool = True  # keep only the densest run of prose (plus headline) = article core
     detect_thread: bool = True  # cut reader-comment threads found by their shape
     use_template: bool = True  # drop lines repeated across many documents of the same site
-    # A line is prose when it has at least this many words; fewer makes short captions count.
-    prose_min_words: int = 10
+    # A sentence-like line is prose from this many words on; fewer makes captions count.
+    prose_min_words: int = 6
     # Documents with fewer words than this (or a single line) pass through unchanged: too
     # little text to tell an article from its frame, and short items are usually all body.
     short_doc_words: int = 60
     # Score a non-prose line costs inside the core: higher splits articles at sub-headings.
     short_line_cost: float = 2.0
     # Score a line with comment-thread evidence (timestamp, "Reply", "X says:") costs.
-    thread_line_cost: float = 40.0
+    thread_line_cost: float = 10.0
     # Score an end-matter line ("Leave a reply", "Related articles", newsletter box) costs.
     end_line_cost: float = 120.0
     # Core score (about: prose words) needed above a comment-section marker or thread before it

@@ -47,7 +47,7 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     is_tpl = template_lines(rec, template, s.template_min_docs, s.template_min_share) \
         if s.use_template else (lambda _line: False)
     tpl = [not ln.empty and ln.words <= s.template_max_words and is_tpl(ln.text) for ln in lines]
-    evidence = [s.detect_thread and header_evidence(ln, h.action if h else None) for ln, h in zip(lines, hits)]
+    evidence = [s.detect_thread and header_evidence(lines, i, h.action if h else None) for i, h in enumerate(hits)]
 
     reasons: list[str | None] = [None] * n
     for i, ln in enumerate(lines):

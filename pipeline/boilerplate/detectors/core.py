@@ -13,8 +13,19 @@ from ..lines import Line
 MIN_STOP_SHARE = 0.12
 
 
+# Lines this long count as prose even without final punctuation (scrapers drop some).
+LONG_LINE = 20
+# Short lines with this share of Capitalised words are headlines or link titles.
+MAX_CAPS_SHARE = 0.6
+
+
 def is_prose(line: Line, min_words: int) -> bool:
-    return line.words >= min_words and line.stop_share >= MIN_STOP_SHARE
+    """A sentence-like line: enough words, frequent words among them, not Title Case."""
+    if line.words < min_words or line.stop_share < MIN_STOP_SHARE:
+        return False
+    if line.words >= LONG_LINE:
+        return True
+    return line.ends_sentence and line.caps_share < MAX_CAPS_SHARE
 
 
 def densest_run(scores: list[tuple[int, float]]) -> tuple[int, int] | None:

@@ -14,16 +14,21 @@ MIN_HEADERS = 3
 WINDOW = 14
 
 
-def header_evidence(line: Line, rule_action: str | None) -> bool:
-    """Does this line look like the head or foot of one reader post?"""
+def header_evidence(lines: list[Line], i: int, rule_action: str | None) -> bool:
+    """Does line ``i`` look like the head or foot of one reader post?"""
+    line = lines[i]
     if line.empty:
         return False
     if rule_action == "thread":
         return True
     if line.timestamp and line.words <= 14:
         return True
-    # A bulleted user name ("• AM Hants") or a name with a bracketed post count/score.
-    return line.bullet and line.namelike
+    # A bulleted user name ("• AM Hants") heading an unbulleted post; a bulleted list of short
+    # items (ingredients, key facts) has bullets on consecutive lines instead.
+    if not (line.bullet and line.namelike):
+        return False
+    nxt = next((ln for ln in lines[i + 1:] if not ln.empty), None)
+    return nxt is not None and not nxt.bullet and nxt.indent >= line.indent
 
 
 def thread_starts(lines: list[Line], evidence: list[bool]):
