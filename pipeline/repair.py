@@ -5,7 +5,7 @@ boilerplate stage after us works on lines too):
 
 1. ftfy, with the one configuration in ``ftfy_config`` (see there for what is on and why),
    then a bolder second look at lines with words that mix Latin letters with Cyrillic, Greek or
-   box-drawing characters (UTF-8 read as cp1251/cp1253/cp437, which ftfy's heuristic leaves);
+   box-drawing characters (UTF-8 read as cp1251, cp1253, DOS or KOI8-R code pages);
 2. invisible characters (zero-width space, word joiner, soft hyphen) are dropped;
 3. whitespace is tidied: tabs and runs of spaces become one space, lines are trimmed, more
    than one blank line becomes one blank line, the text is trimmed. Paragraph breaks (a blank
@@ -107,11 +107,11 @@ _LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
 _ODD = "\u0370-\u03ff\u0400-\u04ff\u2500-\u257f"
 _MIXED_WORD = re.compile(f"[{_LATIN}][{_ODD}]|[{_ODD}][{_LATIN}]")
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-_MIXED_CODECS = ("sloppy-windows-1251", "sloppy-windows-1253", "cp437")
+_MIXED_CODECS = ("sloppy-windows-1251", "sloppy-windows-1253", "cp437", "cp850", "koi8_r")
 
 
 def fix_mixed_script(line: str) -> tuple[str, str | None]:
-    """Undo UTF-8-as-cp1251/cp1253/cp437 in a line with mixed-script words.
+    """Undo UTF-8 read as cp1251, cp1253, cp437, cp850 or KOI8-R in a line with mixed-script words.
 
     Accepted only if the line re-encodes in that code page, the bytes hold at least one UTF-8
     sequence as they are (a lone homoglyph before a space must not count as "Ã " mojibake), the
