@@ -38,7 +38,7 @@ BOMS = (  # UTF-32-LE before UTF-16-LE: its BOM starts with the UTF-16-LE one
 # Labels that browsers read as a wider charset: ISO-8859-1 pages are in practice cp1252 (the C1
 # range holds curly quotes and dashes), GB2312 pages use GBK characters, and so on.
 SUPERSETS = {
-    "latin_1": "cp1252", "ascii": "cp1252", "iso8859_9": "cp1254", "iso8859_11": "cp874",
+    "iso8859_1": "cp1252", "ascii": "cp1252", "iso8859_9": "cp1254", "iso8859_11": "cp874",
     "tis_620": "cp874", "gb2312": "gb18030", "gbk": "gb18030", "shift_jis": "cp932",
     "euc_kr": "cp949", "big5": "big5hkscs",
 }

@@ -6,15 +6,24 @@ import re
 from .decode import decode_bytes
 from .records import RejectDocument
 
-# Above this share of garbage characters (undecodable bytes and control characters other than
-# whitespace) the bytes were not text in any charset we know: a binary file, a broken download.
-MAX_GARBAGE_SHARE = 0.2
-_GARBAGE = re.compile("[\ufffd\x00-\x08\x0b\x0e-\x1f\x7f]")
+# Above these shares the bytes were not text in any charset we know (a binary file, a broken
+# download): undecodable bytes, or control characters other than whitespace, which real text
+# of any language has next to none of, while random bytes give about one in eight.
+MAX_REPLACED_SHARE = 0.2
+MAX_CONTROL_SHARE = 0.05
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
-def garbage_share(text: str) -> float:
-    """Share of characters that cannot be part of real text."""
-    return len(_GARBAGE.findall(text)) / len(text) if text else 0.0
+def garbage_reason(text: str, replaced: int) -> str | None:
+    """Why decoded ``text`` is not text, or None if it is."""
+    if not text:
+        return None
+    if replaced / len(text) > MAX_REPLACED_SHARE:
+        return f"{replaced} of {len(text)} characters are undecodable bytes"
+    controls = len(_CONTROL.findall(text))
+    if controls / len(text) > MAX_CONTROL_SHARE:
+        return f"{controls} of {len(text)} characters are control characters (binary data?)"
+    return None
 
 
 def read_item(item: dict) -> tuple[dict, dict]:
@@ -41,13 +50,10 @@ def read_item(item: dict) -> tuple[dict, dict]:
         if dec.replaced:
             counters["replaced_chars"] = dec.replaced
             counters["docs_with_replaced_chars"] = 1
-        share = garbage_share(dec.text)
-        if share > MAX_GARBAGE_SHARE:
-            raise RejectDocument(
-                "undecodable: mostly invalid bytes",
-                f"{share:.0%} of {len(dec.text)} characters are undecodable bytes or control "
-                f"characters (read as {dec.charset}, {dec.method})",
-            )
+        reason = garbage_reason(dec.text, dec.replaced)
+        if reason:
+            raise RejectDocument("undecodable: mostly invalid bytes",
+                                 f"{reason}; read as {dec.charset} ({dec.method})")
     body = rec.get("html") if rec["format"] == "html" else rec.get("text")
     if not body or not body.strip():
         raise RejectDocument("empty input", "the document has no text")
