@@ -11,7 +11,11 @@ class StripSettings:
     # Structure-aware detectors; each can be switched off on its own.
     detect_core: bool = True  # keep only the densest run of prose (plus headline) = article core
     detect_thread: bool = True  # cut reader-comment threads found by their shape
-    use_template: bool = True  # drop lines repeated across many documents of the same site
+    use_template: bool = True
+    # Text that an HTML main-content extractor produced already is the article region: apply
+    # rules, template and the comment cut to it, but not the core detector (which would cut
+    # list-like parts of real articles the extractor rightly kept).
+    trust_extractor: bool = True  # drop lines repeated across many documents of the same site
     # A sentence-like line is prose from this many words on; fewer makes captions count.
     prose_min_words: int = 6
     # Documents with fewer words than this (or a single line) pass through unchanged: too

@@ -55,11 +55,14 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
             reasons[i] = f"rule:{hits[i].group}"
         elif tpl[i]:
             reasons[i] = "detector:template"
-    if not s.detect_core:
+    extracted = s.trust_extractor and rec.get("notes", {}).get("extract", {}).get("method") == "trafilatura"
+    if not s.detect_core and not extracted:
         return reasons
 
     scores = line_scores(lines, hits, evidence, tpl, s)
     cut, cut_why = find_cut(lines, hits, evidence, scores, s)
+    if extracted or not s.detect_core:
+        return [why or (cut_why if i >= cut and not lines[i].empty else None) for i, why in enumerate(reasons)]
     scores = [(i, sc) for i, sc in scores if i < cut]
     span = densest_run(scores)
     if span is None:  # no prose at all: keep what the rules left

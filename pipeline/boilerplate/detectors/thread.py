@@ -23,12 +23,12 @@ def header_evidence(lines: list[Line], i: int, rule_action: str | None) -> bool:
         return True
     if line.timestamp and line.words <= 14:
         return True
-    # A bulleted user name ("• AM Hants") heading an unbulleted post; a bulleted list of short
-    # items (ingredients, key facts) has bullets on consecutive lines instead.
+    # A bulleted user name ("• AM Hants") heading an unbulleted, further indented post; a list
+    # of short items (ingredients, sub-headed sections) has no deeper indented text below.
     if not (line.bullet and line.namelike):
         return False
     nxt = next((ln for ln in lines[i + 1:] if not ln.empty), None)
-    return nxt is not None and not nxt.bullet and nxt.indent >= line.indent
+    return nxt is not None and not nxt.bullet and nxt.indent > line.indent
 
 
 def thread_starts(lines: list[Line], evidence: list[bool]):
