@@ -105,8 +105,9 @@ def load_config(path: str | None) -> None:
     parser_cls._config_paths = [p for p in parser_cls._config_paths if p not in _ADDED_CONFIG]
     _ADDED_CONFIG[:] = [str(DEFAULT_CONFIG)] + ([str(Path(path).resolve())] if path else [])
     parser_cls._config_paths.extend(_ADDED_CONFIG)
-    parser_cls._instance = None  # force a fresh read of exactly these files
-    parser_cls.instance()
+    # Same parser object (Luigi modules hold references to it), emptied and re-read.
+    parser_cls.instance().clear()
+    parser_cls.reload()
     # Task instances are cached by parameter values; settings may have changed, so drop them.
     luigi.task_register.Register.clear_instance_cache()
 
