@@ -1,0 +1,27 @@
+"""The two seed documents must come out exactly as their expected clean bodies."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.boilerplate import StripSettings, build_template, default_rule_paths, load_rules, strip_record
+
+SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed folder {SEEDS} not present")
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SEEDS.glob("*.txt")) if SEEDS.is_dir() else [])
+def test_seed_exact(name):
+    rec = {"id": name, "text": (SEEDS / name).read_text(encoding="utf-8"), "notes": {}}
+    strip_record(rec, StripSettings(), load_rules(default_rule_paths()), build_template([rec]))
+    stem = name.removesuffix(".txt")
+    accepted = [norm((SEEDS / "expected" / n).read_text(encoding="utf-8"))
+                for n in (name, f"{stem}.alt.txt") if (SEEDS / "expected" / n).exists()]
+    assert accepted, "no expected output for this seed"
+    assert norm(rec["text"]) in accepted
+    assert rec["notes"]["strip"]["removed"], "removals must be recorded"

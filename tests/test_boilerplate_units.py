@@ -1,0 +1,133 @@
+"""Unit tests of the pieces: rule loading, line features, detectors, template, notes."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.boilerplate import StripSettings, build_template, default_rule_paths, load_rules, strip_record
+from pipeline.boilerplate.detectors.core import best_before, densest_run, is_prose
+from pipeline.boilerplate.detectors.thread import header_evidence, thread_starts
+from pipeline.boilerplate.lines import line_features, split_lines
+from pipeline.boilerplate.template import site_of
+from pipeline.records import RejectDocument
+
+RULES = load_rules(default_rule_paths())
+PARA = ("The committee met on Monday to discuss the budget for the coming year and agreed that "
+        "the library and the swimming pool would both stay open through the winter months.")
+
+
+def article(*tail: str, paragraphs: int = 3) -> str:
+    return "\n\n".join([f"Headline about the budget meeting"] + [PARA] * paragraphs + list(tail))
+
+
+def test_rules_match_whole_lines_only():
+    assert RULES.match("Leave a Reply", 3).group == "comments"
+    sentence = "Readers may leave a reply to the mayor by letter until the end of the month."
+    assert RULES.match(sentence, len(sentence.split())) is None
+
+
+def test_rule_file_errors_are_reported(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[group.x]\naction = 'explode'\nlines = ['a']\n")
+    with pytest.raises(ValueError, match="unknown action"):
+        load_rules([str(bad)])
+
+
+def test_rules_extend_from_config_without_code(tmp_path):
+    extra = tmp_path / "extra.toml"
+    extra.write_text("[group.house_widget]\naction = 'cut'\nlines = ['talk to the newsroom']\n")
+    rules = load_rules(default_rule_paths() + [str(extra)])
+    rec = {"id": "x", "text": article("Talk to the newsroom", "Great piece, thanks for writing it!"), "notes": {}}
+    counters = strip_record(rec, StripSettings(), rules, {})
+    # the marker line and the comment below it, both credited to the group that cut them
+    assert "Great piece" not in rec["text"] and counters["rule:house_widget"] == 2
+
+
+def test_disabled_group_is_ignored():
+    text = "\n\n".join(["Headline about the budget", PARA, "Tweet", PARA, PARA])
+    rec = {"id": "x", "text": text, "notes": {}}
+    strip_record(rec, StripSettings(), RULES, {})
+    assert "Tweet" not in rec["text"]
+    rec = {"id": "x", "text": text, "notes": {}}
+    strip_record(rec, StripSettings(disabled_groups=("share",)), RULES, {})
+    assert "Tweet" in rec["text"]
+
+
+def test_line_features_timestamps_and_names():
+    assert line_features(0, "3 years ago").timestamp
+    assert line_features(0, "March 3, 2019 at 4:12 pm").timestamp
+    assert line_features(0, "vor 2 Stunden").timestamp
+    assert not line_features(0, "The mill was built in 1781.").timestamp
+    assert line_features(0, "  • AM Hants").bullet
+    assert not line_features(0, "We met in the town hall.").namelike
+
+
+def test_is_prose_rejects_title_case_link_lists():
+    assert is_prose(line_features(0, PARA), 6)
+    assert not is_prose(line_features(0, "Pelosi Says Spirit Of Susan Anthony Talked To Her About Women In Politics"), 6)
+
+
+def test_densest_run_skips_menu_and_keeps_subheading():
+    scores = [(0, -2), (1, -2), (2, 30), (3, -2), (4, 25), (5, -40), (6, 10)]
+    assert densest_run(scores) == (2, 4)
+    assert best_before(scores, 7)[5] == 53
+
+
+def test_thread_detector_on_bulleted_names():
+    lines = split_lines("\n".join(["  • anna", "    nice", "  • bob", "    agree", "  • cy", "    no"]))
+    evidence = [header_evidence(lines, i, None) for i in range(len(lines))]
+    assert evidence[0] and evidence[2] and not evidence[1]
+    assert list(thread_starts(lines, evidence))[0] == 0
+
+
+def test_bulleted_ingredient_list_is_not_a_thread():
+    lines = split_lines("- flour\n- water\n- salt\nMix everything in a bowl.")
+    assert not any(header_evidence(lines, i, None) for i in range(len(lines)))
+
+
+def test_template_lines_removed_and_json_serialisable():
+    recs = [{"id": str(i), "source": "gazette",
+             "text": f"Gazette Online Edition\n\n{PARA} Story {i}.\n\n{PARA}\n\nVisit our shop for mugs"}
+            for i in range(6)]
+    tpl = build_template(recs)
+    json.dumps(tpl)
+    rec = dict(recs[0], notes={})
+    counters = strip_record(rec, StripSettings(), RULES, tpl)
+    assert "Visit our shop" not in rec["text"] and "Story 0." in rec["text"]
+    assert counters.get("detector:template", 0) >= 1
+
+
+def test_site_of():
+    assert site_of({"url": "https://www.example.org/a"}) == "example.org"
+    assert site_of({"source": "Wire", "url": "https://x.org"}) == "wire"
+    assert site_of({}) is None
+
+
+def test_every_removal_recorded_with_reason_and_text():
+    rec = {"id": "x", "text": article("Leave a Reply", "Great read!"), "notes": {}}
+    counters = strip_record(rec, StripSettings(), RULES, {})
+    removed = rec["notes"]["strip"]["removed"]
+    assert removed[0]["by"] == "rule:comments" and "Great read!" in removed[0]["text"]
+    assert counters["rule:comments"] == 2
+
+
+def test_short_document_passes_unchanged():
+    for text in ["Reply", "Home\nNews", "Caf\u00e9 opens on Main Street."]:
+        rec = {"id": "x", "text": text, "notes": {}}
+        strip_record(rec, StripSettings(), RULES, {})
+        assert rec["text"] == text
+
+
+def test_all_chrome_document_is_rejected():
+    text = "\n".join(["Home", "Menu", "Search", "Privacy Policy", "Contact us"] * 15)
+    rec = {"id": "x", "text": text, "notes": {}}
+    with pytest.raises(RejectDocument, match="empty after boilerplate stripping"):
+        strip_record(rec, StripSettings(), RULES, {})
+
+
+def test_settings_fields_are_simple_types():
+    from dataclasses import fields
+    for f in fields(StripSettings):
+        value = getattr(StripSettings(), f.name)
+        assert isinstance(value, (bool, int, float, str, tuple)), f.name
