@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import ftfy
 import ftfy.bad_codecs  # noqa: F401  registers the sloppy-windows-* codecs
-from ftfy.badness import is_bad
+from ftfy.badness import BADNESS_RE, is_bad
 from ftfy.chardata import CONTROL_CHARS, HTML_ENTITY_RE, LIGATURES, WIDTH_MAP
 from ftfy.fixes import remove_terminal_escapes, restore_byte_a0
 
@@ -106,6 +106,12 @@ def tidy_whitespace(text: str) -> str:
 _LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
 _ODD = "\u0370-\u03ff\u0400-\u04ff\u2500-\u257f"
 _MIXED_WORD = re.compile(f"[{_LATIN}][{_ODD}]|[{_ODD}][{_LATIN}]")
+# The same test in three cheaper steps (each regex starts with a class, which the engine scans fast).
+_ODD_RE, _ODD_LATIN, _LATIN_ODD = (re.compile(p) for p in (f"[{_ODD}]", f"[{_ODD}][{_LATIN}]", f"[{_LATIN}][{_ODD}]"))
+
+
+def has_mixed_word(text: str) -> bool:
+    return bool(_ODD_RE.search(text) and (_ODD_LATIN.search(text) or _LATIN_ODD.search(text)))
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _MIXED_CODECS = ("sloppy-windows-1251", "sloppy-windows-1253", "cp437", "cp850", "koi8_r")
 
@@ -155,6 +161,100 @@ def _suspect_chars(settings: RepairSettings, finishing: bool) -> re.Pattern:
     return re.compile(f"[{ranges}\ud800-\udfff]")
 
 
+# ftfy's mojibake detector (one big regex) costs more than everything else in the check. Every
+# one of its alternatives needs at least one character from a small set, so it only has to run
+# in short windows around those characters. The set is read off the pattern itself (so it
+# follows ftfy upgrades); per alternative we take the required character class that clean text
+# uses least, judged by COMMON_IN_TEXT.
+COMMON_IN_TEXT = set("\u2018\u2019\u201c\u201d\u00ab\u00bb\u2013\u2014\u2026\u00b7\u00a0")
+COMMON_IN_TEXT |= {c for c in map(chr, range(0xDF, 0x250)) if c.islower()}
+COMMON_IN_TEXT |= {chr(c) for c in range(0x370, 0x530)}  # Greek and Cyrillic letters
+
+
+def _class_chars(body: str) -> set[str] | None:
+    """Characters of a [...] body; None if negated, escaped or able to match ASCII."""
+    if body.startswith("^") or "\\" in body:
+        return None
+    chars, i = set(), 0
+    while i < len(body):
+        if i + 2 < len(body) and body[i + 1] == "-":
+            chars.update(map(chr, range(ord(body[i]), ord(body[i + 2]) + 1)))
+            i += 3
+        else:
+            chars.add(body[i])
+            i += 1
+    return None if any(c < "\x80" for c in chars) else chars
+
+
+def _alternatives(pattern: str) -> list[list[str]]:
+    """Top-level alternatives of a verbose pattern without groups, as lists of atoms."""
+    alts: list[list[str]] = [[]]
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "[":
+            end = pattern.index("]", i + 2)
+            alts[-1].append(pattern[i:end + 1])
+            i = end + 1
+            continue
+        if c == "#":  # a comment runs to the end of the line
+            newline = pattern.find("\n", i)
+            i = len(pattern) if newline < 0 else newline
+            continue
+        if c == "(":
+            raise ValueError("groups not supported")
+        if c == "\\":
+            alts[-1].append(pattern[i:i + 2])
+            i += 2
+            continue
+        if c == "|":
+            alts.append([])
+        elif c in "?*":
+            alts[-1][-1] += c
+        elif not c.isspace() and c != "^":
+            alts[-1].append(c)
+        i += 1
+    return alts
+
+
+def _badness_triggers(pattern: str) -> tuple[str, int]:
+    """(character class every match needs one of, longest match in characters)."""
+    trigger: set[str] = set()
+    longest = 0
+    for atoms in _alternatives(pattern):
+        longest = max(longest, len(atoms))
+        options = []
+        for atom in atoms:
+            if atom.endswith(("?", "*")) or atom.startswith("\\"):
+                continue
+            chars = _class_chars(atom[1:-1]) if atom.startswith("[") else ({atom} if atom >= "\x80" else None)
+            if chars:
+                options.append((sum(100 if c in COMMON_IN_TEXT else 1 for c in chars), sorted(chars)))
+        if not options:
+            raise ValueError(f"no required non-ASCII character in {atoms}")
+        trigger.update(min(options)[1])
+    return "".join(re.escape(c) for c in sorted(trigger)), longest
+
+
+_TRIGGERS, _LONGEST_MATCH = _badness_triggers(BADNESS_RE.pattern)
+_TRIGGER_RE = re.compile(f"[{_TRIGGERS}]")
+
+
+def looks_bad(text: str) -> bool:
+    """Same answer as ``ftfy.badness.is_bad(text)``, searching only near trigger characters."""
+    reach = _LONGEST_MATCH
+    lo = hi = -1
+    for m in _TRIGGER_RE.finditer(text):
+        pos = m.start()
+        if pos - reach <= hi:  # overlaps the window being built: widen it
+            hi = pos + reach + 1
+            continue
+        if hi >= 0 and BADNESS_RE.search(text, lo, hi):
+            return True
+        lo, hi = max(0, pos - reach), pos + reach + 1
+    return hi >= 0 and BADNESS_RE.search(text, lo, hi) is not None
+
+
 # ftfy's badness pattern has one anchored rule (a segment starting with "Ã " or "Â "); on a whole
 # text that anchor only sees the first line, so the other line starts are checked here.
 _LINE_START_MOJIBAKE = re.compile("\n[\u00c2\u00c3] ")
@@ -169,7 +269,7 @@ def _ftfy_leaves_alone(text: str, settings: RepairSettings, suspect: re.Pattern)
     if form.lower() != "none" and not unicodedata.is_normalized(form, text):
         return False
     if settings.fix_encoding and not text.isascii():
-        if is_bad(text) or _LINE_START_MOJIBAKE.search(text) or _MIXED_WORD.search(text):
+        if looks_bad(text) or _LINE_START_MOJIBAKE.search(text) or has_mixed_word(text):
             return False
     return True
 
@@ -178,11 +278,20 @@ def text_is_clean(text: str, settings: RepairSettings) -> bool:
     """True only if ``repair_text_full(text)`` would return ``text`` unchanged."""
     if not _ftfy_leaves_alone(text, settings, _suspect_chars(settings, True)):
         return False
-    if settings.tidy_whitespace:
-        if text[:1] == "\n" or text[-1:] == "\n":
-            return False
-        if _HSPACE_RUN.search(text) or _LINE_EDGE_SPACE.search(text) or _BLANK_LINES.search(text):
-            return False
+    return not settings.tidy_whitespace or is_tidy(text)
+
+
+_OTHER_SPACE = re.compile(r"[^\S\n ]")  # whitespace other than space and newline
+
+
+def is_tidy(text: str) -> bool:
+    """Same as ``tidy_whitespace(text) == text``; substring tests first, regexes only if needed."""
+    if text[:1].isspace() or text[-1:].isspace():
+        return False
+    if "  " in text or " \n" in text or "\n " in text or "\n\n\n" in text:
+        return False
+    if _OTHER_SPACE.search(text):  # tabs, no-break spaces, ...: let the tidying regexes decide
+        return not (_HSPACE_RUN.search(text) or _LINE_EDGE_SPACE.search(text))
     return True
 
 
