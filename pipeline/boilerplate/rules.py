@@ -6,6 +6,7 @@ so ``disabled_groups = ("comments",)`` switches a kind off in every language)::
     [group.comments]
     action = "end"        # drop | end | thread  (see ACTIONS)
     max_words = 12        # never applied to longer lines, so body sentences are safe
+    min_core = 20         # cut only: core score (about: prose words) needed above the line
     lines = ['leave a (reply|comment)', '\\d+ comments?']
 
 Patterns are Python regexes matched case-insensitively against the WHOLE stripped line, so a
@@ -33,6 +34,7 @@ class Rule:
     group: str
     action: str
     max_words: int
+    min_core: float | None  # core score needed above a ``cut`` line (None: the settings' value)
     pattern: re.Pattern
     origin: str  # file it came from, for notes
 
@@ -65,12 +67,13 @@ def load_rules(paths: list[str]) -> RuleSet:
             if action not in ACTIONS:
                 raise ValueError(f"{path}: group {name!r} has unknown action {action!r}")
             max_words = int(spec.get("max_words", 12))
+            min_core = float(spec["min_core"]) if "min_core" in spec else None
             for pat in spec.get("lines", []):
                 try:
                     rx = re.compile(pat, re.I | re.U)
                 except re.error as exc:
                     raise ValueError(f"{path}: group {name!r}: bad pattern {pat!r}: {exc}") from exc
-                rules.append(Rule(name, action, max_words, rx, Path(path).name))
+                rules.append(Rule(name, action, max_words, min_core, rx, Path(path).name))
     # cut beats end beats thread beats drop: a line is explained by its strongest meaning.
     order = {"cut": 0, "end": 1, "thread": 2, "drop": 3}
     rules.sort(key=lambda r: order[r.action])

@@ -106,11 +106,12 @@ def find_cut(lines, hits, evidence, scores, s: StripSettings) -> tuple[int, str 
     run of post headers with an article core (``min_core_words``) above it. Markers above
     the article (a "Comments" tab, a list of dated teasers) do not cut it."""
     before = best_before(scores, len(lines))
-    candidates = [(i, f"rule:{h.group}") for i, h in enumerate(hits) if h and h.action == "cut"]
+    candidates = [(i, f"rule:{h.group}", s.min_core_words if h.min_core is None else h.min_core)
+                  for i, h in enumerate(hits) if h and h.action == "cut"]
     if s.detect_thread:
-        candidates += [(i, "detector:thread") for i in thread_starts(lines, evidence)]
-    for i, why in sorted(candidates):
-        if before[i] >= s.min_core_words:
+        candidates += [(i, "detector:thread", s.min_core_words) for i in thread_starts(lines, evidence)]
+    for i, why, need in sorted(candidates):
+        if before[i] >= need:
             return i, why
     return len(lines), None
 
