@@ -217,9 +217,15 @@ def _alternatives(pattern: str) -> list[list[str]]:
     return alts
 
 
-def _badness_triggers(pattern: str) -> tuple[str, int]:
-    """(character class every match needs one of, longest match in characters)."""
-    trigger: set[str] = set()
+def _badness_triggers(pattern: str) -> tuple[dict[str, re.Pattern], int]:
+    """For each trigger character, the alternatives that need it; and the longest match.
+
+    A match of an alternative contains one of that alternative's trigger characters, so
+    searching, around each trigger character in a text, only the alternatives it triggers
+    finds a match exactly when the whole pattern would (the "^" anchor is dropped: that can
+    only add matches, i.e. send a clean text down the full path, never the reverse).
+    """
+    by_char: dict[str, list[str]] = {}
     longest = 0
     for atoms in _alternatives(pattern):
         longest = max(longest, len(atoms))
@@ -232,27 +238,23 @@ def _badness_triggers(pattern: str) -> tuple[str, int]:
                 options.append((sum(100 if c in COMMON_IN_TEXT else 1 for c in chars), sorted(chars)))
         if not options:
             raise ValueError(f"no required non-ASCII character in {atoms}")
-        trigger.update(min(options)[1])
-    return "".join(re.escape(c) for c in sorted(trigger)), longest
+        for c in min(options)[1]:
+            by_char.setdefault(c, []).append("".join(atoms))
+    return {c: re.compile("|".join(alts)) for c, alts in by_char.items()}, longest
 
 
-_TRIGGERS, _LONGEST_MATCH = _badness_triggers(BADNESS_RE.pattern)
-_TRIGGER_RE = re.compile(f"[{_TRIGGERS}]")
+_BY_TRIGGER, _LONGEST_MATCH = _badness_triggers(BADNESS_RE.pattern)
+_TRIGGER_RE = re.compile("[" + "".join(re.escape(c) for c in sorted(_BY_TRIGGER)) + "]")
 
 
 def looks_bad(text: str) -> bool:
     """Same answer as ``ftfy.badness.is_bad(text)``, searching only near trigger characters."""
     reach = _LONGEST_MATCH
-    lo = hi = -1
     for m in _TRIGGER_RE.finditer(text):
         pos = m.start()
-        if pos - reach <= hi:  # overlaps the window being built: widen it
-            hi = pos + reach + 1
-            continue
-        if hi >= 0 and BADNESS_RE.search(text, lo, hi):
+        if _BY_TRIGGER[m.group()].search(text, max(0, pos - reach), pos + reach):
             return True
-        lo, hi = max(0, pos - reach), pos + reach + 1
-    return hi >= 0 and BADNESS_RE.search(text, lo, hi) is not None
+    return False
 
 
 # ftfy's badness pattern has one anchored rule (a segment starting with "Ã " or "Â "); on a whole

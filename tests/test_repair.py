@@ -130,3 +130,19 @@ def test_clean_record_is_untouched():
 def test_settings_are_simple_types():
     for name, value in vars(DEFAULT).items():
         assert isinstance(value, (bool, int, float, str)), name
+
+
+# The pieces of the clean check must agree with what they stand in for.
+from ftfy.badness import is_bad  # noqa: E402
+
+from pipeline.repair import has_mixed_word, is_tidy, looks_bad, tidy_whitespace, _MIXED_WORD, _TRIGGER_RE  # noqa: E402
+
+CHECK_ALPHABET = "".join(sorted(set(_TRIGGER_RE.pattern) - set("[]\\"))) + "abzAZ \n\t\xa0\u3000.,-'ÃÂœŒ°²вЂЃΑω"
+
+
+@hsettings(max_examples=1500, deadline=None)
+@given(st.text(alphabet=CHECK_ALPHABET, max_size=40) | st.text(max_size=40))
+def test_check_parts_agree_with_their_definitions(text):
+    assert looks_bad(text) == is_bad(text)
+    assert is_tidy(text) == (tidy_whitespace(text) == text)
+    assert has_mixed_word(text) == bool(_MIXED_WORD.search(text))
