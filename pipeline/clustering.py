@@ -27,16 +27,22 @@ class ClusterSettings:
     """dup_lsh_threshold: Jaccard where LSH catches half the pairs; lower = more candidates to
     verify, more recall. dup_jaccard / dup_containment: a candidate links when either estimate
     reaches it (containment only when the smaller copy has >= dup_min_shingles shingles).
-    story_lsh_threshold: same for the top-term MinHash. story_threshold: minimum mean cosine
-    between two groups to merge them. story_max_days: reports further apart are never linked
+    story_lsh_threshold: same for the top-term MinHash. story_threshold_short/_long: minimum
+    mean cosine between two groups to merge them, for pairs whose shorter vector has at most
+    story_short_terms / at least story_long_terms terms (linear in between): short items share
+    few terms, so their cosines run lower. story_missing_weight: see ``linkage.average_linkage``. story_max_days: reports further apart are never linked
     (when both dates are known; 0 disables). max_bucket: larger LSH buckets are chained."""
 
     dup_lsh_threshold: float = 0.4
     dup_jaccard: float = 0.5
     dup_containment: float = 0.8
     dup_min_shingles: int = 30
-    story_lsh_threshold: float = 0.15
-    story_threshold: float = 0.25
+    story_lsh_threshold: float = 0.1
+    story_threshold_short: float = 0.1
+    story_threshold_long: float = 0.28
+    story_short_terms: int = 25
+    story_long_terms: int = 80
+    story_missing_weight: float = 0.1
     story_max_days: int = 7
     max_bucket: int = 50
     representative: str = "longest"
@@ -74,7 +80,8 @@ def duplicate_links(a: dict[str, np.ndarray], s: ClusterSettings) -> tuple[np.nd
 
 
 def story_links(a: dict[str, np.ndarray], s: ClusterSettings) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Candidate story pairs (date-bounded) and their cosine similarity."""
+    """Candidate story pairs (date-bounded) and their cosine similarity divided by the pair's
+    length-aware threshold (so a value >= 1 means "same story" for that pair)."""
     n_terms = np.diff(a["story_offsets"])
     bands, rows = lsh_params(s.story_lsh_threshold, a["story_sig"].shape[1])
     pairs = candidate_pairs(a["story_sig"], bands, rows, n_terms > 0, s.max_bucket)
@@ -82,7 +89,15 @@ def story_links(a: dict[str, np.ndarray], s: ClusterSettings) -> tuple[np.ndarra
         d0, d1 = a["day"][pairs[:, 0]], a["day"][pairs[:, 1]]
         pairs = pairs[(d0 < 0) | (d1 < 0) | (np.abs(d0 - d1) <= s.story_max_days)]
     sim = cosine_pairs(a["story_terms"], a["story_weights"], a["story_offsets"], pairs)
-    return pairs, sim, {"story_candidates": int(len(pairs)), "story_bands": bands, "story_rows": rows}
+    return pairs, sim / pair_threshold(n_terms, pairs, s), {"story_candidates": int(len(pairs)), "story_bands": bands, "story_rows": rows}
+
+
+def pair_threshold(n_terms: np.ndarray, pairs: np.ndarray, s: ClusterSettings) -> np.ndarray:
+    """Length-aware story threshold of each pair (from the shorter document's term count)."""
+    n = np.minimum(n_terms[pairs[:, 0]], n_terms[pairs[:, 1]]).astype(np.float64)
+    span = max(s.story_long_terms - s.story_short_terms, 1)
+    frac = np.clip((n - s.story_short_terms) / span, 0.0, 1.0)
+    return s.story_threshold_short + frac * (s.story_threshold_long - s.story_threshold_short)
 
 
 def cluster(arrays: dict[str, np.ndarray], settings: ClusterSettings):
@@ -104,7 +119,8 @@ def cluster(arrays: dict[str, np.ndarray], settings: ClusterSettings):
     nu, nv = node_of_doc[spairs[:, 0]], node_of_doc[spairs[:, 1]]
     cross = nu != nv
     group = average_linkage(np.bincount(node_of_doc, minlength=len(node)), nu[cross], nv[cross],
-                            ssim[cross], settings.story_threshold)
+                            ssim[cross], 1.0,
+                            settings.story_missing_weight)
     story_label = group[node_of_doc]
     t2 = time.perf_counter()
     doc_rank = rank(settings.representative, a["dup_size"], a["length"], a["day"])

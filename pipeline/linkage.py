@@ -17,45 +17,52 @@ def components(n: int, pairs: np.ndarray) -> np.ndarray:
 
 
 def average_linkage(sizes: np.ndarray, u: np.ndarray, v: np.ndarray, sim: np.ndarray,
-                    threshold: float) -> np.ndarray:
+                    threshold: float, missing_weight: float = 0.0) -> np.ndarray:
     """Greedy agglomeration of nodes (each a group of ``sizes`` documents).
 
-    ``sim[k]`` is the summed document-pair similarity between nodes ``u[k]`` and ``v[k]``
-    (pairs never compared count 0). The two groups with the highest mean pair similarity merge
-    while it is >= ``threshold``; unlike single link, one stray strong pair cannot chain two
-    stories together. Returns a label per node (smallest node index of its group).
+    Edge ``k`` is one compared document pair between nodes ``u[k]`` and ``v[k]`` with
+    similarity ``sim[k]``. Group similarity = sum of compared pairs / (compared pairs +
+    ``missing_weight`` * pairs never compared): 1.0 is classic average linkage (uncompared
+    pairs count as 0), 0.0 averages over the LSH candidates only. The two groups with the highest
+    similarity merge while it is >= ``threshold``; unlike single link, one stray strong pair
+    cannot chain two stories together. Returns a label per node (smallest node index of its group).
     Cost: O(E log E) heap operations, neighbour maps merged small-into-large.
     """
     n = len(sizes)
     size = [int(s) for s in sizes]
-    adj: list[dict[int, float]] = [dict() for _ in range(n)]
+    adj: list[dict[int, tuple[float, int]]] = [dict() for _ in range(n)]
     for a, b, s in zip(u.tolist(), v.tolist(), sim.tolist()):
         if a != b:
-            adj[a][b] = adj[a].get(b, 0.0) + s
-            adj[b][a] = adj[b].get(a, 0.0) + s
+            tot, cnt = adj[a].get(b, (0.0, 0))
+            adj[a][b] = adj[b][a] = (tot + s, cnt + 1)
+
+    def score(x: int, y: int, edge: tuple[float, int]) -> float:
+        tot, cnt = edge
+        return tot / (cnt + missing_weight * (size[x] * size[y] - cnt))
+
     heap = []
     for a in range(n):
-        for b, s in adj[a].items():
-            if a < b and s / (size[a] * size[b]) >= threshold:
-                heap.append((-s / (size[a] * size[b]), a, b))
+        for b, e in adj[a].items():
+            if a < b and score(a, b, e) >= threshold:
+                heap.append((-score(a, b, e), a, b))
     heapq.heapify(heap)
     parent = list(range(n))
     while heap:
         neg, a, b = heapq.heappop(heap)
-        s = adj[a].get(b)
-        if s is None or -neg != s / (size[a] * size[b]):
+        e = adj[a].get(b)
+        if e is None or -neg != score(a, b, e):
             continue  # stale entry: a or b merged since it was pushed
         keep, drop = (a, b) if len(adj[a]) >= len(adj[b]) else (b, a)
         del adj[keep][drop], adj[drop][keep]
         size[keep] += size[drop]
         parent[drop] = keep
-        for w, sw in adj[drop].items():
+        for w, (tw, cw) in adj[drop].items():
             del adj[w][drop]
-            total = adj[keep].get(w, 0.0) + sw
-            adj[keep][w] = adj[w][keep] = total
+            tot, cnt = adj[keep].get(w, (0.0, 0))
+            adj[keep][w] = adj[w][keep] = (tot + tw, cnt + cw)
         adj[drop] = {}
-        for w, total in adj[keep].items():
-            avg = total / (size[keep] * size[w])
+        for w, e in adj[keep].items():
+            avg = score(keep, w, e)
             if avg >= threshold:
                 heapq.heappush(heap, (-avg, min(keep, w), max(keep, w)))
     roots = np.array([_root(parent, i) for i in range(n)], dtype=np.int64)
