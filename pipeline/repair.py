@@ -7,9 +7,10 @@ boilerplate stage after us works on lines too):
    then a bolder second look at lines with words that mix Latin letters with Cyrillic, Greek or
    box-drawing characters (UTF-8 read as cp1251, cp1253, DOS or KOI8-R code pages);
 2. invisible characters (zero-width space, word joiner, soft hyphen) are dropped;
-3. whitespace is tidied: tabs and runs of spaces become one space, lines are trimmed, more
-   than one blank line becomes one blank line, the text is trimmed. Paragraph breaks (a blank
-   line) and line breaks (a single newline) are kept.
+3. whitespace is tidied: inside a line, tabs and runs of spaces become one space; trailing
+   space goes; more than one blank line becomes one; the text loses leading/trailing blank
+   lines. Paragraph breaks (a blank line), line breaks and the indentation at line starts are
+   kept: indented lines (bulleted names, replies) are evidence the boilerplate stage uses.
 
 Most text needs none of this. ``text_is_clean``/``_line_checker`` decide cheaply and exactly
 that a text (or line) would come out unchanged, so only the others pay for ftfy
@@ -89,15 +90,15 @@ def _kind(step: tuple[str, str]) -> str:
 # lost, so like U+FFFD it stays as visible evidence of the loss.
 CONTROLS = {code: None for code in CONTROL_CHARS if code != 0x1A}
 INVISIBLE = {0x200B: None, 0x2060: None, 0x00AD: None}
-_HSPACE_RUN = re.compile(r"[^\S\n]{2,}|\t")
-_LINE_EDGE_SPACE = re.compile(r"^[^\S\n]+|[^\S\n]+$", re.M)
+_INNER_SPACE = re.compile(r"(?<=\S)(?:[^\S\n]{2,}|\t)")  # after a visible character
+_TRAILING_SPACE = re.compile(r"[^\S\n]+$", re.M)
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def tidy_whitespace(text: str) -> str:
-    """Runs of horizontal space -> one space; trimmed lines; at most one blank line in a row."""
-    text = _HSPACE_RUN.sub(" ", text)
-    text = _LINE_EDGE_SPACE.sub("", text)
+    """Inner runs of horizontal space -> one space; no trailing space; at most one blank line."""
+    text = _TRAILING_SPACE.sub("", text)
+    text = _INNER_SPACE.sub(" ", text)
     return _BLANK_LINES.sub("\n\n", text).strip("\n")
 
 
@@ -288,12 +289,10 @@ _OTHER_SPACE = re.compile(r"[^\S\n ]")  # whitespace other than space and newlin
 
 def is_tidy(text: str) -> bool:
     """Same as ``tidy_whitespace(text) == text``; substring tests first, regexes only if needed."""
-    if text[:1].isspace() or text[-1:].isspace():
+    if text[:1] == "\n" or text[-1:].isspace() or " \n" in text or "\n\n\n" in text:
         return False
-    if "  " in text or " \n" in text or "\n " in text or "\n\n\n" in text:
-        return False
-    if _OTHER_SPACE.search(text):  # tabs, no-break spaces, ...: let the tidying regexes decide
-        return not (_HSPACE_RUN.search(text) or _LINE_EDGE_SPACE.search(text))
+    if "  " in text or _OTHER_SPACE.search(text):  # indentation, tabs, no-break spaces: ask the regexes
+        return not (_INNER_SPACE.search(text) or _TRAILING_SPACE.search(text))
     return True
 
 

@@ -80,10 +80,11 @@ WORDS = ["The", "minister", "said", "café", "Zürich", "naïve", "São", "Paulo
 
 @st.composite
 def clean_text(draw):
-    """Normalised text with tidy whitespace: words, single spaces, line and paragraph breaks."""
+    """Normalised text with tidy whitespace: words, single spaces, indents, line and paragraph breaks."""
     paragraphs = draw(st.lists(st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=8),
                                         min_size=1, max_size=3), min_size=1, max_size=3))
-    text = "\n\n".join("\n".join(" ".join(line) for line in para) for para in paragraphs)
+    indents = st.sampled_from(["", "", "  ", "    ", "  \u2022 "])  # indentation is layout, kept
+    text = "\n\n".join("\n".join(draw(indents) + " ".join(line) for line in para) for para in paragraphs)
     return unicodedata.normalize("NFC", text)
 
 
@@ -96,7 +97,7 @@ def test_clean_text_comes_out_unchanged(text):
 
 
 def test_clean_check_refuses_what_needs_work():
-    for text in ["Ã©t", "a  b", "a\tb", " lead", "trail ", "x\n\n\ny", "&amp;", "e\u0301", "x\u200by", "\x07"]:
+    for text in ["Ã©t", "a  b", "a\tb", "\nlead", "trail ", "x\n\n\ny", "x \ny", "&amp;", "e\u0301", "x\u200by", "\x07"]:
         assert not text_is_clean(text, DEFAULT), repr(text)
 
 
