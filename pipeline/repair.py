@@ -212,7 +212,7 @@ def _alternatives(pattern: str) -> list[list[str]]:
             alts.append([])
         elif c in "?*":
             alts[-1][-1] += c
-        elif not c.isspace() and c != "^":
+        elif not c.isspace():
             alts[-1].append(c)
         i += 1
     return alts
@@ -223,8 +223,8 @@ def _badness_triggers(pattern: str) -> tuple[dict[str, re.Pattern], int]:
 
     A match of an alternative contains one of that alternative's trigger characters, so
     searching, around each trigger character in a text, only the alternatives it triggers
-    finds a match exactly when the whole pattern would (the "^" anchor is dropped: that can
-    only add matches, i.e. send a clean text down the full path, never the reverse).
+    finds a match exactly when the whole pattern would. (A search that starts at pos > 0 does
+    not match "^" there, as in the whole text.)
     """
     by_char: dict[str, list[str]] = {}
     longest = 0
