@@ -320,6 +320,30 @@ def _finish(text: str, settings: RepairSettings, report: dict) -> str:
     return text
 
 
+def _fix_line(line: str, settings: RepairSettings, config) -> tuple[str, list]:
+    """Step 1 for one line: terminal escapes and controls, ftfy, mixed-script mojibake."""
+    explanation: list = []
+    fixed = remove_terminal_escapes(line) if "\x1b" in line else line
+    if fixed != line:
+        explanation.append(("apply", "remove_terminal_escapes"))
+    stripped = fixed.translate(CONTROLS)
+    if stripped != fixed:
+        explanation.append(("apply", "remove_control_chars"))
+    fixed, steps = ftfy.fix_and_explain(stripped, config)
+    explanation += list(steps or [])
+    codec = None
+    if settings.fix_encoding:
+        fixed, codec = fix_mixed_script(fixed)
+        if codec:
+            explanation += [("encode", codec), ("decode", "utf-8")]
+    stripped = fixed.translate(CONTROLS)  # a repaired line may reveal some (mojibake of a BOM)
+    if stripped != fixed:
+        explanation.append(("apply", "remove_control_chars"))
+    if (stripped != fixed or codec) and settings.normalization.lower() != "none":
+        stripped = unicodedata.normalize(settings.normalization, stripped)
+    return stripped, explanation
+
+
 def _fix_lines(text: str, settings: RepairSettings, report: dict, skip_clean: bool) -> str:
     config = ftfy_config(settings)
     check = _line_checker(settings)
@@ -330,21 +354,7 @@ def _fix_lines(text: str, settings: RepairSettings, report: dict, skip_clean: bo
         if skip_clean and check(line):
             out.append(line)
             continue
-        explanation = []
-        fixed = remove_terminal_escapes(line) if "\x1b" in line else line
-        if fixed != line:
-            explanation.append(("apply", "remove_terminal_escapes"))
-        stripped = fixed.translate(CONTROLS)
-        if stripped != fixed:
-            explanation.append(("apply", "remove_control_chars"))
-        fixed, steps_ftfy = ftfy.fix_and_explain(stripped, config)
-        explanation += list(steps_ftfy or [])
-        if settings.fix_encoding:
-            fixed, codec = fix_mixed_script(fixed)
-            if codec:
-                explanation += [("encode", codec), ("decode", "utf-8")]
-                if settings.normalization.lower() != "none":
-                    fixed = unicodedata.normalize(settings.normalization, fixed)
+        fixed, explanation = _fix_line(line, settings, config)
         out.append(fixed)
         if fixed != line:
             for step in explanation:

@@ -35,6 +35,12 @@ def test_fast_path_equals_full_path_on_cases(case):
     assert repair_text(case["original"], DEFAULT) == repair_text_full(case["original"], DEFAULT)
 
 
+@pytest.mark.parametrize("case", [pytest.param(c.values[0], id=c.id) for c in ALL_CASES])
+def test_repair_is_idempotent_on_cases(case):
+    once, _ = repair_text(case["original"], DEFAULT)
+    assert repair_text(once, DEFAULT)[0] == once
+
+
 def test_case_files_cover_every_kind():
     cases = [c.values[0] for c in ALL_CASES]
     assert len(cases) >= 40
