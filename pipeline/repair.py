@@ -42,11 +42,12 @@ class RepairSettings:
     uncurl_quotes: bool = False
     # Fullwidth Latin letters and digits are normal in CJK text; keep them unless asked.
     fix_character_width: bool = False
-    # NFC composes characters without changing any (NFKC would turn "²" into "2", "ﬁ"→"fi", ...).
+    # NFC composes characters without changing any (NFKC would turn "²" into "2", "½" into "1⁄2",
+    # full-width forms into ASCII: meaning-bearing changes). "none" skips normalisation.
     normalization: str = "NFC"
     # Drop zero-width space, word joiner and soft hyphen (invisible, but they split words).
     remove_invisible: bool = True
-    # Collapse runs of spaces, trim lines, keep at most one blank line between paragraphs.
+    # Collapse inner runs of spaces, drop trailing space, at most one blank line in a row.
     tidy_whitespace: bool = True
 
 
@@ -112,7 +113,10 @@ _ODD_RE, _ODD_LATIN, _LATIN_ODD = (re.compile(p) for p in (f"[{_ODD}]", f"[{_ODD
 
 
 def has_mixed_word(text: str) -> bool:
+    """Same as ``bool(_MIXED_WORD.search(text))``."""
     return bool(_ODD_RE.search(text) and (_ODD_LATIN.search(text) or _LATIN_ODD.search(text)))
+
+
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _MIXED_CODECS = ("sloppy-windows-1251", "sloppy-windows-1253", "cp437", "cp850", "koi8_r")
 
