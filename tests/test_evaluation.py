@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.evaluation import (
+    boilerplate_failures, cluster_errors, pair_errors,
     body_units, contains_snippet, format_report, load_output, lookup, norm_exact,
     score_boilerplate, score_clusters, score_encoding, score_set,
     score_html_snippets, score_near_dup_links, score_pairs, token_prf, tokens,
@@ -216,3 +217,30 @@ def test_score_set_counts_rejects_as_empty_singletons(tmp_path):
 def test_load_output_requires_documents(tmp_path):
     with pytest.raises(FileNotFoundError):
         load_output(tmp_path)
+
+
+# --- diagnostics ---------------------------------------------------------------------------
+
+def test_boilerplate_failures_name_leaks_and_losses_worst_first():
+    found = boilerplate_failures(GOLD, {"d1": GOLD[0]["body"] + " Great post!", "d2": ""})
+    # one problem each; d1 also loses precision, so it comes first
+    assert [d["id"] for d in found] == ["d1", "d2"]
+    by_id = {d["id"]: d for d in found}
+    assert by_id["d1"]["leaked"] == ["great post"] and by_id["d1"]["lost"] == []
+    assert by_id["d2"]["lost"] == ["one two three"] and by_id["d2"]["token_f1"] is None
+    assert boilerplate_failures(GOLD, {"d1": GOLD[0]["body"], "d2": "one two three"}) == []
+
+
+def test_cluster_errors_split_and_merged():
+    gold = {"a": 1, "b": 1, "c": 1, "d": 2}
+    errs = cluster_errors(gold, {"a": "x", "b": "x", "c": None, "d": "x"})
+    assert errs["split"] == [{"gold": 1, "pairs": 2, "parts": [["a", "b"], ["c"]]}]
+    assert errs["merged"] == [{"predicted": "x", "pairs": 2, "parts": [["a", "b"], ["d"]]}]
+    assert cluster_errors(gold, {"a": 0, "b": 0, "c": 0, "d": 5}) == {"split": [], "merged": []}
+
+
+def test_pair_errors():
+    pairs = [{"a": "p", "b": "q", "same_story": True, "lang": "fr"},
+             {"a": "p", "b": "r", "same_story": False, "lang": "en"}]
+    errs = pair_errors(pairs, {"p": 1, "q": 2, "r": 1})
+    assert errs["missed_by_lang"] == {"fr": 1} and errs["false_by_lang"] == {"en": 1}

@@ -18,18 +18,20 @@ def _pairs(n: int) -> int:
     return n * (n - 1) // 2
 
 
-def _predicted(gold_labels: Mapping[str, object], predicted_labels: Mapping[str, object]) -> dict:
-    """Predicted label per gold id; missing/None become a private singleton label."""
+def predicted_or_singleton(gold_labels: Mapping[str, object],
+                           predicted_labels: Mapping[str, object]) -> dict:
+    """Predicted label per gold id as ``(label, None)``; a missing/None label becomes the
+    private singleton ``(None, id)``, which no other document can share."""
     out = {}
     for doc_id in gold_labels:
         label = predicted_labels.get(doc_id)
-        out[doc_id] = ("\0singleton", doc_id) if label is None else ("\0label", label)
+        out[doc_id] = (None, doc_id) if label is None else (label, None)
     return out
 
 
 def score_clusters(gold_labels: Mapping[str, object], predicted_labels: Mapping[str, object]) -> dict:
     """Pairwise P/R/F1 over unordered document pairs and B-cubed P/R/F1 (per-document averages)."""
-    pred = _predicted(gold_labels, predicted_labels)
+    pred = predicted_or_singleton(gold_labels, predicted_labels)
     cells = Counter((pred[d], g) for d, g in gold_labels.items())
     pred_sizes = Counter(pred.values())
     gold_sizes = Counter(gold_labels.values())
