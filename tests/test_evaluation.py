@@ -2,9 +2,11 @@
 real evaluation sets (skipped when ../shared/eval is not beside the checkout)."""
 import gzip
 import json
+from itertools import combinations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from pipeline.evaluation import (
     boilerplate_failures, cluster_errors, pair_errors,
@@ -244,3 +246,35 @@ def test_pair_errors():
              {"a": "p", "b": "r", "same_story": False, "lang": "en"}]
     errs = pair_errors(pairs, {"p": 1, "q": 2, "r": 1})
     assert errs["missed_by_lang"] == {"fr": 1} and errs["false_by_lang"] == {"en": 1}
+
+
+# --- counting formulas agree with the definitions done the slow way ------------------------
+
+labelings = st.lists(st.tuples(st.integers(0, 3), st.one_of(st.none(), st.integers(0, 3))),
+                     min_size=1, max_size=12)
+
+
+def _brute_force(gold: dict, pred: dict) -> dict:
+    ids = list(gold)
+    same_p = {(a, b): pred[a] is not None and pred[a] == pred[b] for a, b in combinations(ids, 2)}
+    same_g = {(a, b): gold[a] == gold[b] for a, b in combinations(ids, 2)}
+    tp = sum(same_p[k] and same_g[k] for k in same_p)
+    n_p, n_g = sum(same_p.values()), sum(same_g.values())
+    p_d, r_d = [], []
+    for d in ids:
+        cluster = {e for e in ids if e == d or (pred[d] is not None and pred[e] == pred[d])}
+        story = {e for e in ids if gold[e] == gold[d]}
+        p_d.append(len(cluster & story) / len(cluster))
+        r_d.append(len(cluster & story) / len(story))
+    return {"pairwise_precision": tp / n_p if n_p else 1.0, "pairwise_recall": tp / n_g if n_g else 1.0,
+            "bcubed_precision": sum(p_d) / len(ids), "bcubed_recall": sum(r_d) / len(ids)}
+
+
+@settings(max_examples=200, deadline=None)
+@given(labelings)
+def test_cluster_scores_match_pairwise_and_per_document_definitions(rows):
+    gold = {f"d{i}": g for i, (g, _) in enumerate(rows)}
+    pred = {f"d{i}": p for i, (_, p) in enumerate(rows)}
+    m = score_clusters(gold, pred)
+    for key, value in _brute_force(gold, pred).items():
+        assert m[key] == pytest.approx(value, abs=1e-4), key
