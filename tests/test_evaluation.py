@@ -278,3 +278,13 @@ def test_cluster_scores_match_pairwise_and_per_document_definitions(rows):
     m = score_clusters(gold, pred)
     for key, value in _brute_force(gold, pred).items():
         assert m[key] == pytest.approx(value, abs=1e-4), key
+
+
+def test_report_shows_changes_against_a_baseline():
+    now = {"set": "s", "pairs": {"f1": 0.75, "pairs": 10, "f1_by_lang": {"en": 0.5, "de": 1.0}}}
+    before = {"set": "s", "pairs": {"f1": 0.5, "pairs": 10, "f1_by_lang": {"en": 0.5, "de": 0.25}}}
+    lines = format_report("s", now, before).splitlines()
+    assert "  f1          0.7500 (+0.2500)" in lines
+    assert "  pairs       10" in lines
+    assert "  f1_by_lang  en=0.5000  de=1.0000 (+0.7500)" in lines
+    assert "(+" not in format_report("s", now)
