@@ -126,7 +126,7 @@ def headline(lines, reasons, evidence, first: int, limit: int) -> set[int]:
         if reasons[i] or (evidence[i] and not ln.timestamp) or seen >= limit or skipped >= 2:
             break
         seen += 1
-        if ln.words >= 4 or (ln.words >= 2 and ln.ends_sentence) or ln.timestamp:
+        if ln.words >= 3 or (ln.words >= 2 and ln.ends_sentence) or ln.timestamp:
             taken.add(i)
             skipped = 0
         else:
