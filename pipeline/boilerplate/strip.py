@@ -117,7 +117,7 @@ def find_cut(lines, hits, evidence, scores, s: StripSettings) -> tuple[int, str 
 
 
 def headline(lines, reasons, evidence, first: int, limit: int) -> set[int]:
-    """Headline, standfirst and byline just above the core (short nav labels are skipped)."""
+    """Headline, standfirst and byline just above the core (one-word nav labels are skipped)."""
     taken, seen, skipped = set(), 0, 0
     for i in range(first - 1, -1, -1):
         ln = lines[i]
@@ -126,7 +126,7 @@ def headline(lines, reasons, evidence, first: int, limit: int) -> set[int]:
         if reasons[i] or (evidence[i] and not ln.timestamp) or seen >= limit or skipped >= 2:
             break
         seen += 1
-        if ln.words >= 3 or (ln.words >= 2 and ln.ends_sentence) or ln.timestamp:
+        if ln.words >= 2 or ln.timestamp:
             taken.add(i)
             skipped = 0
         else:
@@ -135,13 +135,16 @@ def headline(lines, reasons, evidence, first: int, limit: int) -> set[int]:
 
 
 def trailer(lines, reasons, evidence, last: int, limit: int = 3) -> set[int]:
-    """Short closing sentences right below the core ("As one does.")."""
+    """Short closing sentences right below the core ("As one does."), and a heading that ends
+    the text (a scrape cut at the next section keeps its title)."""
     taken = set()
+    final = max((i for i, ln in enumerate(lines) if not ln.empty), default=-1)
     for i in range(last + 1, len(lines)):
         ln = lines[i]
         if ln.empty:
             continue
-        if reasons[i] or evidence[i] or len(taken) >= limit or not ln.ends_sentence \
+        heading = i == final and ln.words >= 3
+        if reasons[i] or evidence[i] or len(taken) >= limit or not (ln.ends_sentence or heading) \
                 or ln.words < 2 or ln.namelike:
             break
         taken.add(i)
