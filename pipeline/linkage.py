@@ -26,7 +26,8 @@ def average_linkage(sizes: np.ndarray, u: np.ndarray, v: np.ndarray, sim: np.nda
     pairs count as 0), 0.0 averages over the LSH candidates only. The two groups with the highest
     similarity merge while it is >= ``threshold``; unlike single link, one stray strong pair
     cannot chain two stories together. Returns a label per node (smallest node index of its group).
-    Cost: O(E log E) heap operations, neighbour maps merged small-into-large.
+    Cost: about O(E log E) heap operations (stale entries are re-scored lazily when popped),
+    neighbour maps merged small-into-large.
     """
     n = len(sizes)
     size = [int(s) for s in sizes]
@@ -50,21 +51,26 @@ def average_linkage(sizes: np.ndarray, u: np.ndarray, v: np.ndarray, sim: np.nda
     while heap:
         neg, a, b = heapq.heappop(heap)
         e = adj[a].get(b)
-        if e is None or -neg != score(a, b, e):
-            continue  # stale entry: a or b merged since it was pushed
+        if e is None:
+            continue  # a or b was merged away
+        current = score(a, b, e)
+        if -neg != current:  # stale (sizes or sums changed): re-queue at its current score
+            if current >= threshold:
+                heapq.heappush(heap, (-current, a, b))
+            continue
         keep, drop = (a, b) if len(adj[a]) >= len(adj[b]) else (b, a)
         del adj[keep][drop], adj[drop][keep]
         size[keep] += size[drop]
         parent[drop] = keep
-        for w, (tw, cw) in adj[drop].items():
+        for w, (tw, cw) in adj[drop].items():  # small-into-large: cost ~ degree of the smaller
             del adj[w][drop]
             tot, cnt = adj[keep].get(w, (0.0, 0))
             adj[keep][w] = adj[w][keep] = (tot + tw, cnt + cw)
-        adj[drop] = {}
-        for w, e in adj[keep].items():
-            avg = score(keep, w, e)
+            avg = score(keep, w, adj[keep][w])
             if avg >= threshold:
                 heapq.heappush(heap, (-avg, min(keep, w), max(keep, w)))
+        adj[drop] = {}
+        # keep's other edges now hold stale heap entries; they are re-scored when popped
     roots = np.array([_root(parent, i) for i in range(n)], dtype=np.int64)
     label = np.full(n, n, dtype=np.int64)
     np.minimum.at(label, roots, np.arange(n))
