@@ -6,7 +6,7 @@ core. Every removed line is recorded with the rule group or detector that remove
 from __future__ import annotations
 
 from ..records import RejectDocument
-from .detectors.core import best_before, densest_run, is_prose
+from .detectors.core import best_before, densest_run, is_prose, wrapped_prose
 from .detectors.thread import header_evidence, thread_starts
 from .lines import Line, split_lines
 from .rules import RuleSet
@@ -84,6 +84,7 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
 def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int, float]]:
     """Core-detector score of every non-empty line: prose earns its words, the rest costs."""
     scores = []
+    wrapped = wrapped_prose(lines, s.prose_min_words)
     for i, ln in enumerate(lines):
         if ln.empty:
             continue
@@ -94,7 +95,7 @@ def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int,
             scores.append((i, -s.thread_line_cost))
         elif tpl[i] or action:
             scores.append((i, -2 * s.short_line_cost))
-        elif is_prose(ln, s.prose_min_words):
+        elif i in wrapped or is_prose(ln, s.prose_min_words):
             scores.append((i, float(ln.words)))
         else:
             scores.append((i, -s.short_line_cost))

@@ -28,6 +28,25 @@ def is_prose(line: Line, min_words: int) -> bool:
     return line.ends_sentence and line.caps_share < MAX_CAPS_SHARE
 
 
+def wrapped_prose(lines: list[Line], min_words: int) -> set[int]:
+    """Lines of hard-wrapped paragraphs (text broken every ~70 characters, as in e-mail or
+    plain-text feeds): one line alone is not a sentence, but the block it belongs to is prose."""
+    out: set[int] = set()
+    block: list[Line] = []
+    for ln in lines + [None]:
+        if ln is not None and not ln.empty and not ln.bullet:
+            block.append(ln)
+            continue
+        body = block[:-1]
+        if len(block) >= 2 and all(b.words >= min_words for b in body):
+            words = sum(b.words for b in block)
+            stops = sum(b.stop_share * b.words for b in block) / words
+            if words >= 2 * LONG_LINE and stops >= MIN_STOP_SHARE and not all(b.ends_sentence for b in body):
+                out.update(b.index for b in block)
+        block = []
+    return out
+
+
 def densest_run(scores: list[tuple[int, float]]) -> tuple[int, int] | None:
     """(first, last) line index of the maximum-sum run of ``(index, score)`` pairs."""
     best, best_span = 0.0, None
