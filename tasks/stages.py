@@ -11,7 +11,7 @@ from pathlib import Path
 
 import luigi
 
-from pipeline import boilerplate, extract, repair
+from pipeline import boilerplate, clustering, extract, repair, signatures
 from pipeline.records import atomic_dir, read_json, read_jsonl, write_json, write_jsonl
 
 from .base import ShardStage, StageTask, log
@@ -107,32 +107,15 @@ class StripBoilerplate(ShardStage):
         return boilerplate.strip_record(rec, settings, rules, template)
 
 
-def _signature_settings():
-    from pipeline import signatures
-
-    return signatures.SignatureSettings
-
-
-def _cluster_settings():
-    from pipeline import clustering
-
-    return clustering.ClusterSettings
-
-
-@with_settings(_signature_settings())
+@with_settings(signatures.SignatureSettings)
 class Signatures(ShardStage):
     """Per-shard signatures for both grouping levels, saved as NumPy arrays."""
 
     stage = "60_signatures"
     upstream_cls = StripBoilerplate
 
-    def input_docs_path(self) -> Path:
-        return Path(self.input().path) / "docs.jsonl.gz"
-
     def run(self):
         import numpy as np
-
-        from pipeline import signatures
 
         started = time.time()
         docs = list(read_jsonl(self.input_docs_path()))
@@ -147,7 +130,7 @@ class Signatures(ShardStage):
         log.info("%s shard %d/%d: %d signatures", self.stage, self.shard + 1, self.n_shards, len(docs))
 
 
-@with_settings(_cluster_settings())
+@with_settings(clustering.ClusterSettings)
 class Clusters(StageTask):
     """Batch-level: near-duplicate clusters, then story clusters over them."""
 
@@ -161,8 +144,6 @@ class Clusters(StageTask):
 
     def run(self):
         import numpy as np
-
-        from pipeline import clustering, signatures
 
         started = time.time()
         parts = []
