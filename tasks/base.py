@@ -18,6 +18,7 @@ from pipeline.records import atomic_dir, read_jsonl, reject_record, write_json, 
 log = logging.getLogger("storydedup")
 # Bump when a stage's code changes its results, so old directories are not reused.
 CODE_VERSION = "1"
+DEFAULT_SHARD_SIZE = 500
 
 
 @lru_cache(maxsize=8)
@@ -43,7 +44,7 @@ class StageTask(luigi.Task):
 
     inputs = luigi.ListParameter(description="input files or directories, in order")
     output_dir = luigi.Parameter(description="the run's output directory")
-    shard_size = luigi.IntParameter(default=500, description="documents per shard")
+    shard_size = luigi.IntParameter(default=DEFAULT_SHARD_SIZE, description="documents per shard")
 
     stage: str = ""
     settings_cls = None
@@ -100,6 +101,16 @@ class StageTask(luigi.Task):
     def progress(self, done: int, total: int, what: str = "documents") -> None:
         self.set_status_message(f"{self.stage}: {done}/{total} {what}")
         self.set_progress_percentage(int(100 * done / total) if total else 100)
+
+
+class BatchStage(StageTask):
+    """A stage run once per batch; its whole directory is its output."""
+
+    def output(self):
+        return luigi.LocalTarget(str(self.stage_dir()))
+
+    def shards_of(self, cls) -> list["ShardStage"]:
+        return [self.clone(cls, shard=i) for i in range(self.n_shards)]
 
 
 class ShardStage(StageTask):

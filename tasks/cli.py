@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -15,7 +14,7 @@ from pipeline.inputs import InputError, discover
 from pipeline.records import read_json, remove_stale_temporaries, write_json
 
 from . import outputs
-from .base import log
+from .base import DEFAULT_SHARD_SIZE, log
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config" / "storydedup.cfg"
 RUN_FILE = "_run.json"
@@ -38,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run the pipeline")
     r.add_argument("--input", action="append", required=True, help="file or directory (repeatable)")
     r.add_argument("--output", required=True, help="output directory")
-    r.add_argument("--shard-size", type=int, default=500, help="documents per shard (default 500)")
+    r.add_argument("--shard-size", type=int, default=DEFAULT_SHARD_SIZE,
+                   help=f"documents per shard (default {DEFAULT_SHARD_SIZE})")
     run_options(r)
 
     rr = sub.add_parser("rerun", help="recompute a stage and everything after it")
@@ -226,7 +226,8 @@ def cmd_evaluate(args) -> int:
         if not found:
             raise UsageError(f"{set_dir} has no input.jsonl(.gz): pass an evaluation set directory")
         out = Path(args.output) / set_dir.name
-        run_args = argparse.Namespace(**{**vars(args), "input": [str(found[0])], "output": str(out), "shard_size": 500})
+        run_args = argparse.Namespace(**{**vars(args), "input": [str(found[0])], "output": str(out),
+                                         "shard_size": DEFAULT_SHARD_SIZE})
         code = cmd_run(run_args)
         worst = max(worst, code)
         if code:

@@ -5,11 +5,10 @@ import os
 import time
 from pathlib import Path
 
-import luigi
 
 from pipeline.records import atomic_dir, read_jsonl, write_json, write_jsonl
 
-from .base import ShardStage, StageTask, log
+from .base import BatchStage, ShardStage, StageTask, log
 
 PUBLIC_FIELDS = ("id", "title", "url", "source", "published", "text")
 CLUSTER_FIELDS = ("dup_cluster", "story_cluster", "dup_representative", "story_representative",
@@ -29,7 +28,7 @@ def _all_upstream(task) -> list[StageTask]:
     return out
 
 
-class Publish(StageTask):
+class Publish(BatchStage):
     """Final outputs. Writes its stage directory, then the top-level files beside it."""
 
     stage = "90_publish"
@@ -38,10 +37,7 @@ class Publish(StageTask):
         from .stages import Clusters, StripBoilerplate
 
         return {"clusters": self.clone(Clusters),
-                "texts": [self.clone(StripBoilerplate, shard=i) for i in range(self.n_shards)]}
-
-    def output(self):
-        return luigi.LocalTarget(str(self.stage_dir()))
+                "texts": self.shards_of(StripBoilerplate)}
 
     def reject_files(self) -> list[Path]:
         from .read import ReadInputs

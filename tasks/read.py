@@ -3,16 +3,15 @@ from __future__ import annotations
 
 import time
 
-import luigi
 
 from pipeline import inputs as input_files
 from pipeline.read import read_item
 from pipeline.records import RejectDocument, reject_record
 
-from .base import StageTask, log, write_shard
+from .base import BatchStage, log, write_shard
 
 
-class ReadInputs(StageTask):
+class ReadInputs(BatchStage):
     """Reads and decodes all inputs in a stable order; document n goes to shard n // shard_size.
 
     Input ids that repeat get a ``#2``, ``#3``... suffix in reading order, and the record says
@@ -27,9 +26,6 @@ class ReadInputs(StageTask):
     def requires(self):
         return []
 
-    def output(self):
-        return luigi.LocalTarget(str(self.stage_dir()))
-
     def run(self):
         started = time.time()
         total, n_shards = self.planned()
@@ -38,13 +34,13 @@ class ReadInputs(StageTask):
         totals = {"in": 0, "kept": 0, "rejected": 0, "reject_reasons": {}, "counters": {}}
         shard = 0
 
-        def flush(shard_no):
+        def flush(tmp, shard_no):
             reasons = {}
             for r in buffer_rejects:
                 reasons[r["reason"]] = reasons.get(r["reason"], 0) + 1
             stats = {"in": len(buffer_docs) + len(buffer_rejects), "kept": len(buffer_docs),
                      "rejected": len(buffer_rejects), "reject_reasons": reasons}
-            write_shard(str(self._tmp / f"shard-{shard_no:05d}"), buffer_docs, buffer_rejects,
+            write_shard(str(tmp / f"shard-{shard_no:05d}"), buffer_docs, buffer_rejects,
                         stats, self.params_record())
             buffer_docs.clear()
             buffer_rejects.clear()
@@ -52,12 +48,11 @@ class ReadInputs(StageTask):
         from pipeline.records import atomic_dir, write_json
 
         with atomic_dir(self.output().path) as tmp:
-            self._tmp = tmp
             for source in input_files.discover(list(self.inputs)):
                 for item in input_files.iter_raw(source):
                     # Documents beyond the plan (an input grew while we read) join the last shard.
                     while seq // self.shard_size > shard and shard < n_shards - 1:
-                        flush(shard)
+                        flush(tmp, shard)
                         shard += 1
                     item_id = item["id"]
                     seen[item_id] = seen.get(item_id, 0) + 1
@@ -80,7 +75,7 @@ class ReadInputs(StageTask):
                         self.progress(seq, total)
             totals["kept"] = seq - sum(totals["reject_reasons"].values())
             while shard < n_shards:
-                flush(shard)
+                flush(tmp, shard)
                 shard += 1
             totals.update({"in": seq, "rejected": seq - totals["kept"], "shards": n_shards,
                            "seconds": round(time.time() - started, 3)})

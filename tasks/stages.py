@@ -14,7 +14,7 @@ import luigi
 from pipeline import boilerplate, clustering, extract, repair, signatures
 from pipeline.records import atomic_dir, read_json, read_jsonl, write_json, write_jsonl
 
-from .base import ShardStage, StageTask, log
+from .base import BatchStage, ShardStage, log
 from .publish import Publish  # noqa: F401  (re-export)
 from .read import ReadInputs
 from .settings import settings_of, with_settings
@@ -47,16 +47,13 @@ class RepairText(ShardStage):
         return repair.repair_record(rec, settings)
 
 
-class SiteTemplate(StageTask):
+class SiteTemplate(BatchStage):
     """Batch-level: lines that repeat across many documents of one site (its page template)."""
 
     stage = "40_template"
 
     def requires(self):
-        return [self.clone(RepairText, shard=i) for i in range(self.n_shards)]
-
-    def output(self):
-        return luigi.LocalTarget(str(self.stage_dir()))
+        return self.shards_of(RepairText)
 
     def run(self):
         started = time.time()
@@ -131,16 +128,13 @@ class Signatures(ShardStage):
 
 
 @with_settings(clustering.ClusterSettings)
-class Clusters(StageTask):
+class Clusters(BatchStage):
     """Batch-level: near-duplicate clusters, then story clusters over them."""
 
     stage = "70_clusters"
 
     def requires(self):
-        return [self.clone(Signatures, shard=i) for i in range(self.n_shards)]
-
-    def output(self):
-        return luigi.LocalTarget(str(self.stage_dir()))
+        return self.shards_of(Signatures)
 
     def run(self):
         import numpy as np
