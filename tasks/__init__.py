@@ -1,6 +1,8 @@
 """The Luigi layer: one task per (stage, shard); each calls plain functions in ``pipeline``.
 
-``luigi --module tasks Publish --inputs '["sample"]' --output out --local-scheduler`` runs it all.
+``luigi --module tasks Publish --inputs '["sample"]' --output out --local-scheduler`` runs it all;
+``luigi --module tasks DailyBatch --date 2026-11-21 --inputs '["/data/{date}"]' --root /srv/storydedup``
+runs one daily batch (see tasks/daily.py).
 """
 from .stages import (  # noqa: F401  (re-exported so `luigi --module tasks` finds every task)
     Clusters,
@@ -12,3 +14,4 @@ from .stages import (  # noqa: F401  (re-exported so `luigi --module tasks` find
     SiteTemplate,
     StripBoilerplate,
 )
+from .daily import DailyBatch  # noqa: F401,E402  (daily batches: `luigi RangeDailyBase --of DailyBatch`)

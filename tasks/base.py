@@ -103,6 +103,26 @@ class StageTask(luigi.Task):
         self.set_progress_percentage(int(100 * done / total) if total else 100)
 
 
+class DailyParams:
+    """Parameters of a daily batch, passed from Publish to Clusters (empty batch: a one-off run)."""
+
+    batch = luigi.Parameter(default="", description="daily batch date YYYY-MM-DD; empty for a one-off run")
+    index = luigi.Parameter(default="", significant=False,
+                            description="index of earlier batches: a directory or redis://host:port/db")
+    window_days = luigi.IntParameter(default=30, description="earlier documents matched, in days")
+
+
+def index_batches(location: str) -> list[str]:
+    """Batches committed to the index at ``location``."""
+    from pipeline.index import open_index
+
+    index = open_index(location)
+    try:
+        return index.batches()
+    finally:
+        index.close()
+
+
 class BatchStage(StageTask):
     """A stage run once per batch; its whole directory is its output."""
 

@@ -1,4 +1,4 @@
-"""The ``storydedup`` command: run, rerun, inspect, stats, evaluate."""
+"""The ``storydedup`` command: run, rerun, inspect, stats, history, evaluate."""
 from __future__ import annotations
 
 import argparse
@@ -17,7 +17,6 @@ from . import outputs
 from .base import DEFAULT_SHARD_SIZE, log
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config" / "storydedup.cfg"
-RUN_FILE = "_run.json"
 
 
 class UsageError(Exception):
@@ -39,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--output", required=True, help="output directory")
     r.add_argument("--shard-size", type=int, default=DEFAULT_SHARD_SIZE,
                    help=f"documents per shard (default {DEFAULT_SHARD_SIZE})")
+    r.add_argument("--batch", metavar="YYYY-MM-DD",
+                   help="a daily batch: group against earlier batches under --output (inputs may contain {date})")
+    r.add_argument("--index", help="with --batch: index location, a directory (default OUTPUT/index) "
+                                   "or redis://host:port/db")
+    r.add_argument("--force", action="store_true", help="with --batch: recompute the batch and replace its "
+                                                        "effect on the index")
     run_options(r)
 
     rr = sub.add_parser("rerun", help="recompute a stage and everything after it")
@@ -53,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("stats", help="per-stage counts of the last run")
     s.add_argument("--output", required=True)
+
+    h = sub.add_parser("history", help="run-over-run table of the daily batches")
+    h.add_argument("--output", required=True, help="the root directory given to `run --batch`")
 
     e = sub.add_parser("evaluate", help="run on evaluation sets and print their metrics")
     e.add_argument("--set", dest="sets", action="append", required=True, help="evaluation set directory (repeatable)")
@@ -125,26 +133,63 @@ def _check_output(out: Path) -> None:
 def cmd_run(args) -> int:
     if args.workers < 1 or args.shard_size < 1:
         raise UsageError("--workers and --shard-size must be at least 1")
-    inputs = [str(Path(p).resolve()) for p in args.input]
-    discover(inputs)  # fails early with a clear message on missing or unknown inputs
+    if (args.index or args.force) and not args.batch:
+        raise UsageError("--index and --force need --batch (they apply to daily batches)")
     out = Path(args.output).resolve()
-    _check_output(out)
-    load_config(args.config)
+    inputs = [str(Path(p).resolve()) for p in args.input]
     spec = {"inputs": inputs, "output_dir": str(out), "shard_size": args.shard_size,
             "config": str(Path(args.config).resolve()) if args.config else None}
+    if args.batch:
+        spec.update(_batch_spec(args, out))
+    discover([p.format(date=spec.get("batch", "")) for p in inputs])  # fails early on missing inputs
+    _check_output(Path(spec["output_dir"]))
+    load_config(args.config)
+    if args.force:
+        removed = outputs.remove_from_stage(_publish_task(_top_task(spec)), "10")
+        log.info("--force: removed %d stage outputs of batch %s", removed, spec["batch"])
     return execute(spec, args)
 
 
-def execute(spec: dict, args, fresh: bool = False) -> int:
+def _batch_spec(args, root: Path) -> dict:
+    import datetime as dt
+
+    from .daily import batch_dir, default_index
+
+    try:
+        day = dt.date.fromisoformat(args.batch)
+    except ValueError:
+        raise UsageError(f"--batch must be a date like 2026-11-21, not {args.batch!r}") from None
+    return {"batch": day.isoformat(), "root": str(root), "output_dir": str(batch_dir(str(root), day)),
+            "index": args.index or default_index(str(root))}
+
+
+def _top_task(spec: dict):
+    """The task a run builds: Publish, or DailyBatch (publish + history) for a daily batch."""
+    if spec.get("batch"):
+        import datetime as dt
+
+        from .daily import DailyBatch
+
+        return DailyBatch(date=dt.date.fromisoformat(spec["batch"]), inputs=spec["inputs"], root=spec["root"],
+                          index=spec["index"], shard_size=spec["shard_size"])
     from .publish import Publish
 
+    return Publish(inputs=spec["inputs"], output_dir=spec["output_dir"], shard_size=spec["shard_size"])
+
+
+def _publish_task(task):
+    return task.publish_task() if hasattr(task, "publish_task") else task
+
+
+def execute(spec: dict, args) -> int:
     out = Path(spec["output_dir"])
     remove_stale_temporaries(out)
-    task = Publish(inputs=spec["inputs"], output_dir=spec["output_dir"], shard_size=spec["shard_size"])
+    task = _top_task(spec)
+    publish = _publish_task(task)
     if task.complete():
-        _write_run_file(out, spec, task)
+        outputs.write_run_file(out, spec, publish)
         print(f"Nothing to do: {out} is up to date with these inputs and settings "
-              f"({task.stage_dir().name}). Use `storydedup rerun --from STAGE` to recompute.")
+              f"({publish.stage_dir().name}). Use `storydedup rerun --from STAGE` to recompute.")
         return 0
     started = time.time()
     result = luigi.build([task], workers=args.workers, local_scheduler=not args.scheduler_url,
@@ -152,8 +197,13 @@ def execute(spec: dict, args, fresh: bool = False) -> int:
                          **({"scheduler_url": args.scheduler_url} if args.scheduler_url else {}))
     code = exit_code(result)
     if code == 0 and task.complete():
-        _write_run_file(out, spec, task)
+        outputs.write_run_file(out, spec, publish)
         print(outputs.run_summary(out, time.time() - started))
+        if spec.get("batch"):
+            from .daily import history_table
+
+            lines = history_table(Path(spec["root"])).splitlines()
+            print("\n".join([lines[0]] + [row for row in lines[1:] if row.startswith(spec["batch"])]))
     else:
         print(result.summary_text, file=sys.stderr)
         print(f"storydedup: error: the run did not complete (exit {code}); see the summary above", file=sys.stderr)
@@ -177,28 +227,17 @@ def exit_code(result) -> int:
     return code
 
 
-def _write_run_file(out: Path, spec: dict, task) -> None:
-    from .publish import _all_upstream
-
-    stages = {t.stage: t.stage_dir().name for t in [task] + _all_upstream(task)}
-    write_json(out / RUN_FILE, {**spec, "stages": dict(sorted(stages.items())),
-                                "completed": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
-
-
 def _load_run(out: str) -> dict:
-    path = Path(out) / RUN_FILE
+    path = Path(out) / outputs.RUN_FILE
     if not path.is_file():
-        raise UsageError(f"no finished run in {out} ({RUN_FILE} missing): run `storydedup run` first")
+        raise UsageError(f"no finished run in {out} ({outputs.RUN_FILE} missing): run `storydedup run` first")
     return read_json(path)
 
 
 def cmd_rerun(args) -> int:
     spec = _load_run(args.output)
     load_config(args.config or spec.get("config"))
-    from .publish import Publish
-
-    task = Publish(inputs=spec["inputs"], output_dir=spec["output_dir"], shard_size=spec["shard_size"])
-    removed = outputs.remove_from_stage(task, args.from_stage)
+    removed = outputs.remove_from_stage(_publish_task(_top_task(spec)), args.from_stage)
     log.info("removed %d stage outputs from %s on", removed, args.from_stage)
     return execute(spec, args)
 
@@ -216,6 +255,13 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def cmd_history(args) -> int:
+    from .daily import history_table
+
+    print(history_table(Path(args.output)))
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     from pipeline import evaluation
 
@@ -227,7 +273,8 @@ def cmd_evaluate(args) -> int:
             raise UsageError(f"{set_dir} has no input.jsonl(.gz): pass an evaluation set directory")
         out = Path(args.output) / set_dir.name
         run_args = argparse.Namespace(**{**vars(args), "input": [str(found[0])], "output": str(out),
-                                         "shard_size": DEFAULT_SHARD_SIZE})
+                                         "shard_size": DEFAULT_SHARD_SIZE, "batch": None, "index": None,
+                                         "force": False})
         code = cmd_run(run_args)
         worst = max(worst, code)
         if code:
@@ -240,7 +287,7 @@ def cmd_evaluate(args) -> int:
 
 
 COMMANDS = {"run": cmd_run, "rerun": cmd_rerun, "inspect": cmd_inspect, "stats": cmd_stats,
-            "evaluate": cmd_evaluate}
+            "history": cmd_history, "evaluate": cmd_evaluate}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -9,6 +9,20 @@ from pathlib import Path
 from pipeline.records import read_json, read_jsonl
 
 TEXT_STAGES = ("10_read", "20_extract", "30_repair", "50_strip")
+RUN_FILE = "_run.json"
+
+
+def write_run_file(out: Path, spec: dict, task) -> None:
+    """What `rerun`, `inspect` and `stats` need to find a finished run again."""
+    import time
+
+    from pipeline.records import write_json
+
+    from .publish import _all_upstream
+
+    stages = {t.stage: t.stage_dir().name for t in [task] + _all_upstream(task)}
+    write_json(out / RUN_FILE, {**spec, "stages": dict(sorted(stages.items())),
+                                "completed": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
 
 
 def stage_number(name: str) -> int:

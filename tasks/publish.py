@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline.records import atomic_dir, read_jsonl, write_json, write_jsonl
 
-from .base import BatchStage, ShardStage, StageTask, log
+from .base import BatchStage, DailyParams, ShardStage, StageTask, log
 
 PUBLIC_FIELDS = ("id", "title", "url", "source", "published", "text")
 CLUSTER_FIELDS = ("dup_cluster", "story_cluster", "dup_representative", "story_representative",
@@ -28,7 +28,7 @@ def _all_upstream(task) -> list[StageTask]:
     return out
 
 
-class Publish(BatchStage):
+class Publish(DailyParams, BatchStage):
     """Final outputs. Writes its stage directory, then the top-level files beside it."""
 
     stage = "90_publish"

@@ -14,7 +14,7 @@ import luigi
 from pipeline import boilerplate, clustering, extract, repair, signatures
 from pipeline.records import atomic_dir, read_json, read_jsonl, write_json, write_jsonl
 
-from .base import BatchStage, ShardStage, log
+from .base import BatchStage, DailyParams, ShardStage, index_batches, log
 from .publish import Publish  # noqa: F401  (re-export)
 from .read import ReadInputs
 from .settings import settings_of, with_settings
@@ -128,13 +128,40 @@ class Signatures(ShardStage):
 
 
 @with_settings(clustering.ClusterSettings)
-class Clusters(BatchStage):
-    """Batch-level: near-duplicate clusters, then story clusters over them."""
+class Clusters(DailyParams, BatchStage):
+    """Batch-level: near-duplicate clusters, then story clusters over them. In a daily batch
+    (``batch`` set) the documents are matched against the index of earlier batches instead."""
 
     stage = "70_clusters"
 
     def requires(self):
         return self.shards_of(Signatures)
+
+    def significant(self) -> dict:
+        out = super().significant()
+        if self.batch:
+            out["daily"] = {"batch": self.batch, "window_days": self.window_days}
+        return out
+
+    def complete(self) -> bool:
+        # The index is the other half of this stage's output: a batch it lost (or rolled
+        # back after a crash) must be grouped again.
+        if not super().complete():
+            return False
+        return not self.batch or self.batch in index_batches(self.index)
+
+    def group(self, arrays: dict):
+        if not self.batch:
+            return clustering.cluster(arrays, settings_of(self))
+        from pipeline.dates import day_number
+        from pipeline.index import open_index
+
+        index = open_index(self.index)
+        try:
+            return index.group_batch(self.batch, day_number(self.batch), arrays, settings_of(self),
+                                     self.window_days)
+        finally:
+            index.close()
 
     def run(self):
         import numpy as np
@@ -146,7 +173,7 @@ class Clusters(BatchStage):
                 parts.append({k: data[k] for k in data.files})
         self.set_status_message(f"{self.stage}: clustering {sum(len(p['ids']) for p in parts)} documents")
         arrays = signatures.concat_shards(parts)
-        assignments, clusters, stats = clustering.cluster(arrays, settings_of(self))
+        assignments, clusters, stats = self.group(arrays)
         stats = {**stats, "documents": len(assignments), "seconds": round(time.time() - started, 3)}
         with atomic_dir(self.output().path) as tmp:
             write_jsonl(tmp / "assignments.jsonl.gz", ({"id": k, **v} for k, v in sorted(assignments.items())))
