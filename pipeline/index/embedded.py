@@ -1,0 +1,154 @@
+"""On-disk index in one directory: a JSON manifest plus one sub-directory of ``.npy`` files per
+committed batch generation.
+
+Each generation holds the payload columns, per LSH band the sorted bucket keys and the rows they
+belong to (``keys_<level>.npy`` / ``order_<level>.npy``, shape (bands, valid rows)), and a label
+index per level. Everything is opened with ``mmap_mode="r"``: a query is one ``np.searchsorted``
+per band and batch, and only the pages holding matched keys and candidate rows are read.
+
+Atomicity: a generation is written under a temporary name and renamed; the commit point is one
+``os.replace`` of ``manifest.json``; directories the manifest does not list are leftovers of an
+interrupted update and are deleted when the index is opened.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from ..candidates import band_keys
+from .store import LEVELS, SIG_FIELD, PAYLOAD_FIELDS, Store, empty_manifest, label_index, take_rows, valid_rows
+
+MANIFEST = "manifest.json"
+
+
+class EmbeddedStore(Store):
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._open: dict[str, dict[str, np.ndarray]] = {}
+        self._manifest = self._read_manifest()
+        self._collect_garbage()
+
+    def _read_manifest(self) -> dict:
+        path = self.root / MANIFEST
+        if not path.exists():
+            return empty_manifest()
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def _collect_garbage(self) -> None:
+        live = {entry["gen"] for entry in self._manifest["batches"].values()}
+        for child in self.root.iterdir():
+            if child.name == MANIFEST or child.name in live:
+                continue
+            if child.is_dir():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+
+    def manifest(self) -> dict:
+        return json.loads(json.dumps(self._manifest))
+
+    def _file(self, gen: str, name: str) -> np.ndarray:
+        files = self._open.setdefault(gen, {})
+        if name not in files:
+            files[name] = np.load(self.root / gen / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+        return files[name]
+
+    def lookup(self, level, gens, sig, valid, bands, rows, cap):
+        query = np.flatnonzero(valid)
+        out_q, out_g, out_r = [], [], []
+        for band in range(bands):
+            keys = band_keys(sig[query], band, rows)
+            by_key = np.argsort(keys, kind="stable")
+            q, keys = query[by_key], keys[by_key]
+            taken = np.zeros(len(q), dtype=np.int64)
+            for pos, gen in enumerate(gens):
+                table = self._file(gen, f"keys_{level}")
+                if table.shape[1] == 0:
+                    continue
+                lo = np.searchsorted(table[band], keys, side="left")
+                hi = np.searchsorted(table[band], keys, side="right")
+                take = np.minimum(hi - lo, cap - taken)
+                taken += take
+                hit = take > 0
+                if not hit.any():
+                    continue
+                lo, take = lo[hit], take[hit]
+                idx = np.repeat(lo - np.cumsum(take) + take, take) + np.arange(int(take.sum()))
+                out_q.append(np.repeat(q[hit], take))
+                out_g.append(np.full(len(idx), pos, dtype=np.int64))
+                out_r.append(np.asarray(self._file(gen, f"order_{level}")[band][idx], dtype=np.int64))
+        if not out_q:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        return np.concatenate(out_q), np.concatenate(out_g), np.concatenate(out_r)
+
+    def rows(self, gen, rows):
+        return take_rows({k: self._file(gen, k) for k in PAYLOAD_FIELDS}, rows)
+
+    def members(self, gen, level, labels):
+        uniq = self._file(gen, f"labels_{level}")
+        starts = self._file(gen, f"starts_{level}")
+        grouped = self._file(gen, f"rows_{level}")
+        want = np.array(labels, dtype=str)
+        pos = np.searchsorted(uniq, want) if len(uniq) else np.zeros(len(want), dtype=np.int64)
+        out = []
+        for label, p in zip(labels, pos.tolist()):
+            hit = p < len(uniq) and str(uniq[p]) == label
+            out.append(np.sort(np.asarray(grouped[starts[p]:starts[p + 1]], dtype=np.int64)) if hit
+                       else np.zeros(0, dtype=np.int64))
+        return out
+
+    def _write_generation(self, gen: str, payload: dict[str, np.ndarray], lsh: dict) -> None:
+        tmp = self.root / f"tmp-{gen}"
+        tmp.mkdir()
+        files = {k: payload[k] for k in PAYLOAD_FIELDS}
+        for level in LEVELS:
+            bands, rows = lsh[level]
+            valid = np.flatnonzero(valid_rows(payload, level))
+            sig = payload[SIG_FIELD[level]][valid]
+            keys = np.zeros((bands, len(valid)), dtype=np.uint64)
+            order = np.zeros((bands, len(valid)), dtype=np.int32)
+            for band in range(bands):
+                k = band_keys(sig, band, rows)
+                o = np.argsort(k, kind="stable")
+                keys[band], order[band] = k[o], valid[o]
+            files[f"keys_{level}"], files[f"order_{level}"] = keys, order
+            label = "dup_label" if level == "duplicate" else "story_label"
+            files[f"labels_{level}"], files[f"starts_{level}"], files[f"rows_{level}"] = label_index(payload[label])
+        for name, value in files.items():
+            with open(tmp / f"{name}.npy", "wb") as fh:
+                np.save(fh, np.ascontiguousarray(value), allow_pickle=False)
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, self.root / gen)
+
+    def commit(self, manifest, gen, payload, drop):
+        if payload is not None:
+            self._write_generation(gen, payload, manifest["lsh"])
+        tmp = self.root / f"{MANIFEST}.tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(manifest, fh, sort_keys=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.root / MANIFEST)  # the commit point
+        _fsync_dir(self.root)
+        self._manifest = json.loads(json.dumps(manifest))
+        for old in drop:
+            self._open.pop(old, None)
+            shutil.rmtree(self.root / old, ignore_errors=True)
+
+    def close(self) -> None:
+        self._open.clear()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

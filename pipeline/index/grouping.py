@@ -1,0 +1,105 @@
+"""How a day's documents join the clusters of earlier days (pure functions, no storage).
+
+Rows 0..n-1 are the new documents (id order), rows n.. the candidate old documents, each with
+its current (alias-resolved) cluster ids. Old clusters are fixed groups: they are never split,
+and new rows join them or found new ones. A new document linked to two old clusters merges them:
+the older id (smallest; ids start with their founding batch date) survives, the other becomes an
+alias. Each level returns per-new-row ids plus counts for the statistics.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..linkage import average_linkage, components
+from .store import resolve
+
+
+def join_duplicates(n: int, new_keys: list[str], old_dup: list[str], pairs: np.ndarray,
+                    alias: dict[str, str]):
+    """Duplicate cluster id of each new row. ``pairs`` (i < j, i < n) are verified links;
+    ``alias`` is updated in place with merged ids. Returns (ids, old ids per new row's cluster
+    (list of sorted lists), counts)."""
+    names = sorted(set(old_dup))
+    node_of_old = np.searchsorted(np.array(names, dtype=str), np.array(old_dup, dtype=str)).astype(np.int64)
+    j = pairs[:, 1]
+    target = j.copy()
+    target[j >= n] = n + node_of_old[j[j >= n] - n]
+    comp = components(n + len(names), np.stack([pairs[:, 0], target], axis=1) if len(pairs) else pairs)
+    olds_of: dict[int, list[str]] = {}
+    for k, c in enumerate(comp[n:]):
+        olds_of.setdefault(int(c), []).append(names[k])
+    counts = {"new_dup_clusters": 0, "extended_dup_clusters": 0, "merged_dup_clusters": 0}
+    cid_of: dict[int, str] = {}
+    for i in range(n):  # ascending: the first row met in a component is its smallest id
+        c = int(comp[i])
+        if c in cid_of:
+            continue
+        olds = sorted(olds_of.get(c, []))
+        if not olds:
+            cid_of[c] = "dup-" + new_keys[i]
+            counts["new_dup_clusters"] += 1
+        else:
+            cid_of[c] = olds[0]
+            counts["extended_dup_clusters"] += 1
+            counts["merged_dup_clusters"] += len(olds) - 1
+            for other in olds[1:]:
+                alias[other] = olds[0]
+    ids = [cid_of[int(comp[i])] for i in range(n)]
+    old_groups = [sorted(olds_of.get(int(comp[i]), [])) for i in range(n)]
+    return ids, old_groups, counts
+
+
+def join_stories(n: int, new_keys: list[str], dup_ids: list[str], dup_olds: list[list[str]], old_dup: list[str],
+                 old_story: list[str], pairs: np.ndarray, ratio: np.ndarray,
+                 story_size, alias: dict[str, str], missing_weight: float):
+    """Story id of each new row (``dup_ids``/``dup_olds``: what ``join_duplicates`` returned). Nodes for average linkage: every new-only duplicate cluster
+    (ordered by its smallest row, as in one-batch clustering) and every old story touched;
+    ``story_size(name)`` gives an old story's member count in the index. Edges are the
+    candidate pairs with at least one new row (old-old pairs were decided on earlier days).
+    New rows in an extended duplicate cluster belong to that cluster's story; when a duplicate
+    merge joins clusters of different stories, those stories merge first (every story stays a
+    union of duplicate clusters). ``alias`` is updated in place."""
+    counts = {"new_stories": 0, "extended_stories": 0, "merged_stories": 0}
+    story_of_dup = dict(zip(old_dup, old_story))
+    for olds in {tuple(x) for x in dup_olds if len(x) > 1}:
+        stories = sorted({resolve(alias, story_of_dup[d]) for d in olds})
+        for other in stories[1:]:
+            alias[other] = stories[0]
+            counts["merged_stories"] += 1
+    new_node: dict[str, int] = {}  # new-only duplicate cluster (by its smallest row) -> node
+    node_of_row = np.zeros(n + len(old_dup), dtype=np.int64)
+    for i in range(n):
+        if not dup_olds[i]:
+            node_of_row[i] = new_node.setdefault(dup_ids[i], len(new_node))
+    old_names = sorted({resolve(alias, s) for s in old_story})
+    old_node = {name: len(new_node) + k for k, name in enumerate(old_names)}
+    for i in range(n):
+        if dup_olds[i]:
+            node_of_row[i] = old_node[resolve(alias, story_of_dup[dup_olds[i][0]])]
+    for k, s in enumerate(old_story):
+        node_of_row[n + k] = old_node[resolve(alias, s)]
+    sizes = np.bincount(node_of_row[:n], minlength=len(new_node) + len(old_names))
+    for name, node in old_node.items():
+        sizes[node] += story_size(name)
+    nu, nv = node_of_row[pairs[:, 0]], node_of_row[pairs[:, 1]]
+    cross = nu != nv
+    group = average_linkage(sizes, nu[cross], nv[cross], ratio[cross], 1.0, missing_weight)
+    olds_in: dict[int, list[str]] = {}
+    for name, node in old_node.items():
+        olds_in.setdefault(int(group[node]), []).append(name)
+    sid_of: dict[int, str] = {}
+    for i in range(n):
+        g = int(group[node_of_row[i]])
+        if g in sid_of:
+            continue
+        olds = sorted(olds_in.get(g, []))
+        if not olds:
+            sid_of[g] = "story-" + new_keys[i]
+            counts["new_stories"] += 1
+        else:
+            sid_of[g] = olds[0]
+            counts["extended_stories"] += 1
+            counts["merged_stories"] += len(olds) - 1
+            for other in olds[1:]:
+                alias[other] = olds[0]
+    return [sid_of[int(group[node_of_row[i]])] for i in range(n)], counts

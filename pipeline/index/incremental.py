@@ -1,0 +1,155 @@
+"""One day's grouping against the index: evict -> forget a re-run batch -> LSH candidates from the
+store -> links on [new rows + candidate old rows] with the batch clustering functions -> join
+or found clusters -> representatives over whole clusters -> one atomic commit.
+
+Work grows with the day's size and the size of the clusters it touches, not with the history:
+only candidate rows and members of touched stories are read from the store.
+Naming: cluster ids are ``dup-<batch>/<id>`` / ``story-<batch>/<id>`` of the founding document
+(smallest id of the batch that founded it) and keep that id on later days; members and
+representatives are qualified as ``<batch>/<id>``; ``assignments`` is keyed by this batch's ids.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..candidates import lsh_params
+from ..clustering import ClusterSettings, canonical_order, duplicate_links, story_links
+from ..signatures import concat_shards
+from .grouping import join_duplicates, join_stories
+from .output import cluster_records
+from .store import LEVELS, SIG_FIELD, Store, new_generation, raw_labels, resolve, take_rows, valid_rows
+
+LINK_FIELDS = ("ids", "dup_sig", "dup_size", "length", "day", "story_sig", "story_terms",
+               "story_weights", "story_offsets")
+
+
+def group_batch(store: Store, batch: str, batch_day: int, arrays: dict[str, np.ndarray],
+                settings: ClusterSettings, window_days: int):
+    """-> (assignments, clusters, stats) for this batch; see the module doc and ``Index``."""
+    t0 = time.perf_counter()
+    man = store.manifest()
+    entries = man["batches"]
+    lsh = {"duplicate": list(lsh_params(settings.dup_lsh_threshold, arrays["dup_sig"].shape[1])),
+           "story": list(lsh_params(settings.story_lsh_threshold, arrays["story_sig"].shape[1]))}
+    if entries and man["lsh"] != lsh:
+        raise ValueError(f"index was built with LSH bands/rows {man['lsh']}, these settings need {lsh}; "
+                         "use a new index location")
+    evicted = sorted(b for b, e in entries.items() if b != batch and e["day"] < batch_day - window_days)
+    visible = sorted(b for b in entries if b not in evicted and b != batch)
+    gens = [entries[b]["gen"] for b in visible]
+    alias = man["alias"]
+
+    a = canonical_order(arrays)
+    ids = [str(x) for x in a["ids"]]
+    n = len(ids)
+    if len(set(ids)) != n:
+        raise ValueError("document ids must be unique")
+    keys = [f"{batch}/{x}" for x in ids]
+    eff = np.where(a["day"] >= 0, a["day"], batch_day).astype(np.int32)
+    old = _candidates(store, a, gens, visible, eff, lsh, settings.max_bucket, window_days)
+    new_part = {k: a[k] for k in LINK_FIELDS}
+    new_part["ids"] = np.array(keys, dtype=str)
+    c = concat_shards([new_part, {k: old[k] for k in LINK_FIELDS}])
+    eff_all = np.concatenate([eff, old["eff_day"]]).astype(np.int64)
+
+    def near(p: np.ndarray) -> np.ndarray:  # at least one new row, and both inside the window
+        if len(p) == 0:
+            return np.zeros(0, dtype=bool)
+        return (p[:, 0] < n) & ((p[:, 1] < n) | (np.abs(eff_all[p[:, 0]] - eff_all[p[:, 1]]) <= window_days))
+
+    dpairs, dinfo = duplicate_links(c, settings)
+    dpairs = dpairs[near(dpairs)]
+    old_dup = [resolve(alias["duplicate"], x) for x in old["dup_label"]]
+    old_story = [resolve(alias["story"], x) for x in old["story_label"]]
+    dup_ids, dup_olds, counts = join_duplicates(n, keys, old_dup, dpairs, alias["duplicate"])
+    spairs, ratio, sinfo = story_links(c, settings)
+    keep = near(spairs)
+
+    def story_size(name: str) -> int:
+        labels = raw_labels(alias["story"], {name})
+        return sum(len(r) for gen in gens for r in store.members(gen, "story", labels))
+
+    story_ids, scounts = join_stories(n, keys, dup_ids, dup_olds, old_dup, old_story, spairs[keep],
+                                      ratio[keep], story_size, alias["story"], settings.story_missing_weight)
+    counts.update(scounts)
+
+    members = _touched_members(store, a, gens, visible, alias, set(story_ids))
+    assignments, clusters = cluster_records(a, keys, dup_ids, story_ids, members, alias, settings)
+    payload = {k: a[k] for k in LINK_FIELDS}
+    payload.update(eff_day=eff, dup_label=np.array(dup_ids, dtype=str), story_label=np.array(story_ids, dtype=str))
+    gen = new_generation(batch)
+    drop = [entries[b]["gen"] for b in evicted] + ([entries[batch]["gen"]] if batch in entries else [])
+    replaced = entries[batch]["size"] if batch in entries else 0
+    evicted_docs = sum(entries[b]["size"] for b in evicted)
+    for b in evicted + [batch]:
+        entries.pop(b, None)
+    entries[batch] = {"gen": gen, "day": int(batch_day), "size": n}
+    man["lsh"] = lsh
+    store.commit(man, gen, payload, drop)
+    stats = {"documents": n, **counts, "evicted": evicted_docs, "evicted_batches": evicted,
+             "replaced": replaced, "candidate_old_documents": int(len(old["ids"])),
+             "index_documents": sum(e["size"] for e in entries.values()), "index_batches": len(entries),
+             **dinfo, **sinfo, "seconds": round(time.perf_counter() - t0, 3)}
+    return assignments, clusters, stats
+
+
+def _fetch(store: Store, a: dict, gens: list[str], visible: list[str], gen_pos: np.ndarray,
+           rows: np.ndarray) -> dict[str, np.ndarray]:
+    """Payload rows of several generations (input sorted by (gen_pos, row)), with ``key`` =
+    qualified member names, in that order."""
+    parts = []
+    for pos in np.unique(gen_pos):
+        part = store.rows(gens[pos], rows[gen_pos == pos])
+        part["key"] = np.char.add(f"{visible[pos]}/", part["ids"].astype(str))
+        parts.append(part)
+    if not parts:
+        return _empty_rows(a)
+    return concat_shards(parts)
+
+
+def _candidates(store, a, gens, visible, eff, lsh, cap, window_days) -> dict[str, np.ndarray]:
+    """Old rows that are LSH candidates (either level) of a new row within the window."""
+    q, g, r = [], [], []
+    for level in LEVELS:
+        qq, gg, rr = store.lookup(level, gens, a[SIG_FIELD[level]], valid_rows(a, level), *lsh[level], cap)
+        q.append(qq), g.append(gg), r.append(rr)
+    q, g, r = np.concatenate(q), np.concatenate(g), np.concatenate(r)
+    if len(q) == 0:
+        return _empty_rows(a)
+    code = g * (1 << 40) + r
+    uniq, inv = np.unique(code, return_inverse=True)
+    old = _fetch(store, a, gens, visible, uniq >> 40, uniq & ((1 << 40) - 1))
+    near = np.abs(eff[q].astype(np.int64) - old["eff_day"][inv]) <= window_days
+    keep = np.zeros(len(uniq), dtype=bool)
+    keep[inv[near]] = True
+    return _subset(old, np.flatnonzero(keep))
+
+
+def _subset(old: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
+    out = take_rows(old, rows)
+    out["key"] = old["key"][rows]
+    return out
+
+
+def _touched_members(store, a, gens, visible, alias, stories: set[str]) -> dict[str, np.ndarray]:
+    """All stored rows of the given stories (any raw label resolving to them)."""
+    labels = raw_labels(alias["story"], stories)
+    pos, rows = [], []
+    for k, gen in enumerate(gens):
+        found = store.members(gen, "story", labels)
+        got = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        pos.append(np.full(len(got), k, dtype=np.int64)), rows.append(got.astype(np.int64))
+    if not pos:
+        return _empty_rows(a)
+    return _fetch(store, a, gens, visible, np.concatenate(pos), np.concatenate(rows))
+
+
+def _empty_rows(a: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Zero stored rows shaped like the new batch's arrays."""
+    out = {k: a[k][:0] for k in LINK_FIELDS}
+    out["story_offsets"] = np.zeros(1, dtype=np.int64)
+    out.update(eff_day=np.zeros(0, dtype=np.int32), key=np.zeros(0, dtype=str),
+               dup_label=np.zeros(0, dtype=str), story_label=np.zeros(0, dtype=str))
+    return out

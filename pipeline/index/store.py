@@ -1,0 +1,129 @@
+"""Backend-neutral view of the persistent index: what a store keeps and the calls it answers.
+
+A store holds committed *batches* (one per day). Each batch is written once, as a whole, under a
+fresh generation name ``"<batch>.<token>"`` and never modified afterwards; removing or evicting
+a batch drops its generation at once. Per document it keeps the clustering arrays
+(``PAYLOAD_FIELDS``, rows in id order) and the raw cluster labels assigned when the batch was
+grouped. Labels are resolved through the *alias* maps of the manifest: when a later batch bridges
+two clusters, the younger id becomes an alias of the older one, so no stored batch is rewritten.
+
+The manifest (a small JSON document) is the single source of truth: a generation not listed in
+it does not exist. Every update replaces the manifest in one atomic step (see the backends).
+"""
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+
+from ..signatures import CSR_GROUPS
+
+LEVELS = ("duplicate", "story")
+SIG_FIELD = {"duplicate": "dup_sig", "story": "story_sig"}
+# Signature arrays kept per document, plus the index's own columns.
+PAYLOAD_FIELDS = ("ids", "dup_sig", "dup_size", "length", "day", "story_sig", "story_terms",
+                  "story_weights", "story_offsets", "eff_day", "dup_label", "story_label")
+ROW_FIELDS = ("ids", "dup_sig", "dup_size", "length", "day", "story_sig", "eff_day",
+              "dup_label", "story_label")
+
+
+def empty_manifest() -> dict:
+    return {"version": 1, "batches": {}, "alias": {level: {} for level in LEVELS}, "lsh": None}
+
+
+def new_generation(batch: str) -> str:
+    return f"{batch}.{uuid.uuid4().hex[:12]}"
+
+
+def resolve(alias: dict[str, str], label: str) -> str:
+    """Current id of a cluster recorded under ``label`` (follows merges)."""
+    seen = 0
+    while label in alias:
+        label = alias[label]
+        seen += 1
+        if seen > len(alias):
+            raise ValueError(f"alias cycle at {label!r}")
+    return label
+
+
+def raw_labels(alias: dict[str, str], targets: set[str]) -> list[str]:
+    """Every label that resolves to one of ``targets`` (the targets themselves included)."""
+    out = set(targets)
+    out.update(k for k in alias if resolve(alias, k) in targets)
+    return sorted(out)
+
+
+def valid_rows(arrays: dict[str, np.ndarray], level: str) -> np.ndarray:
+    """Rows that take part in LSH at ``level`` (same rule as ``clustering``: no empty sets)."""
+    if level == "duplicate":
+        return arrays["dup_size"] > 0
+    return np.diff(arrays["story_offsets"]) > 0
+
+
+def label_index(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sorted distinct labels, CSR starts, rows grouped by label) for member look-ups."""
+    order = np.argsort(labels, kind="stable")
+    uniq, starts = np.unique(labels[order], return_index=True)
+    return uniq, np.append(starts, len(labels)).astype(np.int64), order.astype(np.int32)
+
+
+def take_rows(fields: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
+    """Rows ``rows`` of one batch's payload (fixed-width columns and the CSR story vectors)."""
+    out = {k: np.asarray(fields[k][rows]) for k in ROW_FIELDS}
+    off = np.asarray(fields["story_offsets"])
+    lo, hi = off[rows], off[rows + 1]
+    lengths = hi - lo
+    new = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=new[1:])
+    gather = np.arange(new[-1]) - np.repeat(new[:-1] - lo, lengths)
+    out["story_offsets"] = new
+    for payload in CSR_GROUPS["story_offsets"]:
+        out[payload] = np.asarray(fields[payload][gather]) if len(gather) else fields[payload][:0].copy()
+    return out
+
+
+def cap_matches(new_idx: np.ndarray, batch_pos: np.ndarray, rows: np.ndarray, cap: int):
+    """Keep, per (new document, band) query already grouped by ``new_idx``, at most ``cap``
+    matches, the first in (batch, row) order: a deterministic bound on huge buckets that both
+    backends apply identically. Input arrays are parallel; returns them filtered."""
+    if len(new_idx) == 0:
+        return new_idx, batch_pos, rows
+    order = np.lexsort((rows, batch_pos, new_idx))
+    new_idx, batch_pos, rows = new_idx[order], batch_pos[order], rows[order]
+    start = np.flatnonzero(np.concatenate([[True], new_idx[1:] != new_idx[:-1]]))
+    rank = np.arange(len(new_idx)) - np.repeat(start, np.diff(np.append(start, len(new_idx))))
+    keep = rank < cap
+    return new_idx[keep], batch_pos[keep], rows[keep]
+
+
+class Store:
+    """Interface every backend implements (see ``embedded`` and ``redis_store``)."""
+
+    def manifest(self) -> dict:
+        """The committed manifest: {"batches": {batch: {"gen", "day", "size"}}, "alias":
+        {level: {old id: new id}}, "lsh": {level: [bands, rows]} or None}."""
+        raise NotImplementedError
+
+    def lookup(self, level: str, gens: list[str], sig: np.ndarray, valid: np.ndarray,
+               bands: int, rows: int, cap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """LSH candidates of the rows of ``sig`` among generations ``gens``: parallel arrays
+        (query row, position of the generation in ``gens``, row in that batch). Per query and
+        band at most ``cap`` matches, the first in (generation position, row) order."""
+        raise NotImplementedError
+
+    def rows(self, gen: str, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Payload rows (sorted ascending) of one generation, as ``take_rows`` returns them."""
+        raise NotImplementedError
+
+    def members(self, gen: str, level: str, labels: list[str]) -> list[np.ndarray]:
+        """Per label of ``labels``: sorted rows of one generation with that raw label at ``level``."""
+        raise NotImplementedError
+
+    def commit(self, manifest: dict, gen: str | None, payload: dict[str, np.ndarray] | None,
+               drop: list[str]) -> None:
+        """Atomically: write ``payload`` as generation ``gen``, drop generations ``drop``,
+        install ``manifest``. After a crash the store shows either the old or the new state."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
