@@ -131,3 +131,16 @@ def test_settings_fields_are_simple_types():
     for f in fields(StripSettings):
         value = getattr(StripSettings(), f.name)
         assert isinstance(value, (bool, int, float, str, tuple)), f.name
+
+
+@pytest.mark.parametrize("line", ["Comments »", "Commentaires (4) »", "› Kommentare", "Comentarios [12]"])
+def test_labels_dressed_as_links_match_their_wording(line):
+    hit = RULES.match(line, len(line.split()))
+    assert hit is not None and hit.group == "comment_labels"
+
+
+def test_numbered_list_in_sequence_counts_as_text():
+    from pipeline.boilerplate.detectors.core import numbered_items
+    lines = split_lines("Intro\n1. First Title Here\n\n2. Second Title Here\nA note\n3. Third Title Here\n7. Stray Title Line")
+    assert numbered_items(lines) == {1, 3, 5}
+    assert numbered_items(split_lines("1. One Item Here\n3. Other Item Here\n4. Last Item Here")) == set()

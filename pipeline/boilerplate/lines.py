@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 WORD = re.compile(r"\w+(?:['’]\w+)?", re.U)
-BULLET = re.compile(r"^\s*(?:[•·▪◦●○■□‣⁃*–—-]|\d{1,2}[.)])\s+")
+BULLET = re.compile(r"^\s*(?:[•·▪◦●○■□‣⁃*–—-]|(\d{1,3})[.)])\s+")
 SENTENCE_END = re.compile(r"[.!?…:;\"”»)]\s*$")
 # Dates and clock times in the shapes comment widgets print them (several languages).
 CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?|uhr|h)?\b", re.I)
@@ -53,6 +53,7 @@ class Line:
     timestamp: bool
     namelike: bool
     caps_share: float  # share of longer words that are Capitalised: high in headlines and link lists
+    number: int | None  # the item number of a "12." / "12)" list line
 
     @property
     def empty(self) -> bool:
@@ -61,7 +62,8 @@ class Line:
 
 def line_features(index: int, raw: str) -> Line:
     stripped = raw.strip()
-    bullet = bool(BULLET.match(stripped)) and len(stripped) > 2
+    mark = BULLET.match(stripped)
+    bullet = bool(mark) and len(stripped) > 2
     text = BULLET.sub("", stripped, count=1).strip() if bullet else stripped
     tokens = WORD.findall(text.lower())
     n = len(tokens)
@@ -80,6 +82,7 @@ def line_features(index: int, raw: str) -> Line:
         timestamp=is_timestamp(text),
         namelike=is_namelike(text, tokens),
         caps_share=caps,
+        number=int(mark.group(1)) if bullet and mark.group(1) else None,
     )
 
 

@@ -29,6 +29,16 @@ from pathlib import Path
 ACTIONS = ("drop", "end", "cut", "thread")
 
 
+# Arrows, pipes and counters that widgets print around a label; they carry no wording.
+_DECOR = "»›>→↓▼▸▾|·•+"
+_COUNTER = re.compile(r"\s*[(\[]\s*\d+\s*[)\]]\s*$")
+
+
+def bare_label(line: str) -> str:
+    """The line without link arrows and a trailing "(12)" counter."""
+    return _COUNTER.sub("", line.strip(_DECOR + " ")).strip(_DECOR + " ")
+
+
 @dataclass(frozen=True)
 class Rule:
     group: str
@@ -44,11 +54,14 @@ class RuleSet:
     rules: list[Rule] = field(default_factory=list)
 
     def match(self, line: str, n_words: int, disabled: tuple[str, ...] = ()) -> Rule | None:
-        """First rule (strongest action first) matching the whole stripped line, or None."""
+        """First rule (strongest action first) matching the whole stripped line, or None.
+        A label dressed as a link ("Comments »", "Comments (12)", "› Related") also matches
+        its bare wording."""
+        bare = bare_label(line)
         for rule in self.rules:
             if rule.group in disabled or n_words > rule.max_words:
                 continue
-            if rule.pattern.fullmatch(line):
+            if rule.pattern.fullmatch(line) or (bare != line and bare and rule.pattern.fullmatch(bare)):
                 return rule
         return None
 

@@ -23,6 +23,10 @@ class StripSettings:
     short_doc_words: int = 60
     # Score a non-prose line costs inside the core: higher splits articles at sub-headings.
     short_line_cost: float = 2.0
+    # Score per word of an item of a numbered list (1., 2., 3., ...): below 1 so that a short
+    # "most read" ranking cannot outweigh an end-matter heading, above 0 so that a long list
+    # that is the article is kept whole.
+    list_item_weight: float = 0.5
     # Score a line with comment-thread evidence (timestamp, "Reply", "X says:") costs.
     thread_line_cost: float = 10.0
     # Score an end-matter line ("Leave a reply", "Related articles", newsletter box) costs.

@@ -6,7 +6,7 @@ core. Every removed line is recorded with the rule group or detector that remove
 from __future__ import annotations
 
 from ..records import RejectDocument
-from .detectors.core import best_before, densest_run, is_prose, wrapped_prose
+from .detectors.core import best_before, densest_run, is_prose, numbered_items, wrapped_prose
 from .detectors.thread import header_evidence, thread_starts
 from .lines import Line, split_lines
 from .rules import RuleSet
@@ -85,6 +85,7 @@ def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int,
     """Core-detector score of every non-empty line: prose earns its words, the rest costs."""
     scores = []
     wrapped = wrapped_prose(lines, s.prose_min_words)
+    listed = numbered_items(lines)
     for i, ln in enumerate(lines):
         if ln.empty:
             continue
@@ -97,6 +98,8 @@ def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int,
             scores.append((i, -2 * s.short_line_cost))
         elif i in wrapped or is_prose(ln, s.prose_min_words):
             scores.append((i, float(ln.words)))
+        elif i in listed:  # items of a numbered list: part of the text, worth less than prose
+            scores.append((i, s.list_item_weight * ln.words))
         else:
             scores.append((i, -s.short_line_cost))
     return scores

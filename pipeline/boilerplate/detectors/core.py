@@ -47,6 +47,23 @@ def wrapped_prose(lines: list[Line], min_words: int) -> set[int]:
     return out
 
 
+def numbered_items(lines: list[Line], min_run: int = 3, min_words: int = 3, max_gap: int = 3) -> set[int]:
+    """Lines of an article's own numbered list (1., 2., 3., ... in sequence, at most
+    ``max_gap`` other lines between items): a reading list, recipe steps or a ranking.
+    Title-like items would otherwise count as a link list."""
+    out: set[int] = set()
+    run: list[tuple[int, Line]] = []  # (position among non-empty lines, line)
+    numbered = [(pos, ln) for pos, ln in enumerate(ln for ln in lines if not ln.empty) if ln.number is not None]
+    for pos, ln in numbered + [(None, None)]:
+        if ln is not None and run and ln.number == run[-1][1].number + 1 and pos - run[-1][0] <= max_gap + 1:
+            run.append((pos, ln))
+            continue
+        if len(run) >= min_run:
+            out.update(item.index for _, item in run if item.words >= min_words)
+        run = [(pos, ln)] if ln is not None else []
+    return out
+
+
 def densest_run(scores: list[tuple[int, float]]) -> tuple[int, int] | None:
     """(first, last) line index of the maximum-sum run of ``(index, score)`` pairs."""
     best, best_span = 0.0, None
