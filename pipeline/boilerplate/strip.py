@@ -115,9 +115,22 @@ def find_cut(lines, hits, evidence, scores, s: StripSettings) -> tuple[int, str 
     if s.detect_thread:
         candidates += [(i, "detector:thread", s.min_core_words) for i in thread_starts(lines, evidence)]
     for i, why, need in sorted(candidates):
-        if before[i] >= need:
+        if before[i] >= need and not opens_article(lines, scores, i, before[i], s):
             return i, why
     return len(lines), None
+
+
+def opens_article(lines, scores, i: int, above: float, s: StripSettings) -> bool:
+    """A comment marker in the post's header ("12 comments" beside the byline) and not
+    below it: little prose above, and a much denser run of prose starts right below."""
+    if above >= s.min_core_words:
+        return False
+    span = densest_run([(j, sc) for j, sc in scores if j > i])
+    if span is None:
+        return False
+    between = sum(1 for ln in lines[i + 1:span[0]] if not ln.empty)
+    below = sum(sc for j, sc in scores if span[0] <= j <= span[1])
+    return between <= 4 and below >= max(s.min_core_words, 3 * above)
 
 
 def headline(lines, reasons, evidence, first: int, limit: int) -> set[int]:
