@@ -37,27 +37,52 @@ def fmix32(h: np.ndarray) -> np.ndarray:
 
 
 @jit
+def _mix32(x):
+    """murmur3 fmix32 in 64-bit lanes masked to 32 bits (numba widens uint32 products)."""
+    x ^= x >> np.uint64(16)
+    x = (x * np.uint64(0x85EBCA6B)) & np.uint64(0xFFFFFFFF)
+    x ^= x >> np.uint64(13)
+    x = (x * np.uint64(0xC2B2AE35)) & np.uint64(0xFFFFFFFF)
+    x ^= x >> np.uint64(16)
+    return np.uint32(x)
+
+
+@jit
 def _minhash_kernel(hashes, offsets, a, b, sig, sizes):
-    for d in range(len(offsets) - 1):
-        seg = np.sort(hashes[offsets[d]:offsets[d + 1]])
-        row = sig[d]
+    # Distinct elements via an open-addressing table stamped with the document number (no
+    # clearing, no sort); the minimum over permutations is a branch-free loop over ``a``/``b``
+    # that the compiler turns into SIMD lanes.
+    n_docs = len(offsets) - 1
+    longest = 1
+    for d in range(n_docs):
+        longest = max(longest, offsets[d + 1] - offsets[d])
+    cap = 16
+    while cap < 2 * longest:
+        cap *= 2
+    mask = cap - 1
+    slot_val = np.zeros(cap, dtype=np.uint32)
+    slot_doc = np.full(cap, -1, dtype=np.int64)
+    mixed = np.empty(longest, dtype=np.uint32)
+    row = np.empty(len(a), dtype=np.uint32)
+    for d in range(n_docs):
         n = 0
-        for i in range(len(seg)):
-            if i > 0 and seg[i] == seg[i - 1]:
-                continue
-            n += 1
-            # murmur3 fmix32 then a*h+b, in 64 bits truncated to 32 (numba widens uint32 math)
-            h = np.uint64(seg[i])
-            h ^= h >> np.uint64(16)
-            h = (h * np.uint64(0x85EBCA6B)) & np.uint64(0xFFFFFFFF)
-            h ^= h >> np.uint64(13)
-            h = (h * np.uint64(0xC2B2AE35)) & np.uint64(0xFFFFFFFF)
-            h ^= h >> np.uint64(16)
-            for p in range(len(a)):
-                v = np.uint32((np.uint64(a[p]) * h + np.uint64(b[p])) & np.uint64(0xFFFFFFFF))
-                if v < row[p]:
-                    row[p] = v
+        for i in range(offsets[d], offsets[d + 1]):
+            x = _mix32(np.uint64(hashes[i]))
+            s = np.int64(x) & mask
+            while slot_doc[s] == d and slot_val[s] != x:
+                s = (s + 1) & mask
+            if slot_doc[s] != d:
+                slot_doc[s] = d
+                slot_val[s] = x
+                mixed[n] = x
+                n += 1
         sizes[d] = n
+        row[:] = EMPTY
+        for i in range(n):
+            x = mixed[i]
+            for p in range(len(a)):
+                row[p] = min(row[p], np.uint32(a[p] * x + b[p]))  # uint32 wrap = mod 2^32
+        sig[d, :] = row
 
 
 def batch_minhash(hashes: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
