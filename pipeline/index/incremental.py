@@ -111,6 +111,8 @@ def _fetch(store: Store, a: dict, gens: list[str], visible: list[str], gen_pos: 
 
 def _candidates(store, a, gens, visible, eff, lsh, cap, window_days) -> dict[str, np.ndarray]:
     """Old rows that are LSH candidates (either level) of a new row within the window."""
+    if not gens:
+        return _empty_rows(a)
     q, g, r = [], [], []
     for level in LEVELS:
         qq, gg, rr = store.lookup(level, gens, a[SIG_FIELD[level]], valid_rows(a, level), *lsh[level], cap)

@@ -70,15 +70,15 @@ def label_index(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 def take_rows(fields: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
     """Rows ``rows`` of one batch's payload (fixed-width columns and the CSR story vectors)."""
     out = {k: np.asarray(fields[k][rows]) for k in ROW_FIELDS}
-    off = np.asarray(fields["story_offsets"])
-    lo, hi = off[rows], off[rows + 1]
+    lo = np.asarray(fields["story_offsets"][rows], dtype=np.int64)
+    hi = np.asarray(fields["story_offsets"][rows + 1], dtype=np.int64)
     lengths = hi - lo
     new = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum(lengths, out=new[1:])
     gather = np.arange(new[-1]) - np.repeat(new[:-1] - lo, lengths)
     out["story_offsets"] = new
     for payload in CSR_GROUPS["story_offsets"]:
-        out[payload] = np.asarray(fields[payload][gather]) if len(gather) else fields[payload][:0].copy()
+        out[payload] = np.asarray(fields[payload][gather])
     return out
 
 
