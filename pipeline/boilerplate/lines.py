@@ -103,5 +103,14 @@ def is_namelike(text: str, tokens: list[str]) -> bool:
     return not any(t in stopwords() for t in tokens if len(t) > 2)
 
 
+BYLINE = re.compile(r"^(?:by|posted|written|published|updated|von|par|por|publié|publicado|veröffentlicht)\b", re.I)
+
+
+def is_meta(text: str) -> bool:
+    """A post's metadata line (byline, date, "Tags: ... | 3 comments") rather than a title:
+    it names an author, carries a date or time, or strings fields together with separators."""
+    return bool(BYLINE.match(text) or DATE.search(text) or CLOCK.search(text) or re.search(r"\s[|•·]\s?", text))
+
+
 def split_lines(text: str) -> list[Line]:
     return [line_features(i, raw) for i, raw in enumerate(text.split("\n"))]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..records import RejectDocument
 from .detectors.core import best_before, densest_run, is_prose, numbered_items, wrapped_prose
 from .detectors.thread import header_evidence, thread_starts
-from .lines import Line, split_lines
+from .lines import Line, is_meta, split_lines
 from .rules import RuleSet
 from .settings import StripSettings
 from .template import template_lines
@@ -69,7 +69,7 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
         return [why or (cut_why if i >= cut else None) for i, why in enumerate(reasons)]
     first, last = span
     keep = set(range(first, last + 1))
-    keep |= headline(lines, reasons, evidence, first, s.head_lines)
+    keep |= headline(lines, reasons, evidence, first, s.head_lines, passable_reasons(rules))
     keep |= trailer(lines, reasons, evidence, last)
     for i, ln in enumerate(lines):
         if reasons[i] or ln.empty:
@@ -79,6 +79,12 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
         elif i not in keep:
             reasons[i] = "detector:thread" if evidence[i] else "detector:core"
     return reasons
+
+
+def passable_reasons(rules: RuleSet) -> frozenset[str]:
+    """Removal reasons a headline search may step over: single-line chrome (``drop`` groups)
+    and the site template."""
+    return frozenset({f"rule:{r.group}" for r in rules.rules if r.action == "drop"} | {"detector:template"})
 
 
 def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int, float]]:
@@ -133,21 +139,29 @@ def opens_article(lines, scores, i: int, above: float, s: StripSettings) -> bool
     return between <= 4 and below >= max(s.min_core_words, 3 * above)
 
 
-def headline(lines, reasons, evidence, first: int, limit: int) -> set[int]:
-    """Headline, standfirst and byline just above the core (one-word nav labels are skipped)."""
+def headline(lines, reasons, evidence, first: int, limit: int, passable=frozenset()) -> set[int]:
+    """Headline, standfirst and byline just above the core. Share buttons, nav labels and
+    other ``passable`` removals between them and the text are stepped over; the walk stops at
+    end matter or thread evidence, or once the title itself (a line of three or more words not
+    ending like a sentence or label) is taken: what lies above a title is the page's chrome."""
     taken, seen, skipped = set(), 0, 0
     for i in range(first - 1, -1, -1):
         ln = lines[i]
         if ln.empty:
             continue
-        if reasons[i] or (evidence[i] and not ln.timestamp) or seen >= limit or skipped >= 2:
+        if seen >= 2 * limit or skipped >= limit or len(taken) >= limit:
             break
         seen += 1
-        if ln.words >= 2 or ln.timestamp:
-            taken.add(i)
-            skipped = 0
-        else:
+        label = ln.text.endswith(":") and ln.words < 4  # "Font size:", "Follow us:"
+        if reasons[i] in passable or (not reasons[i] and (ln.words < 2 or label) and not ln.timestamp):
             skipped += 1
+            continue
+        if reasons[i] or (evidence[i] and not ln.timestamp):
+            break
+        taken.add(i)
+        skipped = 0
+        if ln.words >= 3 and not ln.text.endswith((".", ":")) and not ln.namelike and not is_meta(ln.text):
+            break
     return taken
 
 
