@@ -1,0 +1,184 @@
+"""Persistent index: three daily batches through both backends, ids stable across days,
+first batch equal to one-batch clustering, re-runs replace, old batches evicted."""
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pytest
+
+from pipeline.clustering import ClusterSettings, cluster
+from pipeline.dates import day_number
+from pipeline.index import open_index
+from pipeline.signatures import SignatureSettings, compute_signatures
+from redis_server import redis_port, redis_url  # noqa: F401  (fixtures)
+
+WIRE = (
+    "Firefighters in Varnholm battled a blaze at the Kestrel Bay desalination plant for six hours "
+    "on Sunday, and the regional water board warned that supplies to about 40,000 households could "
+    "be rationed until repairs are finished.\n\n"
+    "The fire started in a pump hall shortly after midnight, according to the Varnholm fire service, "
+    "and spread to a storage building holding filtration membranes. No one was injured.\n\n"
+    "Plant director Ilse Marrow said engineers would inspect the intake pipes on Monday. The Kestrel "
+    "Bay plant supplies nearly half of the drinking water used in Varnholm and the surrounding "
+    "villages.\n\n"
+    "Water board spokesman Teodor Quill urged residents to avoid watering gardens and washing cars. "
+    "Investigators have not yet determined the cause of the fire, but police said there was no sign "
+    "of arson."
+)
+EDITED = (
+    WIRE.replace("battled", "fought").replace("about 40,000", "roughly 40,000")
+    .replace("No one was injured.", "Nobody was hurt.")
+    + "\n\nThe plant was opened in 2011 and expanded four years later."
+)
+FOLLOW_UP = (
+    "Water rationing began across Varnholm on Tuesday, two days after fire gutted the pump hall of "
+    "the Kestrel Bay desalination works.\n\n"
+    "Teodor Quill, who speaks for the regional water board, told reporters that 40,000 households "
+    "would receive water for only eight hours a day while the damaged membranes are replaced.\n\n"
+    "Ilse Marrow, the director of the plant, estimated that the intake pipes survived the blaze "
+    "but said new filtration membranes had to be shipped from abroad.\n\n"
+    "Shopkeepers in the Varnholm harbour district complained that the rationing schedule was "
+    "announced too late, and the fire service repeated that arson had been ruled out."
+)
+UNRELATED = (
+    "Botanists surveying the Ostrava ridge found a colony of ghost orchids, a flower last recorded "
+    "in the region in 1987, the national herbarium announced on Monday.\n\n"
+    "Dr Paloma Renk, who led the survey, said the 23 plants grew under beech trees near an old "
+    "quarry and that their location would be kept secret to deter collectors.\n\n"
+    "The herbarium plans to monitor the colony through the summer and to collect seeds for its "
+    "conservation bank if the flowers are pollinated."
+)
+DAYS = ("2026-03-02", "2026-03-03", "2026-03-04")
+
+
+def filler(seed: int) -> str:
+    """A report about something else entirely: invented names, common glue words."""
+    rng = random.Random(seed)
+    names = ["".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3)).title()
+             for _ in range(60)]
+    glue = "the of and to in a that for on was with it as at by from said after".split()
+    words = [rng.choice(names) if rng.random() < 0.7 else rng.choice(glue) for _ in range(120)]
+    return " ".join(words) + "."
+
+
+def batch(day: int) -> list[dict]:
+    published = DAYS[day]
+    recs = [{"id": f"d{day}-misc{k}", "text": filler(day * 100 + k), "published": published} for k in range(6)]
+    if day == 0:
+        recs.append({"id": "wire", "text": WIRE, "title": "Fire at desalination plant", "published": published})
+    if day == 1:
+        recs.append({"id": "edited", "text": EDITED, "title": "Fire at desalination plant", "published": published})
+        recs.append({"id": "orchid", "text": UNRELATED, "title": "Ghost orchids found", "published": published})
+    if day == 2:
+        recs.append({"id": "followup", "text": FOLLOW_UP, "title": "Varnholm rations water", "published": published})
+    return recs
+
+
+def arrays(day: int) -> dict[str, np.ndarray]:
+    return compute_signatures(batch(day), SignatureSettings())
+
+
+def run_days(location: str, days=(0, 1, 2), window: int = 7):
+    index = open_index(location)
+    out = [index.group_batch(DAYS[d], day_number(DAYS[d]), arrays(d), ClusterSettings(), window) for d in days]
+    return index, out
+
+
+def canonical(result) -> str:
+    assignments, clusters, _ = result
+    return json.dumps([assignments, sorted(clusters, key=lambda c: (c["level"], c["id"]))], sort_keys=True)
+
+
+def check_story(out) -> None:
+    (a1, _, _), (a2, c2, s2), (a3, c3, s3) = out
+    wire = a1["wire"]
+    assert wire["dup_cluster"] == "dup-2026-03-02/wire" and wire["story_cluster"] == "story-2026-03-02/wire"
+    assert a2["edited"]["dup_cluster"] == wire["dup_cluster"]
+    assert a2["edited"]["story_cluster"] == wire["story_cluster"]
+    assert a3["followup"]["story_cluster"] == wire["story_cluster"]
+    assert a3["followup"]["dup_cluster"] == "dup-2026-03-04/followup"
+    assert a2["orchid"]["story_cluster"] == "story-2026-03-03/orchid"
+    dup = next(c for c in c2 if c["id"] == wire["dup_cluster"])
+    assert dup["members"] == ["2026-03-02/wire", "2026-03-03/edited"] and dup["size"] == 2
+    assert dup["representative"] == "2026-03-03/edited"  # the longer copy under "longest"
+    story = next(c for c in c3 if c["id"] == wire["story_cluster"])
+    assert story["members"] == ["2026-03-02/wire", "2026-03-03/edited", "2026-03-04/followup"]
+    assert s2["extended_dup_clusters"] == 1 and s2["extended_stories"] == 1
+    assert s3["extended_stories"] == 1 and s3["extended_dup_clusters"] == 0
+    assert s3["index_documents"] == sum(len(batch(d)) for d in range(3))
+
+
+def test_story_continues_across_three_days(tmp_path):
+    index, out = run_days(str(tmp_path / "idx"))
+    check_story(out)
+    assert index.batches() == list(DAYS)
+    index.close()
+
+
+def test_first_batch_equals_one_batch_clustering(tmp_path):
+    recs = batch(0) + batch(1) + [dict(r, id=r["id"] + "-copy") for r in batch(1)]
+    arr = compute_signatures(recs, SignatureSettings())
+    expected_assign, expected_clusters, _ = cluster(arr, ClusterSettings())
+    index = open_index(str(tmp_path / "idx"))
+    got_assign, got_clusters, stats = index.group_batch("2026-03-02", day_number("2026-03-02"), arr,
+                                                        ClusterSettings(), 7)
+    renamed = {k: {f: (v.replace("-", "-2026-03-02/", 1) if f.endswith("_cluster") else v)
+                   for f, v in entry.items()} for k, entry in expected_assign.items()}
+    assert got_assign == renamed
+    key = lambda c: (c["level"], c["id"])  # noqa: E731
+    renamed_clusters = [{"level": c["level"], "id": c["id"].replace("-", "-2026-03-02/", 1),
+                         "members": ["2026-03-02/" + m for m in c["members"]],
+                         "representative": "2026-03-02/" + c["representative"], "size": c["size"]}
+                        for c in expected_clusters]
+    assert sorted(got_clusters, key=key) == sorted(renamed_clusters, key=key)
+    assert stats["new_dup_clusters"] < len(recs)  # the copies did group
+
+
+def test_rerunning_a_day_replaces_it(tmp_path):
+    index, out = run_days(str(tmp_path / "idx"), days=(0, 1))
+    again = index.group_batch(DAYS[1], day_number(DAYS[1]), arrays(1), ClusterSettings(), 7)
+    assert canonical(again) == canonical(out[1])
+    assert again[2]["replaced"] == len(batch(1))
+    assert again[2]["index_documents"] == len(batch(0)) + len(batch(1))
+    third = index.group_batch(DAYS[2], day_number(DAYS[2]), arrays(2), ClusterSettings(), 7)
+    check_story([out[0], again, third])
+    index.close()
+
+
+def test_old_batches_are_evicted(tmp_path):
+    index, out = run_days(str(tmp_path / "idx"))
+    late = "2026-03-07"
+    recs = [{"id": "wire-again", "text": WIRE, "published": late}]
+    assignments, clusters, stats = index.group_batch(late, day_number(late), compute_signatures(recs, SignatureSettings()),
+                                                     ClusterSettings(), 3)
+    assert index.batches() == ["2026-03-04", late]
+    assert stats["evicted"] == len(batch(0)) + len(batch(1)) and stats["evicted_batches"] == list(DAYS[:2])
+    assert assignments["wire-again"]["dup_cluster"] == "dup-2026-03-07/wire-again"
+    assert assignments["wire-again"]["story_cluster"] == out[2][0]["followup"]["story_cluster"]
+    assert stats["index_documents"] == len(batch(2)) + 1
+    index.close()
+
+
+def test_reopened_index_continues(tmp_path):
+    path = str(tmp_path / "idx")
+    index, first = run_days(path, days=(0,))
+    index.close()
+    index = open_index(path)
+    rest = [index.group_batch(DAYS[d], day_number(DAYS[d]), arrays(d), ClusterSettings(), 7) for d in (1, 2)]
+    check_story(first + rest)
+
+
+@pytest.mark.redis
+def test_redis_backend_gives_identical_clusters(tmp_path, redis_url):  # noqa: F811
+    embedded, out_e = run_days(str(tmp_path / "idx"))
+    redis_index, out_r = run_days(redis_url)
+    check_story(out_r)
+    assert [canonical(x) for x in out_r] == [canonical(x) for x in out_e]
+    assert redis_index.batches() == embedded.batches()
+    again = redis_index.group_batch(DAYS[1], day_number(DAYS[1]), arrays(1), ClusterSettings(), 7)
+    assert again[0] == out_r[1][0]  # day 3 already in the index: the same ids come back
+    assert again[2]["index_documents"] == out_r[2][2]["index_documents"]
+    redis_index.close()
+    embedded.close()
