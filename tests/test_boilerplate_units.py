@@ -144,3 +144,16 @@ def test_numbered_list_in_sequence_counts_as_text():
     lines = split_lines("Intro\n1. First Title Here\n\n2. Second Title Here\nA note\n3. Third Title Here\n7. Stray Title Line")
     assert numbered_items(lines) == {1, 3, 5}
     assert numbered_items(split_lines("1. One Item Here\n3. Other Item Here\n4. Last Item Here")) == set()
+
+
+def test_echoed_lines_are_captions_not_prose():
+    from pipeline.boilerplate.detectors.core import echoed_lines
+    caption = "{} competes in the final at the city stadium during the summer games on Tuesday evening"
+    text = "\n".join([PARA, "The mayor said the new pool would open in spring next year."]
+                     + [caption.format(name) for name in ("Ann", "Bea", "Cleo", "Dora")])
+    assert echoed_lines(split_lines(text)) == {2, 3, 4, 5}
+
+
+def test_relative_age_with_client_is_a_timestamp():
+    assert line_features(0, "6 minutes ago from Twitter for iPhone").timestamp
+    assert not line_features(0, "He came 3 days ago from Paris to see the mayor and left").timestamp

@@ -28,6 +28,9 @@ RELATIVE_TIME = re.compile(
     re.I,
 )
 
+# "5 minutes ago from Twitter for iPhone", "2 hours ago via web": the client after the age.
+SOURCE_TAIL = re.compile(r"\s+(?:from|via|von|depuis|desde)\s+\S.{0,40}$", re.I)
+
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
@@ -90,7 +93,7 @@ def is_timestamp(text: str) -> bool:
     """A short line that is (mostly) a date/time or a relative age such as "3 years ago"."""
     if len(text) > 80:
         return False
-    if RELATIVE_TIME.match(text.strip(" ()|·•-")):
+    if RELATIVE_TIME.match(SOURCE_TAIL.sub("", text).strip(" ()|·•-")):
         return True
     return bool(DATE.search(text) and CLOCK.search(text)) or bool(
         CLOCK.search(text) and re.search(r"\bago\b|\bvor\b|\bil y a\b|\bhace\b", text, re.I))

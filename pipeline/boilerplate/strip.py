@@ -6,7 +6,7 @@ core. Every removed line is recorded with the rule group or detector that remove
 from __future__ import annotations
 
 from ..records import RejectDocument
-from .detectors.core import best_before, densest_run, is_prose, numbered_items, wrapped_prose
+from .detectors.core import best_before, densest_run, echoed_lines, is_prose, numbered_items, wrapped_prose
 from .detectors.thread import header_evidence, thread_starts
 from .lines import Line, is_meta, split_lines
 from .rules import RuleSet
@@ -92,6 +92,7 @@ def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int,
     scores = []
     wrapped = wrapped_prose(lines, s.prose_min_words)
     listed = numbered_items(lines)
+    echoed = echoed_lines(lines)
     for i, ln in enumerate(lines):
         if ln.empty:
             continue
@@ -102,6 +103,8 @@ def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int,
             scores.append((i, -s.thread_line_cost))
         elif tpl[i] or action:
             scores.append((i, -2 * s.short_line_cost))
+        elif i in echoed:  # captions of a gallery, repeated teasers: cost what prose earns
+            scores.append((i, -float(ln.words)))
         elif i in wrapped or is_prose(ln, s.prose_min_words):
             scores.append((i, float(ln.words)))
         elif i in listed:  # items of a numbered list: part of the text, worth less than prose

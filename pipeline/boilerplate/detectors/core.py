@@ -7,7 +7,7 @@ navigation menus, link lists and comment threads fall outside.
 """
 from __future__ import annotations
 
-from ..lines import Line
+from ..lines import WORD, Line
 
 # Below this share of frequent words a long line is a link list or label soup, not prose.
 MIN_STOP_SHARE = 0.12
@@ -62,6 +62,23 @@ def numbered_items(lines: list[Line], min_run: int = 3, min_words: int = 3, max_
             out.update(item.index for _, item in run if item.words >= min_words)
         run = [(pos, ln)] if ln is not None else []
     return out
+
+
+def echoed_lines(lines: list[Line], min_words: int = 8, min_df: int = 4, min_share: float = 0.5) -> set[int]:
+    """Lines built mostly from word 3-grams that recur in ``min_df`` or more lines of the same
+    document: gallery captions, teaser lists and repeated widget texts. An article's prose
+    does not repeat half of a sentence three times over."""
+    grams: dict[int, set[tuple[str, ...]]] = {}
+    for ln in lines:
+        if ln.words >= min_words:
+            toks = WORD.findall(ln.text.lower())
+            grams[ln.index] = {tuple(toks[k:k + 3]) for k in range(len(toks) - 2)}
+    df: dict[tuple[str, ...], int] = {}
+    for gs in grams.values():
+        for g in gs:
+            df[g] = df.get(g, 0) + 1
+    return {i for i, gs in grams.items()
+            if gs and sum(df[g] >= min_df for g in gs) >= min_share * len(gs)}
 
 
 def densest_run(scores: list[tuple[int, float]]) -> tuple[int, int] | None:
