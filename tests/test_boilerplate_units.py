@@ -157,3 +157,11 @@ def test_echoed_lines_are_captions_not_prose():
 def test_relative_age_with_client_is_a_timestamp():
     assert line_features(0, "6 minutes ago from Twitter for iPhone").timestamp
     assert not line_features(0, "He came 3 days ago from Paris to see the mayor and left").timestamp
+
+
+def test_reply_cues_never_remove_a_line_alone():
+    text = article("Thanks for reading, and see you next week!", paragraphs=4)
+    rec = {"id": "x", "text": text, "notes": {}}
+    strip_record(rec, StripSettings(), RULES, {})
+    assert "Thanks for reading, and see you next week!" in rec["text"]
+    assert RULES.match("Thanks for reading, and see you next week!", 7).action == "cue"

@@ -26,7 +26,9 @@ from pathlib import Path
 #      is above it, everything from this line on goes.
 # thread: evidence of a reader-comment thread (timestamps, "Reply", "X says:"); a weaker
 #      barrier that the thread detector counts.
-ACTIONS = ("drop", "end", "cut", "thread")
+# cue: wording typical of a reader's reply ("Thanks for sharing!", "@Anna"): never removes a
+#      line by itself, only tells the thread detector where replies cluster.
+ACTIONS = ("drop", "end", "cut", "thread", "cue")
 
 
 # Arrows, pipes and counters that widgets print around a label; they carry no wording.
@@ -87,8 +89,8 @@ def load_rules(paths: list[str]) -> RuleSet:
                 except re.error as exc:
                     raise ValueError(f"{path}: group {name!r}: bad pattern {pat!r}: {exc}") from exc
                 rules.append(Rule(name, action, max_words, min_core, rx, Path(path).name))
-    # cut beats end beats thread beats drop: a line is explained by its strongest meaning.
-    order = {"cut": 0, "end": 1, "thread": 2, "drop": 3}
+    # cut beats end beats thread beats drop beats cue: a line is explained by its strongest meaning.
+    order = {"cut": 0, "end": 1, "thread": 2, "drop": 3, "cue": 4}
     rules.sort(key=lambda r: order[r.action])
     return RuleSet(rules)
 

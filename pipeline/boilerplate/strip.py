@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..records import RejectDocument
 from .detectors.core import best_before, densest_run, echoed_lines, is_prose, numbered_items, wrapped_prose
-from .detectors.thread import header_evidence, thread_starts
+from .detectors.thread import header_evidence, reply_starts, thread_starts
 from .lines import Line, is_meta, split_lines
 from .rules import RuleSet
 from .settings import StripSettings
@@ -44,6 +44,8 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     """Reason per line (``rule:<group>`` / ``detector:<name>``), None for kept lines."""
     n = len(lines)
     hits = [None if ln.empty else rules.match(ln.text, ln.words, s.disabled_groups) for ln in lines]
+    cues = [bool(h and h.action == "cue") for h in hits]
+    hits = [None if cue else h for h, cue in zip(hits, cues)]
     is_tpl = template_lines(rec, template, s.template_min_docs, s.template_min_share) \
         if s.use_template else (lambda _line: False)
     tpl = [not ln.empty and ln.words <= s.template_max_words and is_tpl(ln.text) for ln in lines]
@@ -60,7 +62,7 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
         return reasons
 
     scores = line_scores(lines, hits, evidence, tpl, s)
-    cut, cut_why = find_cut(lines, hits, evidence, scores, s)
+    cut, cut_why = find_cut(lines, hits, evidence, cues, scores, s)
     if extracted or not s.detect_core:
         return [why or (cut_why if i >= cut and not lines[i].empty else None) for i, why in enumerate(reasons)]
     scores = [(i, sc) for i, sc in scores if i < cut]
@@ -114,7 +116,7 @@ def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int,
     return scores
 
 
-def find_cut(lines, hits, evidence, scores, s: StripSettings) -> tuple[int, str | None]:
+def find_cut(lines, hits, evidence, cues, scores, s: StripSettings) -> tuple[int, str | None]:
     """Where the reader-comment section starts: the first ``cut`` rule line or thread-shaped
     run of post headers with an article core (``min_core_words``) above it. Markers above
     the article (a "Comments" tab, a list of dated teasers) do not cut it."""
@@ -123,6 +125,7 @@ def find_cut(lines, hits, evidence, scores, s: StripSettings) -> tuple[int, str 
                   for i, h in enumerate(hits) if h and h.action == "cut"]
     if s.detect_thread:
         candidates += [(i, "detector:thread", s.min_core_words) for i in thread_starts(lines, evidence)]
+        candidates += [(i, "detector:replies", s.min_core_words) for i in reply_starts(lines, cues)]
     for i, why, need in sorted(candidates):
         if before[i] >= need and not opens_article(lines, scores, i, before[i], s):
             return i, why

@@ -41,3 +41,17 @@ def thread_starts(lines: list[Line], evidence: list[bool]):
         headers = sum(evidence[i] for i in window)
         if headers >= MIN_HEADERS and len(window) - headers >= 1:
             yield idx
+
+
+# Reply cues needed within CUE_WINDOW non-empty lines: one "Thanks!" in an article is nothing,
+# three replies close together are a comment section even without any header.
+MIN_CUES = 3
+CUE_WINDOW = 10
+
+
+def reply_starts(lines: list[Line], cues: list[bool]):
+    """Indices of reply-cue lines that open a window dense in reply cues (in document order)."""
+    nonempty = [ln.index for ln in lines if not ln.empty]
+    for pos, idx in enumerate(nonempty):
+        if cues[idx] and sum(cues[i] for i in nonempty[pos: pos + CUE_WINDOW]) >= MIN_CUES:
+            yield idx
