@@ -37,8 +37,9 @@ _COUNTER = re.compile(r"\s*[(\[]\s*\d+\s*[)\]]\s*$")
 
 
 def bare_label(line: str) -> str:
-    """The line without link arrows, a trailing "(12)" counter or enclosing brackets ("[Reply]")."""
-    bare = _COUNTER.sub("", line.strip(_DECOR + " ")).strip(_DECOR + " ")
+    """The line without link arrows, a trailing "(12)" counter, trailing dots ("About the
+    author...") or enclosing brackets ("[Reply]")."""
+    bare = _COUNTER.sub("", line.strip(_DECOR + " ")).strip(_DECOR + " ").rstrip(".…:! ")
     if len(bare) > 2 and bare[0] + bare[-1] in ("[]", "()", "{}", "<>"):
         bare = bare[1:-1].strip(_DECOR + " ")
     return bare

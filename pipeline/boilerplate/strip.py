@@ -84,9 +84,10 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
 
 
 def passable_reasons(rules: RuleSet) -> frozenset[str]:
-    """Removal reasons a headline search may step over: single-line chrome (``drop`` groups)
-    and the site template."""
-    return frozenset({f"rule:{r.group}" for r in rules.rules if r.action == "drop"} | {"detector:template"})
+    """Removal reasons a headline search may step over: single-line chrome (``drop`` groups),
+    the site template, and comment links of the post header (``cut`` groups; a cut below the
+    article never reaches the headline search)."""
+    return frozenset({f"rule:{r.group}" for r in rules.rules if r.action in ("drop", "cut")} | {"detector:template"})
 
 
 def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int, float]]:
