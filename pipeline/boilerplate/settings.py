@@ -11,6 +11,9 @@ class StripSettings:
     # Structure-aware detectors; each can be switched off on its own.
     detect_core: bool = True  # keep only the densest run of prose (plus headline) = article core
     detect_thread: bool = True  # cut reader-comment threads found by their shape
+    # Inside the article core, drop runs of three or more headline-shaped lines that follow a
+    # chrome label such as "Read more" (links to other stories placed between paragraphs).
+    detect_link_lists: bool = True
     use_template: bool = True
     # Text that an HTML main-content extractor produced already is the article region: apply
     # rules, template and the comment cut to it, but not the core detector (which would cut

@@ -6,7 +6,7 @@ core. Every removed line is recorded with the rule group or detector that remove
 from __future__ import annotations
 
 from ..records import RejectDocument
-from .detectors.core import best_before, densest_run, echoed_lines, is_prose, numbered_items, wrapped_prose
+from .detectors.core import best_before, densest_run, echoed_lines, is_prose, numbered_items, title_runs, wrapped_prose
 from .detectors.thread import header_evidence, reply_starts, thread_starts
 from .lines import Line, is_meta, split_lines
 from .rules import RuleSet
@@ -73,11 +73,14 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     keep = set(range(first, last + 1))
     keep |= headline(lines, reasons, evidence, first, s.head_lines, passable_reasons(rules))
     keep |= trailer(lines, reasons, evidence, last)
+    links = introduced(lines, reasons, title_runs(lines)) if s.detect_link_lists else set()
     for i, ln in enumerate(lines):
         if reasons[i] or ln.empty:
             continue
         if i >= cut:
             reasons[i] = cut_why
+        elif i in links and first <= i <= last:
+            reasons[i] = "detector:link_list"
         elif i not in keep:
             reasons[i] = "detector:thread" if evidence[i] else "detector:core"
     return reasons
@@ -187,6 +190,24 @@ def trailer(lines, reasons, evidence, last: int, limit: int = 3) -> set[int]:
             break
         taken.add(i)
     return taken
+
+
+def introduced(lines, reasons, run_lines: set[int]) -> set[int]:
+    """The runs among ``run_lines`` whose first line follows a removed chrome line ("Read
+    more", "See also:"): a list that a label introduces is a widget, one that prose
+    introduces belongs to the article."""
+    out: set[int] = set()
+    prev, keep_run = None, False
+    for ln in lines:
+        if ln.empty:
+            continue
+        if ln.index in run_lines:
+            if prev is None or prev not in run_lines:
+                keep_run = prev is not None and reasons[prev] is not None and reasons[prev].startswith("rule:")
+            if keep_run:
+                out.add(ln.index)
+        prev = ln.index
+    return out
 
 
 def tidy(text: str) -> str:

@@ -81,6 +81,23 @@ def echoed_lines(lines: list[Line], min_words: int = 8, min_df: int = 4, min_sha
             if gs and sum(df[g] >= min_df for g in gs) >= min_share * len(gs)}
 
 
+def title_runs(lines: list[Line], min_run: int = 3, min_words: int = 4, max_words: int = 16) -> set[int]:
+    """Runs of ``min_run`` or more consecutive headline-shaped lines (a few words, no sentence
+    end, no bullet or number): a list of links to other stories, even inside the article.
+    Sub-headings stand alone; bulleted lists and recipe lines are excluded."""
+    out: set[int] = set()
+    run: list[int] = []
+    for ln in [ln for ln in lines if not ln.empty] + [None]:
+        if ln is not None and not ln.bullet and min_words <= ln.words <= max_words \
+                and not ln.ends_sentence and not ln.text[:1].isdigit():
+            run.append(ln.index)
+            continue
+        if len(run) >= min_run:
+            out.update(run)
+        run = []
+    return out
+
+
 def densest_run(scores: list[tuple[int, float]]) -> tuple[int, int] | None:
     """(first, last) line index of the maximum-sum run of ``(index, score)`` pairs."""
     best, best_span = 0.0, None
