@@ -125,7 +125,9 @@ def fill_day(index, day: int, n: int) -> None:
 
 def measure(location: str, day: int, docs: int) -> dict:
     out = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT), bench=str(ROOT / "bench")),
-                          location, str(day), str(docs)], capture_output=True, text=True, check=True)
+                          location, str(day), str(docs)], capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(out.stderr)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

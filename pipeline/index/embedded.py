@@ -13,6 +13,7 @@ interrupted update and are deleted when the index is opened.
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import shutil
 from pathlib import Path
@@ -23,6 +24,8 @@ from ..candidates import band_keys
 from .store import LEVELS, SIG_FIELD, PAYLOAD_FIELDS, Store, empty_manifest, label_index, take_rows, valid_rows
 
 MANIFEST = "manifest.json"
+_SALT = np.uint64(0xD6E8FEB86659FD93)
+_MULT = np.uint64(0x9E3779B97F4A7C15)
 
 
 class EmbeddedStore(Store):
@@ -60,35 +63,45 @@ class EmbeddedStore(Store):
 
     def lookup(self, level, gens, sig, valid, bands, rows, cap):
         query = np.flatnonzero(valid)
+        qkeys = np.stack([band_keys(sig[query], band, rows) for band in range(bands)]) if len(query) \
+            else np.zeros((bands, 0), dtype=np.uint64)
+        taken = np.zeros(qkeys.shape, dtype=np.int64)
         out_q, out_g, out_r = [], [], []
-        for band in range(bands):
-            keys = band_keys(sig[query], band, rows)
-            by_key = np.argsort(keys, kind="stable")
-            q, keys = query[by_key], keys[by_key]
-            taken = np.zeros(len(q), dtype=np.int64)
-            for pos, gen in enumerate(gens):
-                table = self._file(gen, f"keys_{level}")
-                if table.shape[1] == 0:
-                    continue
-                lo = np.searchsorted(table[band], keys, side="left")
-                hi = np.searchsorted(table[band], keys, side="right")
-                take = np.minimum(hi - lo, cap - taken)
-                taken += take
-                hit = take > 0
+        for pos, gen in enumerate(gens):  # generation order, so the cap keeps the oldest matches
+            bloom = self._file(gen, f"bloom_{level}")
+            if len(bloom) == 0:
+                continue
+            maybe = bloom_test(bloom, qkeys) & (taken < cap)
+            table, order = self._file(gen, f"keys_{level}"), self._file(gen, f"order_{level}")
+            for band in np.flatnonzero(maybe.any(axis=1)):
+                cand = np.flatnonzero(maybe[band])
+                keys, col = qkeys[band, cand], table[band]
+                lo = np.searchsorted(col, keys, side="left")
+                hit = lo < len(col)
+                hit[hit] = np.asarray(col[lo[hit]]) == keys[hit]
                 if not hit.any():
                     continue
-                lo, take = lo[hit], take[hit]
+                cand, lo = cand[hit], lo[hit]
+                take = np.minimum(np.searchsorted(col, keys[hit], side="right") - lo, cap - taken[band, cand])
+                taken[band, cand] += take
                 idx = np.repeat(lo - np.cumsum(take) + take, take) + np.arange(int(take.sum()))
-                out_q.append(np.repeat(q[hit], take))
+                out_q.append(np.repeat(query[cand], take))
                 out_g.append(np.full(len(idx), pos, dtype=np.int64))
-                out_r.append(np.asarray(self._file(gen, f"order_{level}")[band][idx], dtype=np.int64))
+                out_r.append(np.asarray(order[band][idx], dtype=np.int64))
+            self._release_generation(gen)  # pages stay in the OS cache, not in this process
         if not out_q:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
         return np.concatenate(out_q), np.concatenate(out_g), np.concatenate(out_r)
 
     def rows(self, gen, rows):
-        return take_rows({k: self._file(gen, k) for k in PAYLOAD_FIELDS}, rows)
+        out = take_rows({k: self._file(gen, k) for k in PAYLOAD_FIELDS}, rows)
+        self._release_generation(gen)
+        return out
+
+    def _release_generation(self, gen: str) -> None:
+        for mapped in self._open.get(gen, {}).values():
+            _release(mapped)
 
     def members(self, gen, level, labels):
         uniq = self._file(gen, f"labels_{level}")
@@ -101,6 +114,7 @@ class EmbeddedStore(Store):
             hit = p < len(uniq) and str(uniq[p]) == label
             out.append(np.sort(np.asarray(grouped[starts[p]:starts[p + 1]], dtype=np.int64)) if hit
                        else np.zeros(0, dtype=np.int64))
+        self._release_generation(gen)
         return out
 
     def _write_generation(self, gen: str, payload: dict[str, np.ndarray], lsh: dict) -> None:
@@ -118,6 +132,7 @@ class EmbeddedStore(Store):
                 o = np.argsort(k, kind="stable")
                 keys[band], order[band] = k[o], valid[o]
             files[f"keys_{level}"], files[f"order_{level}"] = keys, order
+            files[f"bloom_{level}"] = bloom_build(keys)
             label = "dup_label" if level == "duplicate" else "story_label"
             files[f"labels_{level}"], files[f"starts_{level}"], files[f"rows_{level}"] = label_index(payload[label])
         for name, value in files.items():
@@ -144,6 +159,36 @@ class EmbeddedStore(Store):
 
     def close(self) -> None:
         self._open.clear()
+
+
+def _bloom_positions(keys: np.ndarray, log2: int) -> np.ndarray:
+    """Bit position of each (band, key): the band is salted in, then a multiplicative hash."""
+    salt = (np.arange(len(keys), dtype=np.uint64)[:, None] + np.uint64(1)) * _SALT
+    with np.errstate(over="ignore"):
+        return ((keys ^ salt) * _MULT) >> np.uint64(64 - log2)
+
+
+def bloom_build(keys: np.ndarray) -> np.ndarray:
+    """One-hash bit filter over all (band, key) of a generation, 16 bits per key (~6% false
+    hits): lets a query skip the binary search in most bands, where nothing matches."""
+    if keys.size == 0:
+        return np.zeros(0, dtype=np.uint8)
+    log2 = max(int(np.ceil(np.log2(16 * keys.size))), 10)
+    bits = np.zeros(1 << log2, dtype=bool)
+    bits[_bloom_positions(keys, log2)] = True
+    return np.packbits(bits, bitorder="little")
+
+
+def bloom_test(bloom: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """False where a (band, key) of ``keys`` is certainly absent from the generation."""
+    pos = _bloom_positions(keys, int(np.log2(len(bloom) * 8)))
+    return ((np.asarray(bloom[pos >> np.uint64(3)]) >> (pos & np.uint64(7)).astype(np.uint8)) & 1).astype(bool)
+
+
+def _release(mapped: np.ndarray) -> None:
+    handle = getattr(mapped, "_mmap", None)
+    if handle is not None and hasattr(mmap, "MADV_DONTNEED"):
+        handle.madvise(mmap.MADV_DONTNEED)
 
 
 def _fsync_dir(path: Path) -> None:

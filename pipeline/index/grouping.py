@@ -45,16 +45,18 @@ def join_duplicates(n: int, new_keys: list[str], old_dup: list[str], pairs: np.n
             for other in olds[1:]:
                 alias[other] = olds[0]
     ids = [cid_of[int(comp[i])] for i in range(n)]
-    old_groups = [sorted(olds_of.get(int(comp[i]), [])) for i in range(n)]
+    for olds in olds_of.values():
+        olds.sort()
+    old_groups = [olds_of.get(int(comp[i]), []) for i in range(n)]
     return ids, old_groups, counts
 
 
 def join_stories(n: int, new_keys: list[str], dup_ids: list[str], dup_olds: list[list[str]], old_dup: list[str],
                  old_story: list[str], pairs: np.ndarray, ratio: np.ndarray,
-                 story_size, alias: dict[str, str], missing_weight: float):
+                 label_counts: dict[str, int], alias: dict[str, str], missing_weight: float):
     """Story id of each new row (``dup_ids``/``dup_olds``: what ``join_duplicates`` returned). Nodes for average linkage: every new-only duplicate cluster
     (ordered by its smallest row, as in one-batch clustering) and every old story touched;
-    ``story_size(name)`` gives an old story's member count in the index. Edges are the
+    ``label_counts``: stored members per raw story label of those stories (for node sizes). Edges are the
     candidate pairs with at least one new row (old-old pairs were decided on earlier days).
     New rows in an extended duplicate cluster belong to that cluster's story; when a duplicate
     merge joins clusters of different stories, those stories merge first (every story stays a
@@ -79,8 +81,8 @@ def join_stories(n: int, new_keys: list[str], dup_ids: list[str], dup_olds: list
     for k, s in enumerate(old_story):
         node_of_row[n + k] = old_node[resolve(alias, s)]
     sizes = np.bincount(node_of_row[:n], minlength=len(new_node) + len(old_names))
-    for name, node in old_node.items():
-        sizes[node] += story_size(name)
+    for label, count in label_counts.items():
+        sizes[old_node[resolve(alias, label)]] += count
     nu, nv = node_of_row[pairs[:, 0]], node_of_row[pairs[:, 1]]
     cross = nu != nv
     group = average_linkage(sizes, nu[cross], nv[cross], ratio[cross], 1.0, missing_weight)

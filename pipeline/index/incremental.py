@@ -67,12 +67,13 @@ def group_batch(store: Store, batch: str, batch_day: int, arrays: dict[str, np.n
     spairs, ratio, sinfo = story_links(c, settings)
     keep = near(spairs)
 
-    def story_size(name: str) -> int:
-        labels = raw_labels(alias["story"], {name})
-        return sum(len(r) for gen in gens for r in store.members(gen, "story", labels))
-
+    story_labels = raw_labels(alias["story"], set(old_story))
+    label_counts = dict.fromkeys(story_labels, 0)
+    for gen in gens:
+        for label, found in zip(story_labels, store.members(gen, "story", story_labels)):
+            label_counts[label] += len(found)
     story_ids, scounts = join_stories(n, keys, dup_ids, dup_olds, old_dup, old_story, spairs[keep],
-                                      ratio[keep], story_size, alias["story"], settings.story_missing_weight)
+                                      ratio[keep], label_counts, alias["story"], settings.story_missing_weight)
     counts.update(scounts)
 
     members = _touched_members(store, a, gens, visible, alias, set(story_ids))
