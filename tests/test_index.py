@@ -182,3 +182,29 @@ def test_redis_backend_gives_identical_clusters(tmp_path, redis_url):  # noqa: F
     assert again[2]["index_documents"] == out_r[2][2]["index_documents"]
     redis_index.close()
     embedded.close()
+
+
+def test_document_bridging_two_old_clusters_merges_them_into_the_older_id(tmp_path):
+    short_wire = "\n\n".join(WIRE.split("\n\n")[:2])  # about the size of the orchid report
+    first = [{"id": "wire", "text": short_wire, "published": DAYS[0]},
+             {"id": "orchid", "text": UNRELATED, "published": DAYS[0]}]
+    bridge = [{"id": "roundup", "text": short_wire + "\n\n" + UNRELATED, "published": DAYS[1]}]
+    again = [{"id": "wire-again", "text": short_wire, "published": DAYS[2]}]
+    index = open_index(str(tmp_path / "idx"))
+    run = [index.group_batch(DAYS[d], day_number(DAYS[d]), compute_signatures(recs, SignatureSettings()),
+                             ClusterSettings(), 7) for d, recs in enumerate((first, bridge, again))]
+    (a1, _, _), (a2, c2, s2), (a3, _, _) = run
+    assert a1["wire"]["dup_cluster"] != a1["orchid"]["dup_cluster"]
+    assert a1["wire"]["story_cluster"] != a1["orchid"]["story_cluster"]
+    older = min(a1["wire"]["dup_cluster"], a1["orchid"]["dup_cluster"])
+    assert a2["roundup"]["dup_cluster"] == older == "dup-2026-03-02/orchid"
+    assert s2["merged_dup_clusters"] == 1 and s2["merged_stories"] == 1
+    dup = next(c for c in c2 if c["id"] == older)
+    assert dup["members"] == ["2026-03-02/orchid", "2026-03-02/wire", "2026-03-03/roundup"]
+    assert dup["aliases"] == ["dup-2026-03-02/wire"]
+    story = next(c for c in c2 if c["level"] == "story")
+    assert story["id"] == "story-2026-03-02/orchid" and story["size"] == 3
+    # a later copy of the younger cluster's document lands in the merged cluster
+    assert a3["wire-again"]["dup_cluster"] == older
+    assert a3["wire-again"]["story_cluster"] == "story-2026-03-02/orchid"
+    index.close()
