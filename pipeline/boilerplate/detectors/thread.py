@@ -8,6 +8,7 @@ together, after the article has begun, do.
 from __future__ import annotations
 
 from ..lines import Line
+from .core import MIN_STOP_SHARE
 
 # Headers needed within WINDOW non-empty lines to call a thread.
 MIN_HEADERS = 3
@@ -52,6 +53,8 @@ CUE_WINDOW = 10
 def reply_starts(lines: list[Line], cues: list[bool]):
     """Indices of reply-cue lines that open a window dense in reply cues (in document order)."""
     nonempty = [ln.index for ln in lines if not ln.empty]
+    # a cue in code or a data listing ("@prefix ...") is no reply: replies are written in words
+    said = [cues[i] and (lines[i].words <= 3 or lines[i].stop_share >= MIN_STOP_SHARE) for i in range(len(lines))]
     for pos, idx in enumerate(nonempty):
-        if cues[idx] and sum(cues[i] for i in nonempty[pos: pos + CUE_WINDOW]) >= MIN_CUES:
+        if said[idx] and sum(said[i] for i in nonempty[pos: pos + CUE_WINDOW]) >= MIN_CUES:
             yield idx
