@@ -207,4 +207,10 @@ def test_document_bridging_two_old_clusters_merges_them_into_the_older_id(tmp_pa
     # a later copy of the younger cluster's document lands in the merged cluster
     assert a3["wire-again"]["dup_cluster"] == older
     assert a3["wire-again"]["story_cluster"] == "story-2026-03-02/orchid"
+    assert index.store.manifest()["alias"]["duplicate"] == {"dup-2026-03-02/wire": older}
+    # once every batch written before the merge is evicted, nothing stores the old id any more
+    late = "2026-03-08"
+    index.group_batch(late, day_number(late), compute_signatures(again, SignatureSettings()), ClusterSettings(), 4)
+    assert index.batches() == [DAYS[2], late]
+    assert index.store.manifest()["alias"] == {"duplicate": {}, "story": {}}
     index.close()

@@ -63,6 +63,7 @@ def group_batch(store: Store, batch: str, batch_day: int, arrays: dict[str, np.n
     dpairs = dpairs[near(dpairs)]
     old_dup = [resolve(alias["duplicate"], x) for x in old["dup_label"]]
     old_story = [resolve(alias["story"], x) for x in old["story_label"]]
+    before = {level: set(alias[level]) for level in LEVELS}
     dup_ids, dup_olds, counts = join_duplicates(n, keys, old_dup, dpairs, alias["duplicate"])
     spairs, ratio, sinfo = story_links(c, settings)
     keep = near(spairs)
@@ -86,14 +87,30 @@ def group_batch(store: Store, batch: str, batch_day: int, arrays: dict[str, np.n
     evicted_docs = sum(entries[b]["size"] for b in evicted)
     for b in evicted + [batch]:
         entries.pop(b, None)
-    entries[batch] = {"gen": gen, "day": int(batch_day), "size": n}
+    man["seq"] = man.get("seq", 0) + 1
+    entries[batch] = {"gen": gen, "day": int(batch_day), "size": n, "seq": man["seq"]}
     man["lsh"] = lsh
+    _age_aliases(man, before)
     store.commit(man, gen, payload, drop)
     stats = {"documents": n, **counts, "evicted": evicted_docs, "evicted_batches": evicted,
              "replaced": replaced, "candidate_old_documents": int(len(old["ids"])),
              "index_documents": sum(e["size"] for e in entries.values()), "index_batches": len(entries),
              **dinfo, **sinfo, "seconds": round(time.perf_counter() - t0, 3)}
     return assignments, clusters, stats
+
+
+def _age_aliases(man: dict, before: dict[str, set[str]]) -> None:
+    """Stamp this update's merges with its sequence number and forget merges older than every
+    stored batch: labels are stored resolved, so only batches written before a merge can hold
+    the merged-away id."""
+    stamps = man.setdefault("alias_seq", {level: {} for level in LEVELS})
+    oldest = min(e.get("seq", 0) for e in man["batches"].values())
+    for level in LEVELS:
+        for key in set(man["alias"][level]) - before[level]:
+            stamps[level][key] = man["seq"]
+        for key in [k for k, seq in stamps[level].items() if seq <= oldest]:
+            del stamps[level][key]
+            man["alias"][level].pop(key, None)
 
 
 def _fetch(store: Store, a: dict, gens: list[str], visible: list[str], gen_pos: np.ndarray,

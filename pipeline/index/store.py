@@ -28,7 +28,8 @@ ROW_FIELDS = ("ids", "dup_sig", "dup_size", "length", "day", "story_sig", "eff_d
 
 
 def empty_manifest() -> dict:
-    return {"version": 1, "batches": {}, "alias": {level: {} for level in LEVELS}, "lsh": None}
+    return {"version": 1, "batches": {}, "alias": {level: {} for level in LEVELS},
+            "alias_seq": {level: {} for level in LEVELS}, "lsh": None, "seq": 0}
 
 
 def new_generation(batch: str) -> str:
@@ -100,8 +101,9 @@ class Store:
     """Interface every backend implements (see ``embedded`` and ``redis_store``)."""
 
     def manifest(self) -> dict:
-        """The committed manifest: {"batches": {batch: {"gen", "day", "size"}}, "alias":
-        {level: {old id: new id}}, "lsh": {level: [bands, rows]} or None}."""
+        """The committed manifest: {"batches": {batch: {"gen", "day", "size", "seq"}}, "alias":
+        {level: {old id: new id}}, "alias_seq": {level: {old id: seq of the merge}},
+        "lsh": {level: [bands, rows]} or None, "seq": updates so far}."""
         raise NotImplementedError
 
     def lookup(self, level: str, gens: list[str], sig: np.ndarray, valid: np.ndarray,
