@@ -180,6 +180,15 @@ def test_redis_backend_gives_identical_clusters(tmp_path, redis_url):  # noqa: F
     again = redis_index.group_batch(DAYS[1], day_number(DAYS[1]), arrays(1), ClusterSettings(), 7)
     assert again[0] == out_r[1][0]  # day 3 already in the index: the same ids come back
     assert again[2]["index_documents"] == out_r[2][2]["index_documents"]
+    late = "2026-03-07"
+    recs = compute_signatures([{"id": "wire-again", "text": WIRE, "published": late}], SignatureSettings())
+    evict_r, evict_e = (ix.group_batch(late, day_number(late), recs, ClusterSettings(), 3) for ix in (redis_index, embedded))
+    assert canonical(evict_r) == canonical(evict_e) and evict_r[2]["evicted_batches"] == list(DAYS[:2])
+    db, prefix = redis_index.store.db, redis_index.store.prefix
+    live = {e["gen"] for e in redis_index.store.manifest()["batches"].values()}
+    assert {k.decode().split(":")[2] for k in db.scan_iter(match=f"{prefix}:g:*")} == live
+    lsh_keys = {k for level in redis_index.store._lsh.values() for k in level.keys.keys()}
+    assert lsh_keys and {k.decode().split("/")[0] for k in lsh_keys} == live
     redis_index.close()
     embedded.close()
 
