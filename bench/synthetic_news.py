@@ -1,48 +1,74 @@
 """Deterministic synthetic news-like corpus for benchmarks: stories, independent reports of each
-story, and a controlled share of near-duplicate copies (edited, truncated, re-wrapped)."""
+story, and a controlled share of near-duplicate copies (edited, truncated, re-wrapped).
+
+What matters for grouping cost is how many salient terms unrelated reports share, so the
+vocabulary follows real news rather than a small invented lexicon:
+- background words are real English words drawn with their wordfreq frequencies (Zipf-like: the
+  function words dominate, content words form a long tail whose idf the pipeline knows);
+- each story has its own names/places: invented words from a pool of many distinct strings
+  (unknown to the frequency tables, so they carry the highest idf, like real proper names);
+- stories run for a few days: reports pick mostly among recent stories and are dated near
+  their story's day, over a span that grows with the corpus (about 2,000 documents a day).
+"""
 from __future__ import annotations
 
 import random
 
-_SYL = ["ka", "lo", "mi", "ter", "san", "ve", "dor", "ul", "pre", "on", "is", "bar", "ne", "qua", "ri"]
+import numpy as np
+
+_LETTERS = "bcdfghjklmnprstvwz"
+_VOWELS = "aeiou"
+_DOCS_PER_DAY = 2000
+_BASE_DAY = np.datetime64("2024-01-01")
 
 
-def vocabulary(size: int, seed: int = 0) -> list[str]:
-    rng = random.Random(seed)
-    words = set()
-    while len(words) < size:
-        words.add("".join(rng.choice(_SYL) for _ in range(rng.randint(1, 4))))
-    return sorted(words)
+def invented_name(rng: random.Random) -> str:
+    """A pronounceable name of 2-4 syllables (hundreds of millions of possible strings)."""
+    return "".join(rng.choice(_LETTERS) + rng.choice(_VOWELS) for _ in range(rng.randint(2, 4))).capitalize()
+
+
+def background(n_words: int = 30_000) -> tuple[list[str], np.ndarray]:
+    """Real English words and their sampling probabilities (wordfreq frequencies, renormalised)."""
+    import wordfreq
+
+    words = wordfreq.top_n_list("en", n_words)
+    freq = np.array([wordfreq.word_frequency(w, "en") for w in words])
+    return words, freq / freq.sum()
 
 
 def generate(n_docs: int, words: int = 700, dup_share: float = 0.3, seed: int = 0) -> list[dict]:
     """``n_docs`` records; about ``dup_share`` of them are edited copies of another record."""
     rng = random.Random(seed)
-    vocab = vocabulary(20_000, seed)
-    # real function words (low idf in the wordfreq tables) around invented salient words
-    common = ("the of and to in a is that for on was with he it as at by from his an were are "
-              "which this be has had not but its they have their been one who also after more "
-              "said will would there when new first two over last year people other into time").split()
+    nrng = np.random.default_rng(seed)
+    vocab, prob = background()
+    span_days = max(7, n_docs // _DOCS_PER_DAY)
     recs: list[dict] = []
-    story_terms: list[list[str]] = []
+    stories: list[tuple[list[str], int]] = []  # (salient terms, day)
     while len(recs) < n_docs:
         if recs and rng.random() < dup_share:
-            src = recs[rng.randrange(len(recs))]["text"].split(" ")
+            src = recs[rng.randrange(len(recs))]
+            tokens = src["text"].split(" ")
             kind = rng.choice(("edit", "truncate", "wrap"))
             if kind == "edit":
-                src = [rng.choice(vocab) if rng.random() < 0.03 else w for w in src]
+                tokens = [rng.choice(vocab) if rng.random() < 0.03 else w for w in tokens]
             elif kind == "truncate":
-                src = src[: int(len(src) * rng.uniform(0.6, 0.9))]
-            text = " ".join(src)
+                tokens = tokens[: int(len(tokens) * rng.uniform(0.6, 0.9))]
+            text = " ".join(tokens)
             if kind == "wrap":
                 text = text.upper()
+            day = src["day"]
         else:
-            if not story_terms or rng.random() < 0.5:
-                story_terms.append(rng.sample(vocab, 15))
-            salient = story_terms[rng.randrange(len(story_terms))]
-            body = [rng.choice(salient) if rng.random() < 0.1 else
-                    (rng.choice(common) if rng.random() < 0.5 else rng.choice(vocab)) for _ in range(words)]
-            text = "\n\n".join(" ".join(body[i:i + 60]) + "." for i in range(0, words, 60))
-        recs.append({"id": f"b{len(recs):07d}", "text": text,
-                     "published": f"2024-01-{1 + rng.randrange(28):02d}"})
+            if not stories or rng.random() < 0.5:
+                names = [invented_name(rng) for _ in range(rng.randint(4, 8))]
+                topic = [vocab[i] for i in nrng.integers(200, len(vocab), size=rng.randint(4, 8))]
+                stories.append((names + topic, rng.randrange(span_days)))
+            salient, story_day = stories[max(0, len(stories) - 1 - int(rng.expovariate(1 / 200)))]
+            body = nrng.choice(len(vocab), size=words, p=prob)
+            text_words = [rng.choice(salient) if rng.random() < 0.08 else vocab[i] for i in body.tolist()]
+            text = "\n\n".join(" ".join(text_words[i:i + 60]) + "." for i in range(0, words, 60))
+            day = min(span_days - 1, story_day + int(rng.expovariate(1.0)))
+        recs.append({"id": f"b{len(recs):07d}", "text": text, "day": day,
+                     "published": str(_BASE_DAY + np.timedelta64(day, "D"))})
+    for rec in recs:
+        del rec["day"]
     return recs

@@ -2,10 +2,14 @@
 
 Same banding as datasketch's ``MinHashLSH`` (``bands`` x ``rows`` slots of one signature) but
 without per-key Python objects: one sort per band, so memory is a few arrays of n integers.
+Pairs are emitted by a compiled loop over the equal-key runs and deduplicated by sorting int64
+pair codes (``i * n + j``) a group of bands at a time, so at most one group's duplicates are held.
 """
 from __future__ import annotations
 
 import numpy as np
+
+from .jit import jit
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 
@@ -33,43 +37,63 @@ def band_keys(sig: np.ndarray, band: int, rows: int) -> np.ndarray:
     return key
 
 
-def _bucket_pairs(order: np.ndarray, keys_sorted: np.ndarray, max_bucket: int) -> np.ndarray:
-    """Pairs inside equal-key runs: all pairs for runs up to ``max_bucket`` members, a chain of
-    neighbours for larger runs (keeps them connected at linear cost)."""
-    same = keys_sorted[1:] == keys_sorted[:-1]
-    if not same.any():
-        return np.zeros((0, 2), dtype=np.int64)
-    starts = np.flatnonzero(np.concatenate([[True], ~same]))
-    run_len = np.diff(np.concatenate([starts, [len(keys_sorted)]]))
-    run_of = np.repeat(np.arange(len(starts)), run_len)
-    pos = np.flatnonzero(np.repeat(run_len > 1, run_len))  # positions inside multi-member runs
-    out = []
-    for step in range(1, max_bucket):
-        cand = pos[pos + step < len(order)]
-        cand = cand[run_of[cand + step] == run_of[cand]]
-        if step > 1:
-            cand = cand[run_len[run_of[cand]] <= max_bucket]
-        if len(cand) == 0:
-            break
-        out.append(np.stack([order[cand], order[cand + step]], axis=1))
-    return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
+@jit
+def _run_pairs(order, keys_sorted, max_bucket, n_total):
+    """Codes ``lo * n_total + hi`` of pairs inside equal-key runs: all pairs for runs up to
+    ``max_bucket`` members, a chain of neighbours for larger runs (keeps them connected at
+    linear cost)."""
+    n = len(order)
+    total = 0
+    start = 0
+    while start < n:
+        end = start + 1
+        while end < n and keys_sorted[end] == keys_sorted[start]:
+            end += 1
+        size = end - start
+        total += size * (size - 1) // 2 if size <= max_bucket else size - 1
+        start = end
+    out = np.empty(total, dtype=np.int64)
+    w = 0
+    start = 0
+    while start < n:
+        end = start + 1
+        while end < n and keys_sorted[end] == keys_sorted[start]:
+            end += 1
+        reach = end - start - 1 if end - start <= max_bucket else 1
+        for i in range(start, end):
+            for j in range(i + 1, min(i + 1 + reach, end)):
+                a, b = order[i], order[j]
+                out[w] = min(a, b) * n_total + max(a, b)
+                w += 1
+        start = end
+    return out
+
+
+def _unique_sorted(codes: np.ndarray) -> np.ndarray:
+    codes = np.sort(codes)
+    keep = np.ones(len(codes), dtype=bool)
+    keep[1:] = codes[1:] != codes[:-1]
+    return codes[keep]
 
 
 def candidate_pairs(sig: np.ndarray, bands: int, rows: int, valid: np.ndarray | None = None,
                     max_bucket: int = 50) -> np.ndarray:
-    """Unique (i, j), i < j, of rows sharing a bucket in at least one band; rows where
-    ``valid`` is False never pair. Cost per band: one key pass and one sort of n keys."""
-    idx = np.arange(len(sig)) if valid is None else np.flatnonzero(valid)
+    """Unique (i, j), i < j, in lexicographic order, of rows sharing a bucket in at least one
+    band; rows where ``valid`` is False never pair. Cost per band: one key pass and one sort of
+    n keys; memory: the unique pairs plus one group of bands' raw pairs."""
+    n = len(sig)
+    idx = np.arange(n) if valid is None else np.flatnonzero(valid)
     sub = sig[idx]
-    codes = []
+    found = np.zeros(0, dtype=np.int64)
+    pending: list[np.ndarray] = []
+    pending_size = 0
     for band in range(bands):
         keys = band_keys(sub, band, rows)
         order = np.argsort(keys, kind="stable")
-        pairs = _bucket_pairs(idx[order], keys[order], max_bucket)
-        if len(pairs):
-            lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
-            codes.append(np.unique(lo * len(sig) + hi))
-    if not codes:
-        return np.zeros((0, 2), dtype=np.int64)
-    code = np.unique(np.concatenate(codes))
-    return np.stack([code // len(sig), code % len(sig)], axis=1)
+        codes = _run_pairs(idx[order], keys[order], max_bucket, n)
+        pending.append(codes)
+        pending_size += len(codes)
+        if pending_size > max(4 * len(found), 1_000_000) or band == bands - 1:
+            found = _unique_sorted(np.concatenate([found] + pending))
+            pending, pending_size = [], 0
+    return np.stack([found // n, found % n], axis=1) if n else np.zeros((0, 2), dtype=np.int64)

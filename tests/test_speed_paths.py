@@ -6,6 +6,8 @@ import random
 import numpy as np
 import pytest
 
+from pipeline.candidates import candidate_pairs
+from pipeline.linkage import average_linkage, reference_average_linkage
 from pipeline.minhash import EMPTY, _numpy_minhash, batch_minhash, permutations
 from pipeline.story import reference_story_features, story_features
 
@@ -46,3 +48,44 @@ def test_batch_story_features_equal_reference(stem_chars, vector_terms, lsh_term
     for key in slow:
         assert fast[key].dtype == slow[key].dtype and np.array_equal(fast[key], slow[key]), key
     assert int(fast["story_offsets"][-1]) > 0
+
+
+def bucket_definition(sig: np.ndarray, bands: int, rows: int, valid, max_bucket: int) -> list[tuple[int, int]]:
+    """Plain-Python statement of LSH banding with chained oversized buckets."""
+    pairs = set()
+    for band in range(bands):
+        buckets: dict[tuple, list[int]] = {}
+        for i, row in enumerate(sig.tolist()):
+            if valid is None or valid[i]:
+                buckets.setdefault(tuple(row[band * rows:(band + 1) * rows]), []).append(i)
+        for members in buckets.values():
+            if len(members) <= max_bucket:
+                pairs.update((a, b) for k, a in enumerate(members) for b in members[k + 1:])
+            else:
+                pairs.update(zip(members, members[1:]))
+    return sorted(pairs)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_candidate_pairs_equal_bucket_definition(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 300))
+    sig = rng.integers(0, 3, size=(n, 8)).astype(np.uint32)
+    valid = rng.random(n) > 0.2 if seed % 2 else None
+    max_bucket = int(rng.integers(2, 40))
+    got = candidate_pairs(sig, 4, 2, valid, max_bucket)
+    assert [tuple(p) for p in got.tolist()] == bucket_definition(sig, 4, 2, valid, max_bucket)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_compiled_average_linkage_equals_reference(seed):
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(2, 200)), int(rng.integers(0, 1500))
+    sizes = rng.integers(1, 4, size=n)
+    u, v = rng.integers(0, n, size=m), rng.integers(0, n, size=m)
+    # few distinct similarity values: many exact ties, so the tie order is exercised too
+    sim = rng.choice([0.5, 0.9, 1.0, 1.5, 2.0], size=m) if seed % 2 else rng.random(m) * 2
+    missing = (0.0, 0.1, 1.0)[seed % 3]
+    fast = average_linkage(sizes, u, v, sim, 1.0, missing)
+    assert np.array_equal(fast, reference_average_linkage(sizes, u, v, sim, 1.0, missing))
+    assert len(np.unique(fast)) < n or m == 0 or sim.max() < 1.0
