@@ -71,9 +71,15 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
         return [why or (cut_why if i >= cut else None) for i, why in enumerate(reasons)]
     first, last = span
     keep = set(range(first, last + 1))
-    keep |= headline(lines, reasons, evidence, first, s.head_lines, passable_reasons(rules))
+    passable = passable_reasons(rules)
+    runs = title_runs(lines)
+    head = headline(lines, reasons, evidence, first, s.head_lines, passable)
+    if not any(title_shaped(lines[i]) for i in head):
+        title = distant_title(lines, reasons, evidence, min(head | {first}), passable, runs)
+        head |= {title} if title is not None else set()
+    keep |= head
     keep |= trailer(lines, reasons, evidence, last)
-    links = introduced(lines, reasons, title_runs(lines)) if s.detect_link_lists else set()
+    links = introduced(lines, reasons, runs) if s.detect_link_lists else set()
     for i, ln in enumerate(lines):
         if reasons[i] or ln.empty:
             continue
@@ -152,8 +158,8 @@ def opens_article(lines, scores, i: int, above: float, s: StripSettings) -> bool
 def headline(lines, reasons, evidence, first: int, limit: int, passable=frozenset()) -> set[int]:
     """Headline, standfirst and byline just above the core. Share buttons, nav labels and
     other ``passable`` removals between them and the text are stepped over; the walk stops at
-    end matter or thread evidence, or once the title itself (a line of three or more words not
-    ending like a sentence or label) is taken: what lies above a title is the page's chrome."""
+    end matter or thread evidence, or once the title itself (``title_shaped``) is taken: what
+    lies above a title is the page's chrome."""
     taken, seen, skipped = set(), 0, 0
     for i in range(first - 1, -1, -1):
         ln = lines[i]
@@ -170,9 +176,33 @@ def headline(lines, reasons, evidence, first: int, limit: int, passable=frozense
             break
         taken.add(i)
         skipped = 0
-        if ln.words >= 3 and not ln.text.endswith((".", ":")) and not ln.namelike and not is_meta(ln.text):
+        if title_shaped(ln):
             break
     return taken
+
+
+def title_shaped(ln: Line, min_words: int = 4, max_words: int = 20) -> bool:
+    """A headline: a few words, not ending like a sentence or a label, no byline or date."""
+    return min_words <= ln.words <= max_words and not ln.text.endswith((".", ":")) and not ln.namelike \
+        and not is_meta(ln.text)
+
+
+def distant_title(lines, reasons, evidence, first: int, passable, runs: set[int], reach: int = 16) -> int | None:
+    """The title when unknown chrome (share and print links no rule names) separates it from
+    the text: the nearest title-shaped line within ``reach`` lines
+    above the core that is not part of a list of headlines. End matter or thread evidence
+    on the way means the text has no title here."""
+    seen = 0
+    for i in range(first - 1, -1, -1):
+        ln = lines[i]
+        if ln.empty:
+            continue
+        seen += 1
+        if seen > reach or (reasons[i] and reasons[i] not in passable) or (evidence[i] and not ln.timestamp):
+            return None
+        if not reasons[i] and i not in runs and title_shaped(ln):
+            return i
+    return None
 
 
 def trailer(lines, reasons, evidence, last: int, limit: int = 3) -> set[int]:
