@@ -223,3 +223,34 @@ def test_document_bridging_two_old_clusters_merges_them_into_the_older_id(tmp_pa
     assert index.batches() == [DAYS[2], late]
     assert index.store.manifest()["alias"] == {"duplicate": {}, "story": {}}
     index.close()
+
+
+def test_publication_dates_outside_the_window_do_not_match(tmp_path):
+    index, out = run_days(str(tmp_path / "idx"), days=(0,))
+    stale = [{"id": "reprint", "text": WIRE, "published": "2026-01-20"}]  # batch visible, date too old
+    assignments, _, _ = index.group_batch(DAYS[1], day_number(DAYS[1]), compute_signatures(stale, SignatureSettings()),
+                                          ClusterSettings(), 7)
+    assert assignments["reprint"]["dup_cluster"] == "dup-2026-03-03/reprint"
+    fresh = [{"id": "reprint", "text": WIRE, "published": DAYS[1]}]
+    assignments, _, _ = index.group_batch(DAYS[1], day_number(DAYS[1]), compute_signatures(fresh, SignatureSettings()),
+                                          ClusterSettings(), 7)
+    assert assignments["reprint"]["dup_cluster"] == out[0][0]["wire"]["dup_cluster"]
+    index.close()
+
+
+@pytest.mark.redis
+def test_bucket_cap_is_applied_identically(tmp_path, redis_url):  # noqa: F811
+    settings = ClusterSettings(max_bucket=3)
+    days = [[{"id": f"w{d}{k}", "text": WIRE, "published": DAYS[d]} for k in range(4 if d < 2 else 1)]
+            for d in range(3)]
+    results = []
+    for location in (str(tmp_path / "idx"), redis_url):
+        index = open_index(location)
+        runs = [index.group_batch(DAYS[d], day_number(DAYS[d]), compute_signatures(recs, SignatureSettings()),
+                                  settings, 7) for d, recs in enumerate(days)]
+        results.append([canonical(r) for r in runs] + [runs[2][2]["candidate_old_documents"]])
+        index.close()
+    assert results[0] == results[1]
+    assert results[0][-1] == 3  # 8 identical old copies, 3 read: the first in (batch, row) order
+    last = json.loads(results[0][2])[0]["w20"]
+    assert last["dup_cluster"] == "dup-2026-03-02/w00"
