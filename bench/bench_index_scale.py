@@ -23,14 +23,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from pipeline.candidates import lsh_params  # noqa: E402
-from pipeline.clustering import ClusterSettings  # noqa: E402
-from pipeline.dates import day_number  # noqa: E402
-from pipeline.index import open_index  # noqa: E402
-from pipeline.index.store import new_generation  # noqa: E402
-from pipeline.minhash import batch_minhash  # noqa: E402
+from pipeline.candidates import lsh_params
+from pipeline.clustering import ClusterSettings
+from pipeline.dates import day_number
+from pipeline.index import open_index
+from pipeline.index.store import new_generation
+from pipeline.minhash import batch_minhash
 
 SEED, TERMS, STORY_TERMS, NEW_STORIES = 7, 60, 80, 500
 START = date(2026, 1, 1)
@@ -125,7 +125,7 @@ def fill_day(index, day: int, n: int) -> None:
 
 def measure(location: str, day: int, docs: int) -> dict:
     out = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT), bench=str(ROOT / "bench")),
-                          location, str(day), str(docs)], capture_output=True, text=True)
+                          location, str(day), str(docs)], capture_output=True, text=True, check=False)
     if out.returncode:
         raise SystemExit(out.stderr)
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -7,12 +7,12 @@ import random
 
 import numpy as np
 import pytest
+from redis_server import redis_port, redis_url  # noqa: F401  (fixtures)
 
 from pipeline.clustering import ClusterSettings, cluster
 from pipeline.dates import day_number
 from pipeline.index import open_index
 from pipeline.signatures import SignatureSettings, compute_signatures
-from redis_server import redis_port, redis_url  # noqa: F401  (fixtures)
 
 WIRE = (
     "Firefighters in Varnholm battled a blaze at the Kestrel Bay desalination plant for six hours "
@@ -58,7 +58,7 @@ def filler(seed: int) -> str:
     rng = random.Random(seed)
     names = ["".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3)).title()
              for _ in range(60)]
-    glue = "the of and to in a that for on was with it as at by from said after".split()
+    glue = ["the", "of", "and", "to", "in", "a", "that", "for", "on", "was", "with", "it", "as", "at", "by", "from", "said", "after"]
     words = [rng.choice(names) if rng.random() < 0.7 else rng.choice(glue) for _ in range(120)]
     return " ".join(words) + "."
 
@@ -127,7 +127,7 @@ def test_first_batch_equals_one_batch_clustering(tmp_path):
     renamed = {k: {f: (v.replace("-", "-2026-03-02/", 1) if f.endswith("_cluster") else v)
                    for f, v in entry.items()} for k, entry in expected_assign.items()}
     assert got_assign == renamed
-    key = lambda c: (c["level"], c["id"])  # noqa: E731
+    key = lambda c: (c["level"], c["id"])
     renamed_clusters = [{"level": c["level"], "id": c["id"].replace("-", "-2026-03-02/", 1),
                          "members": ["2026-03-02/" + m for m in c["members"]],
                          "representative": "2026-03-02/" + c["representative"], "size": c["size"]}
@@ -151,7 +151,7 @@ def test_old_batches_are_evicted(tmp_path):
     index, out = run_days(str(tmp_path / "idx"))
     late = "2026-03-07"
     recs = [{"id": "wire-again", "text": WIRE, "published": late}]
-    assignments, clusters, stats = index.group_batch(late, day_number(late), compute_signatures(recs, SignatureSettings()),
+    assignments, _, stats = index.group_batch(late, day_number(late), compute_signatures(recs, SignatureSettings()),
                                                      ClusterSettings(), 3)
     assert index.batches() == ["2026-03-04", late]
     assert stats["evicted"] == len(batch(0)) + len(batch(1)) and stats["evicted_batches"] == list(DAYS[:2])
@@ -187,7 +187,7 @@ def test_redis_backend_gives_identical_clusters(tmp_path, redis_url):  # noqa: F
     db, prefix = redis_index.store.db, redis_index.store.prefix
     live = {e["gen"] for e in redis_index.store.manifest()["batches"].values()}
     assert {k.decode().split(":")[2] for k in db.scan_iter(match=f"{prefix}:g:*")} == live
-    lsh_keys = {k for level in redis_index.store._lsh.values() for k in level.keys.keys()}
+    lsh_keys = set().union(*(lsh.keys.keys() for lsh in redis_index.store._lsh.values()))
     assert lsh_keys and {k.decode().split("/")[0] for k in lsh_keys} == live
     redis_index.close()
     embedded.close()

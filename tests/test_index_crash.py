@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import redis
+from redis_server import redis_port, redis_url  # noqa: F401  (fixtures)
+from test_index import DAYS, arrays, canonical, run_days
 
 from pipeline.clustering import ClusterSettings
 from pipeline.dates import day_number
 from pipeline.index import open_index
-from redis_server import redis_port, redis_url  # noqa: F401  (fixtures)
-from test_index import DAYS, arrays, canonical, run_days
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,7 +63,7 @@ def crash(tmp_path: Path, location: str, day: int, point: str) -> None:
     path = tmp_path / f"arrays-{day}.npz"
     np.savez(path, **arrays(day))
     proc = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT)), location, str(path), DAYS[day],
-                           str(day_number(DAYS[day])), point], capture_output=True, text=True, timeout=600)
+                           str(day_number(DAYS[day])), point], capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 3, proc.stderr
 
 

@@ -9,6 +9,7 @@ same clusters. See ``incremental`` for the grouping rules and the id/member nami
 """
 from __future__ import annotations
 
+from typing import Self
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
@@ -39,7 +40,7 @@ class Index:
     def close(self) -> None:
         self.store.close()
 
-    def __enter__(self) -> "Index":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

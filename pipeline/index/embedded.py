@@ -21,7 +21,16 @@ from pathlib import Path
 import numpy as np
 
 from ..candidates import band_keys
-from .store import LEVELS, SIG_FIELD, PAYLOAD_FIELDS, Store, empty_manifest, label_index, take_rows, valid_rows
+from .store import (
+    LEVELS,
+    PAYLOAD_FIELDS,
+    SIG_FIELD,
+    Store,
+    empty_manifest,
+    label_index,
+    take_rows,
+    valid_rows,
+)
 
 MANIFEST = "manifest.json"
 _SALT = np.uint64(0xD6E8FEB86659FD93)

@@ -19,7 +19,16 @@ from ..clustering import ClusterSettings, canonical_order, duplicate_links, stor
 from ..signatures import concat_shards
 from .grouping import join_duplicates, join_stories
 from .output import cluster_records
-from .store import LEVELS, SIG_FIELD, Store, new_generation, raw_labels, resolve, take_rows, valid_rows
+from .store import (
+    LEVELS,
+    SIG_FIELD,
+    Store,
+    new_generation,
+    raw_labels,
+    resolve,
+    take_rows,
+    valid_rows,
+)
 
 LINK_FIELDS = ("ids", "dup_sig", "dup_size", "length", "day", "story_sig", "story_terms",
                "story_weights", "story_offsets")
@@ -93,7 +102,7 @@ def group_batch(store: Store, batch: str, batch_day: int, arrays: dict[str, np.n
     _age_aliases(man, before)
     store.commit(man, gen, payload, drop)
     stats = {"documents": n, **counts, "evicted": evicted_docs, "evicted_batches": evicted,
-             "replaced": replaced, "candidate_old_documents": int(len(old["ids"])),
+             "replaced": replaced, "candidate_old_documents": len(old["ids"]),
              "index_documents": sum(e["size"] for e in entries.values()), "index_batches": len(entries),
              **dinfo, **sinfo, "seconds": round(time.perf_counter() - t0, 3)}
     return assignments, clusters, stats

@@ -3,6 +3,8 @@ in the index (old and new), with the same policy and tie-breaks as one-batch clu
 being put in qualified-name order (``<batch>/<id>``)."""
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 from ..clustering import ClusterSettings, canonical_order
@@ -18,7 +20,6 @@ def cluster_records(a: dict[str, np.ndarray], keys: list[str], dup_ids: list[str
                     old: dict[str, np.ndarray], alias: dict[str, dict[str, str]], settings: ClusterSettings):
     """``a``: the new rows (id order) with their qualified ``keys`` and cluster ids; ``old``: stored
     members of the touched stories. -> (assignments of new ids, records of touched clusters)."""
-    n = len(keys)
     new = {k: a[k] for k in FIELDS}
     new.update(ids=np.array(keys, dtype=str), plain=a["ids"].astype(str),
                dup_label=np.array(dup_ids, dtype=str), story_label=np.array(story_ids, dtype=str))
@@ -51,7 +52,7 @@ def cluster_records(a: dict[str, np.ndarray], keys: list[str], dup_ids: list[str
                                      ("story", story_label, story_rep, m["story_label"])):
         order = np.lexsort((np.arange(total), label))
         bounds = np.flatnonzero(np.concatenate([[True], label[order][1:] != label[order][:-1], [True]]))
-        for lo, hi in zip(bounds[:-1], bounds[1:]):
+        for lo, hi in pairwise(bounds):
             members = order[lo:hi]
             if not is_new[members].any():
                 continue  # an untouched duplicate cluster of a touched story

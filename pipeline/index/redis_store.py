@@ -22,8 +22,17 @@ import numpy as np
 import redis
 from datasketch import LeanMinHash, MinHashLSH
 
-from .store import (LEVELS, PAYLOAD_FIELDS, SIG_FIELD, Store, cap_matches, empty_manifest,
-                    label_index, take_rows, valid_rows)
+from .store import (
+    LEVELS,
+    PAYLOAD_FIELDS,
+    SIG_FIELD,
+    Store,
+    cap_matches,
+    empty_manifest,
+    label_index,
+    take_rows,
+    valid_rows,
+)
 
 
 class _Column:
