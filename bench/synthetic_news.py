@@ -28,19 +28,19 @@ def invented_name(rng: random.Random) -> str:
 
 
 def background(n_words: int = 30_000) -> tuple[list[str], np.ndarray]:
-    """Real English words and their sampling probabilities (wordfreq frequencies, renormalised)."""
+    """Real English words and their cumulative sampling probabilities (wordfreq frequencies)."""
     import wordfreq
 
     words = wordfreq.top_n_list("en", n_words)
-    freq = np.array([wordfreq.word_frequency(w, "en") for w in words])
-    return words, freq / freq.sum()
+    cdf = np.cumsum([wordfreq.word_frequency(w, "en") for w in words])
+    return words, cdf / cdf[-1]
 
 
 def generate(n_docs: int, words: int = 700, dup_share: float = 0.3, seed: int = 0) -> list[dict]:
     """``n_docs`` records; about ``dup_share`` of them are edited copies of another record."""
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
-    vocab, prob = background()
+    vocab, cdf = background()
     span_days = max(7, n_docs // _DOCS_PER_DAY)
     recs: list[dict] = []
     stories: list[tuple[list[str], int]] = []  # (salient terms, day)
@@ -63,8 +63,10 @@ def generate(n_docs: int, words: int = 700, dup_share: float = 0.3, seed: int = 
                 topic = [vocab[i] for i in nrng.integers(200, len(vocab), size=rng.randint(4, 8))]
                 stories.append((names + topic, rng.randrange(span_days)))
             salient, story_day = stories[max(0, len(stories) - 1 - int(rng.expovariate(1 / 200)))]
-            body = nrng.choice(len(vocab), size=words, p=prob)
-            text_words = [rng.choice(salient) if rng.random() < 0.08 else vocab[i] for i in body.tolist()]
+            body = np.minimum(np.searchsorted(cdf, nrng.random(words)), len(vocab) - 1).tolist()
+            pick = nrng.integers(0, len(salient), size=words).tolist()
+            is_salient = (nrng.random(words) < 0.08).tolist()
+            text_words = [salient[p] if s else vocab[i] for i, p, s in zip(body, pick, is_salient)]
             text = "\n\n".join(" ".join(text_words[i:i + 60]) + "." for i in range(0, words, 60))
             day = min(span_days - 1, story_day + int(rng.expovariate(1.0)))
         recs.append({"id": f"b{len(recs):07d}", "text": text, "day": day,

@@ -38,35 +38,55 @@ def band_keys(sig: np.ndarray, band: int, rows: int) -> np.ndarray:
 
 
 @jit
-def _run_pairs(order, keys_sorted, max_bucket, n_total):
-    """Codes ``lo * n_total + hi`` of pairs inside equal-key runs: all pairs for runs up to
-    ``max_bucket`` members, a chain of neighbours for larger runs (keeps them connected at
-    linear cost)."""
+def _block_keys(sig, band_lo, band_hi, rows):
+    """``band_keys`` of bands ``band_lo..band_hi-1`` at once, reading the signature row by row."""
+    keys = np.empty((band_hi - band_lo, len(sig)), dtype=np.uint64)
+    for i in range(len(sig)):
+        for band in range(band_lo, band_hi):
+            key = np.uint64(0)
+            for col in range(band * rows, (band + 1) * rows):
+                key = key * _MULT + np.uint64(sig[i, col]) + np.uint64(1)
+            keys[band - band_lo, i] = key
+    return keys
+
+
+@jit
+def _run_pairs(order, keys_sorted, max_bucket, n_total, day, max_days):
+    """Codes ``lo * n_total + hi`` of pairs inside equal-key runs (members taken in ascending
+    index order): all pairs for runs up to ``max_bucket`` members, a chain of neighbours for
+    larger runs (keeps them connected at linear cost). With ``max_days`` > 0, pairs whose
+    ``day`` values are both known (>= 0) and further apart are left out."""
     n = len(order)
-    total = 0
-    start = 0
-    while start < n:
-        end = start + 1
-        while end < n and keys_sorted[end] == keys_sorted[start]:
-            end += 1
-        size = end - start
-        total += size * (size - 1) // 2 if size <= max_bucket else size - 1
-        start = end
-    out = np.empty(total, dtype=np.int64)
+    out = np.empty(16, dtype=np.int64)
     w = 0
     start = 0
     while start < n:
         end = start + 1
         while end < n and keys_sorted[end] == keys_sorted[start]:
             end += 1
-        reach = end - start - 1 if end - start <= max_bucket else 1
-        for i in range(start, end):
-            for j in range(i + 1, min(i + 1 + reach, end)):
-                a, b = order[i], order[j]
-                out[w] = min(a, b) * n_total + max(a, b)
-                w += 1
+        if end - start > 1:
+            members = order[start:end]  # a view: sorted in place (ascending index)
+            if len(members) > 16:
+                members.sort()
+            else:
+                for i in range(1, len(members)):
+                    x, j = members[i], i
+                    while j > 0 and members[j - 1] > x:
+                        members[j] = members[j - 1]
+                        j -= 1
+                    members[j] = x
+            reach = len(members) - 1 if len(members) <= max_bucket else 1
+            for i in range(len(members)):
+                for j in range(i + 1, min(i + 1 + reach, len(members))):
+                    a, b = members[i], members[j]
+                    if max_days > 0 and day[a] >= 0 and day[b] >= 0 and abs(day[a] - day[b]) > max_days:
+                        continue
+                    if w == len(out):
+                        out = np.concatenate((out, np.empty(len(out), dtype=np.int64)))
+                    out[w] = a * n_total + b
+                    w += 1
         start = end
-    return out
+    return out[:w]
 
 
 def _unique_sorted(codes: np.ndarray) -> np.ndarray:
@@ -76,24 +96,32 @@ def _unique_sorted(codes: np.ndarray) -> np.ndarray:
     return codes[keep]
 
 
+_BAND_GROUP = 16  # bands whose keys are computed together (16 x n uint64)
+
+
 def candidate_pairs(sig: np.ndarray, bands: int, rows: int, valid: np.ndarray | None = None,
-                    max_bucket: int = 50) -> np.ndarray:
+                    max_bucket: int = 50, day: np.ndarray | None = None, max_days: int = 0) -> np.ndarray:
     """Unique (i, j), i < j, in lexicographic order, of rows sharing a bucket in at least one
-    band; rows where ``valid`` is False never pair. Cost per band: one key pass and one sort of
-    n keys; memory: the unique pairs plus one group of bands' raw pairs."""
+    band; rows where ``valid`` is False never pair. ``day``/``max_days`` (optional) drop pairs
+    dated further apart while enumerating, the same pairs a later date filter would drop, without
+    holding them. Cost per band: one key pass and one sort of n keys; memory: the unique pairs
+    plus at most about as many raw pairs again."""
     n = len(sig)
     idx = np.arange(n) if valid is None else np.flatnonzero(valid)
-    sub = sig[idx]
+    sub = np.ascontiguousarray(sig[idx])
+    day = np.full(n, -1, dtype=np.int64) if day is None else np.asarray(day, dtype=np.int64)
     found = np.zeros(0, dtype=np.int64)
     pending: list[np.ndarray] = []
     pending_size = 0
-    for band in range(bands):
-        keys = band_keys(sub, band, rows)
-        order = np.argsort(keys, kind="stable")
-        codes = _run_pairs(idx[order], keys[order], max_bucket, n)
-        pending.append(codes)
-        pending_size += len(codes)
-        if pending_size > max(4 * len(found), 1_000_000) or band == bands - 1:
-            found = _unique_sorted(np.concatenate([found] + pending))
-            pending, pending_size = [], 0
+    for lo in range(0, bands, _BAND_GROUP):
+        block = _block_keys(sub, lo, min(lo + _BAND_GROUP, bands), rows)
+        for keys in block:
+            order = np.argsort(keys)  # ties are re-sorted by index inside _run_pairs
+            codes = _run_pairs(idx[order], keys[order], max_bucket, n, day, max_days)
+            pending.append(codes)
+            pending_size += len(codes)
+            if pending_size > max(len(found), 1_000_000):
+                found = _unique_sorted(np.concatenate([found] + pending))
+                pending, pending_size = [], 0
+    found = _unique_sorted(np.concatenate([found] + pending))
     return np.stack([found // n, found % n], axis=1) if n else np.zeros((0, 2), dtype=np.int64)
