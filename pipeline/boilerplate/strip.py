@@ -6,7 +6,7 @@ core. Every removed line is recorded with the rule group or detector that remove
 from __future__ import annotations
 
 from ..records import RejectDocument
-from .detectors.core import best_before, densest_run, echoed_lines, is_prose, numbered_items, title_runs, wrapped_prose
+from .detectors.core import best_before, continued_prose, densest_run, echoed_lines, is_prose, numbered_items, title_runs, wrapped_prose
 from .detectors.thread import header_evidence, reply_starts, thread_starts
 from .lines import Line, is_meta, split_lines
 from .rules import RuleSet
@@ -102,7 +102,7 @@ def passable_reasons(rules: RuleSet) -> frozenset[str]:
 def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int, float]]:
     """Core-detector score of every non-empty line: prose earns its words, the rest costs."""
     scores = []
-    wrapped = wrapped_prose(lines, s.prose_min_words)
+    wrapped = wrapped_prose(lines, s.prose_min_words) | continued_prose(lines)
     listed = numbered_items(lines)
     echoed = echoed_lines(lines)
     for i, ln in enumerate(lines):

@@ -7,7 +7,7 @@ navigation menus, link lists and comment threads fall outside.
 """
 from __future__ import annotations
 
-from ..lines import WORD, Line
+from ..lines import WORD, Line, is_meta
 
 # Below this share of frequent words a long line is a link list or label soup, not prose.
 MIN_STOP_SHARE = 0.12
@@ -44,6 +44,27 @@ def wrapped_prose(lines: list[Line], min_words: int) -> set[int]:
             if words >= 2 * LONG_LINE and stops >= MIN_STOP_SHARE and not all(b.ends_sentence for b in body):
                 out.update(b.index for b in block)
         block = []
+    return out
+
+
+def continued_prose(lines: list[Line]) -> set[int]:
+    """Lines of a paragraph broken mid-sentence without blank lines around it (a quotation
+    wrapped at a fixed width inside other text): each line stops short of a sentence end and
+    the next one goes on in lower case. Together they are prose, each alone is too short.
+    Title-cased lines and lines with times or bylines are teasers of a story list, never part
+    of such a paragraph."""
+    out: set[int] = set()
+    group: list[Line] = []
+    for ln in [ln for ln in lines if not ln.empty] + [None]:
+        if ln is not None and group and not group[-1].ends_sentence and ln.text[:1].islower() \
+                and not is_meta(ln.text) and not is_meta(group[-1].text) \
+                and max(ln.caps_share, group[-1].caps_share) < MAX_CAPS_SHARE:
+            group.append(ln)
+            continue
+        words = sum(g.words for g in group)
+        if len(group) >= 2 and words >= LONG_LINE and sum(g.stop_share * g.words for g in group) >= MIN_STOP_SHARE * words:
+            out.update(g.index for g in group)
+        group = [ln] if ln is not None else []
     return out
 
 
