@@ -173,7 +173,7 @@ class ShardStage(StageTask):
                 rejects.append(reject_record(rec["id"], self.stage, exc.reason, exc.detail,
                                              seq=rec.get("seq"), origin=rec.get("origin")))
                 reasons[exc.reason] = reasons.get(exc.reason, 0) + 1
-            if n % 100 == 0:
+            if n % 100 == 0 or n == len(docs):
                 self.progress(n, len(docs))
         stats = {"in": len(docs), "kept": len(kept), "rejected": len(rejects),
                  "reject_reasons": reasons, "counters": dict(sorted(counters.items())),

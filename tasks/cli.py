@@ -192,10 +192,17 @@ def execute(spec: dict, args) -> int:
               f"({publish.stage_dir().name}). Use `storydedup rerun --from STAGE` to recompute.")
         return 0
     started = time.time()
-    result = luigi.build([task], workers=args.workers, local_scheduler=not args.scheduler_url,
-                         detailed_summary=True,
-                         **({"scheduler_url": args.scheduler_url} if args.scheduler_url else {}))
-    code = exit_code(result)
+    while True:
+        result = luigi.build([task], workers=args.workers, local_scheduler=not args.scheduler_url,
+                             detailed_summary=True,
+                             **({"scheduler_url": args.scheduler_url} if args.scheduler_url else {}))
+        # Another invocation of the same batch (under a central scheduler) runs some of the
+        # tasks: wait for them, then take whatever is left, instead of leaving it to nobody.
+        if not waiting_for_others(result) or task.complete():
+            break
+        log.info("waiting for tasks another invocation is running")
+        time.sleep(WAIT_SECONDS)
+    code = exit_code(result, task.complete())
     if code == 0 and task.complete():
         outputs.write_run_file(out, spec, publish)
         print(outputs.run_summary(out, time.time() - started))
@@ -210,18 +217,35 @@ def execute(spec: dict, args) -> int:
     return code
 
 
-def exit_code(result) -> int:
-    """Map a Luigi run to the [retcode] exit codes, as `luigi` itself does."""
+WAIT_SECONDS = 2.0
+
+
+def _outcomes(result) -> set[str]:
     from luigi.execution_summary import _summary_dict
+
+    return {k for k, v in _summary_dict(result.worker).items() if v}
+
+
+def waiting_for_others(result) -> bool:
+    """Only tasks run (or claimed) by another worker kept this build from finishing."""
+    has = _outcomes(result)
+    return bool(has & {"run_by_other_worker", "not_run"}) and not has & {"failed", "scheduling_error",
+                                                                         "still_pending_ext"}
+
+
+def exit_code(result, done: bool) -> int:
+    """Map a Luigi run to the [retcode] exit codes, as `luigi` itself does, except when
+    another invocation shared the work under a central scheduler: success once ``done``."""
     from luigi.retcodes import retcode
 
     codes = retcode()
-    sets = _summary_dict(result.worker)
-    has = {k for k, v in sets.items() if v}
+    has = _outcomes(result)
     conditions = ((codes.missing_data, "still_pending_ext"), (codes.task_failed, "failed"),
                   (codes.already_running, "run_by_other_worker"), (codes.scheduling_error, "scheduling_error"),
                   (codes.not_run, "not_run"))
     code = max([c for c, key in conditions if key in has] or [0])
+    if waiting_for_others(result):
+        return 0 if done else codes.already_running
     if code == 0 and result.status.name not in ("SUCCESS", "SUCCESS_WITH_RETRY"):
         code = codes.not_run or 1
     return code

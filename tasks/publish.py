@@ -64,6 +64,7 @@ class Publish(DailyParams, BatchStage):
                     if rec.get("renamed_from"):
                         out["renamed_from"] = rec["renamed_from"]
                     yield out
+            self.progress(self.n_shards, self.n_shards, "shards")
 
         rejects = sorted((r for f in self.reject_files() for r in read_jsonl(f)), key=lambda r: r.get("seq", -1))
         total, _ = self.planned()

@@ -64,6 +64,7 @@ class SiteTemplate(BatchStage):
                 yield from read_jsonl(Path(target.path) / "docs.jsonl.gz")
 
         template = boilerplate.build_template(records())
+        self.progress(len(self.input()), len(self.input()), "shards")
         with atomic_dir(self.output().path) as tmp:
             write_json(tmp / "template.json", template)
             write_json(tmp / "_stats.json", {"seconds": round(time.time() - started, 3),
