@@ -14,4 +14,6 @@ from .stages import (  # noqa: F401  (re-exported so `luigi --module tasks` find
     SiteTemplate,
     StripBoilerplate,
 )
-from .daily import DailyBatch  # noqa: F401,E402  (daily batches: `luigi RangeDailyBase --of DailyBatch`)
+from luigi.tools.range import RangeDailyBase  # noqa: F401,E402  (backfills: `--of DailyBatch`)
+
+from .daily import DailyBatch  # noqa: F401,E402

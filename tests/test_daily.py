@@ -132,3 +132,22 @@ def test_run_killed_after_the_index_update_is_recovered(tmp_path, cli):
     assert cli("run", "--batch", "2026-11-21", "--input", pattern, "--output", reference)[0] == 0
     assert documents(root, "2026-11-21") == documents(reference, "2026-11-21")
     assert history(root)[-1]["index_documents"] == history(reference)[-1]["index_documents"]
+
+
+def test_backfill_with_luigi_range_tool(tmp_path):
+    import datetime as dt
+
+    import luigi
+
+    from tasks import DailyBatch, RangeDailyBase
+    from tasks.cli import load_config
+
+    load_config(None)
+    pattern = write_days(tmp_path / "scrape")
+    root = tmp_path / "root"
+    task = RangeDailyBase(of=DailyBatch, start=dt.date(2026, 11, 19), stop=dt.date(2026, 11, 22),
+                          of_params={"inputs": [pattern], "root": str(root)})
+    assert luigi.build([task], local_scheduler=True, workers=2)
+    assert [h["batch"] for h in history(root)] == list(DAYS)
+    assert documents(root, "2026-11-21")["report.txt"]["story_cluster"] == \
+        documents(root, "2026-11-19")["wire.txt"]["story_cluster"]
