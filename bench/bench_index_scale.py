@@ -118,9 +118,10 @@ def fill_day(index, day: int, n: int) -> None:
     s = ClusterSettings()
     man["lsh"] = {"duplicate": list(lsh_params(s.dup_lsh_threshold, 128)),
                   "story": list(lsh_params(s.story_lsh_threshold, 256))}
-    gen = new_generation(batch)
-    man["batches"][batch] = {"gen": gen, "day": day_no, "size": n}
-    index.store.commit(man, gen, payload, [])
+    gen, seq = new_generation(batch), man.get("seq", 0)
+    man["seq"] = seq + 1
+    man["batches"][batch] = {"gen": gen, "day": day_no, "size": n, "seq": seq + 1}
+    index.store.commit(man, gen, payload, [], seq)
 
 
 def measure(location: str, day: int, docs: int) -> dict:

@@ -2,8 +2,10 @@
 first batch equal to one-batch clustering, re-runs replace, old batches evicted."""
 from __future__ import annotations
 
+import contextlib
 import json
 import random
+import threading
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ from redis_server import redis_port, redis_url  # noqa: F401  (fixtures)
 from pipeline.clustering import ClusterSettings, cluster
 from pipeline.dates import day_number
 from pipeline.index import open_index
+from pipeline.index.store import ConcurrentUpdate
 from pipeline.signatures import SignatureSettings, compute_signatures
 
 WIRE = (
@@ -254,3 +257,60 @@ def test_bucket_cap_is_applied_identically(tmp_path, redis_url):  # noqa: F811
     assert results[0][-1] == 3  # 8 identical old copies, 3 read: the first in (batch, row) order
     last = json.loads(results[0][2])[0]["w20"]
     assert last["dup_cluster"] == "dup-2026-03-02/w00"
+
+
+def _racing_commit(index, rival, rival_day: int):
+    """Make ``index``'s next commit happen just after ``rival`` committed ``rival_day``."""
+    commit = index.store.commit
+
+    def late_commit(*args):
+        rival.group_batch(DAYS[rival_day], day_number(DAYS[rival_day]), arrays(rival_day), ClusterSettings(), 7)
+        commit(*args)
+
+    index.store.commit = late_commit
+
+
+@pytest.mark.parametrize("backend", ["embedded", pytest.param("redis", marks=pytest.mark.redis)])
+def test_an_update_that_lost_a_race_changes_nothing(tmp_path, backend, request):
+    location = request.getfixturevalue("redis_url") if backend == "redis" else str(tmp_path / "idx")
+    first, _ = run_days(location, days=(0,))
+    rival = open_index(location)
+    _racing_commit(first, rival, 2)
+    if backend == "embedded":  # one writer at a time: the rival would wait for the lock forever
+        first.store.updating = rival.store.updating = contextlib.nullcontext
+    with pytest.raises(ConcurrentUpdate):
+        first.group_batch(DAYS[1], day_number(DAYS[1]), arrays(1), ClusterSettings(), 7)
+    assert rival.batches() == [DAYS[0], DAYS[2]]
+    reopened = open_index(location)
+    assert reopened.batches() == [DAYS[0], DAYS[2]]
+    live = {e["gen"] for e in reopened.store.manifest()["batches"].values()}
+    if backend == "embedded":
+        assert {p.name for p in (tmp_path / "idx").iterdir() if p.is_dir()} == live
+    else:
+        db, prefix = reopened.store.db, reopened.store.prefix
+        assert {k.decode().split(":")[2] for k in db.scan_iter(match=f"{prefix}:g:*")} == live
+    for ix in (first, rival, reopened):
+        ix.close()
+
+
+def test_embedded_updates_take_turns(tmp_path):
+    location = str(tmp_path / "idx")
+    first, _ = run_days(location, days=(0,))
+    rival = open_index(location)
+    order = []
+    commit = rival.store.commit
+
+    def note(*args):
+        order.append("rival")
+        commit(*args)
+
+    rival.store.commit = note
+    with first.store.updating():
+        worker = threading.Thread(target=rival.group_batch, args=(DAYS[1], day_number(DAYS[1]), arrays(1),
+                                                                   ClusterSettings(), 7))
+        worker.start()
+        worker.join(0.5)
+        order.append("first released")
+    worker.join()
+    assert order == ["first released", "rival"]
+    assert open_index(location).batches() == list(DAYS[:2])

@@ -12,10 +12,12 @@ interrupted update and are deleted when the index is opened.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import mmap
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,7 @@ from .store import (
     LEVELS,
     PAYLOAD_FIELDS,
     SIG_FIELD,
+    ConcurrentUpdate,
     Store,
     empty_manifest,
     label_index,
@@ -33,6 +36,7 @@ from .store import (
 )
 
 MANIFEST = "manifest.json"
+LOCK = "lock"
 _SALT = np.uint64(0xD6E8FEB86659FD93)
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 
@@ -42,19 +46,17 @@ class EmbeddedStore(Store):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self._open: dict[str, dict[str, np.ndarray]] = {}
-        self._manifest = self._read_manifest()
-        self._collect_garbage()
-
-    def _read_manifest(self) -> dict:
-        path = self.root / MANIFEST
-        if not path.exists():
-            return empty_manifest()
-        return json.loads(path.read_text(encoding="utf-8"))
+        with open(self.root / LOCK, "a") as lock:
+            try:  # an update running in another process owns the leftovers it is writing
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return
+            self._collect_garbage()
 
     def _collect_garbage(self) -> None:
-        live = {entry["gen"] for entry in self._manifest["batches"].values()}
+        live = {entry["gen"] for entry in self.manifest()["batches"].values()}
         for child in self.root.iterdir():
-            if child.name == MANIFEST or child.name in live:
+            if child.name in (MANIFEST, LOCK) or child.name in live:
                 continue
             if child.is_dir():
                 shutil.rmtree(child)
@@ -62,7 +64,20 @@ class EmbeddedStore(Store):
                 child.unlink()
 
     def manifest(self) -> dict:
-        return json.loads(json.dumps(self._manifest))
+        path = self.root / MANIFEST
+        if not path.exists():
+            return empty_manifest()
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    @contextmanager
+    def updating(self):
+        """One writer at a time (an OS file lock: released by the kernel if the process dies)."""
+        with open(self.root / LOCK, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _file(self, gen: str, name: str) -> np.ndarray:
         files = self._open.setdefault(gen, {})
@@ -151,7 +166,9 @@ class EmbeddedStore(Store):
                 os.fsync(fh.fileno())
         os.replace(tmp, self.root / gen)
 
-    def commit(self, manifest, gen, payload, drop):
+    def commit(self, manifest, gen, payload, drop, expected_seq):
+        if self.manifest().get("seq", 0) != expected_seq:
+            raise ConcurrentUpdate("the index changed since this update read it")
         if payload is not None:
             self._write_generation(gen, payload, manifest["lsh"])
         tmp = self.root / f"{MANIFEST}.tmp"
@@ -161,7 +178,6 @@ class EmbeddedStore(Store):
             os.fsync(fh.fileno())
         os.replace(tmp, self.root / MANIFEST)  # the commit point
         _fsync_dir(self.root)
-        self._manifest = json.loads(json.dumps(manifest))
         for old in drop:
             self._open.pop(old, None)
             shutil.rmtree(self.root / old, ignore_errors=True)

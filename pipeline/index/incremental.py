@@ -37,8 +37,14 @@ LINK_FIELDS = ("ids", "dup_sig", "dup_size", "length", "day", "story_sig", "stor
 def group_batch(store: Store, batch: str, batch_day: int, arrays: dict[str, np.ndarray],
                 settings: ClusterSettings, window_days: int):
     """-> (assignments, clusters, stats) for this batch; see the module doc and ``Index``."""
+    with store.updating():
+        return _update(store, batch, batch_day, arrays, settings, window_days)
+
+
+def _update(store, batch, batch_day, arrays, settings, window_days):
     t0 = time.perf_counter()
     man = store.manifest()
+    expected_seq = man.get("seq", 0)
     entries = man["batches"]
     lsh = {"duplicate": list(lsh_params(settings.dup_lsh_threshold, arrays["dup_sig"].shape[1])),
            "story": list(lsh_params(settings.story_lsh_threshold, arrays["story_sig"].shape[1]))}
@@ -100,7 +106,7 @@ def group_batch(store: Store, batch: str, batch_day: int, arrays: dict[str, np.n
     entries[batch] = {"gen": gen, "day": int(batch_day), "size": n, "seq": man["seq"]}
     man["lsh"] = lsh
     _age_aliases(man, before)
-    store.commit(man, gen, payload, drop)
+    store.commit(man, gen, payload, drop, expected_seq)
     stats = {"documents": n, **counts, "evicted": evicted_docs, "evicted_batches": evicted,
              "replaced": replaced, "candidate_old_documents": len(old["ids"]),
              "index_documents": sum(e["size"] for e in entries.values()), "index_batches": len(entries),

@@ -26,6 +26,7 @@ from .store import (
     LEVELS,
     PAYLOAD_FIELDS,
     SIG_FIELD,
+    ConcurrentUpdate,
     Store,
     cap_matches,
     empty_manifest,
@@ -128,11 +129,24 @@ class RedisStore(Store):
         pipe.set(self._key("g", gen, "meta"), json.dumps(meta))
         pipe.execute()
 
-    def commit(self, manifest, gen, payload, drop):
+    def commit(self, manifest, gen, payload, drop, expected_seq):
         if payload is not None:
             self._write_generation(gen, payload)
         journal = {"manifest": manifest, "add": gen if payload is not None else None, "drop": drop}
-        self.db.set(self._key("journal"), json.dumps(journal))  # the commit point
+        watched = (self._key("manifest"), self._key("journal"))
+        try:
+            with self.db.pipeline() as pipe:
+                pipe.watch(*watched)
+                if (self.manifest().get("seq", 0) != expected_seq or pipe.exists(self._key("journal"))
+                        or (gen is not None and not pipe.exists(self._key("g", gen, "meta")))):
+                    raise ConcurrentUpdate("the index changed since this update read it")
+                pipe.multi()
+                pipe.set(self._key("journal"), json.dumps(journal))  # the commit point
+                pipe.execute()
+        except (ConcurrentUpdate, redis.WatchError):
+            if gen is not None:
+                self._delete_generation(gen)
+            raise ConcurrentUpdate("another update committed first; run this batch again") from None
         self._apply(journal)
 
     def _apply(self, journal: dict) -> None:

@@ -13,6 +13,7 @@ it does not exist. Every update replaces the manifest in one atomic step (see th
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 
 import numpy as np
 
@@ -97,6 +98,10 @@ def cap_matches(new_idx: np.ndarray, batch_pos: np.ndarray, rows: np.ndarray, ca
     return new_idx[keep], batch_pos[keep], rows[keep]
 
 
+class ConcurrentUpdate(RuntimeError):
+    """Another update of the same index committed between this update's read and its commit."""
+
+
 class Store:
     """Interface every backend implements (see ``embedded`` and ``redis_store``)."""
 
@@ -121,10 +126,17 @@ class Store:
         """Per label of ``labels``: sorted rows of one generation with that raw label at ``level``."""
         raise NotImplementedError
 
+    def updating(self):
+        """Context manager around one whole update (read manifest ... commit): serialises
+        writers where the backend can do so safely; ``commit`` checks the rest."""
+        return nullcontext()
+
     def commit(self, manifest: dict, gen: str | None, payload: dict[str, np.ndarray] | None,
-               drop: list[str]) -> None:
+               drop: list[str], expected_seq: int) -> None:
         """Atomically: write ``payload`` as generation ``gen``, drop generations ``drop``,
-        install ``manifest``. After a crash the store shows either the old or the new state."""
+        install ``manifest``. After a crash the store shows either the old or the new state.
+        Raises ``ConcurrentUpdate`` (nothing changed) unless the committed manifest still has
+        sequence number ``expected_seq``."""
         raise NotImplementedError
 
     def close(self) -> None:
