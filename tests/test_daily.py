@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ARTICLE, OTHER, REPO
+from redis_server import redis_port, redis_url  # noqa: F401  (fixtures)
 
 EDITED = (ARTICLE.replace("on Tuesday", "on Tuesday morning").replace("about 1,200", "some 1,200")
           + "\n\nA spokesman for the operators declined to comment further on the talks.")
@@ -151,3 +152,16 @@ def test_backfill_with_luigi_range_tool(tmp_path):
     assert [h["batch"] for h in history(root)] == list(DAYS)
     assert documents(root, "2026-11-21")["report.txt"]["story_cluster"] == \
         documents(root, "2026-11-19")["wire.txt"]["story_cluster"]
+
+
+@pytest.mark.redis
+def test_redis_index_gives_the_same_batches_as_the_embedded_one(tmp_path, cli, redis_url):  # noqa: F811
+    pattern = write_days(tmp_path / "scrape")
+    embedded, shared = tmp_path / "embedded", tmp_path / "redis"
+    for root, extra in ((embedded, ()), (shared, ("--index", redis_url))):
+        code, _, err = cli("run", "--batch", "2026-11-21", "--input", pattern, "--output", root, *extra)
+        assert code == 0, err
+    for day in DAYS:
+        assert documents(shared, day) == documents(embedded, day)
+    assert [h["index_documents"] for h in history(shared)] == [h["index_documents"] for h in history(embedded)]
+    assert not (shared / "index").exists()
