@@ -57,6 +57,7 @@ class Line:
     namelike: bool
     caps_share: float  # share of longer words that are Capitalised: high in headlines and link lists
     number: int | None  # the item number of a "12." / "12)" list line
+    signature: bool  # "Name, City" / "Name, City, Country": how readers sign a letter or comment
 
     @property
     def empty(self) -> bool:
@@ -86,6 +87,7 @@ def line_features(index: int, raw: str) -> Line:
         namelike=is_namelike(text, tokens),
         caps_share=caps,
         number=int(mark.group(1)) if bullet and mark.group(1) else None,
+        signature=is_signature(text, tokens),
     )
 
 
@@ -113,6 +115,17 @@ def is_meta(text: str) -> bool:
     """A post's metadata line (byline, date, "Tags: ... | 3 comments") rather than a title:
     it names an author, carries a date or time, or strings fields together with separators."""
     return bool(BYLINE.match(text) or DATE.search(text) or CLOCK.search(text) or re.search(r"\s[|•·]\s?", text))
+
+
+def is_signature(text: str, tokens: list[str]) -> bool:
+    """Two to eight words in comma-separated parts, none of them a frequent word, no sentence
+    end: "Blake B, Los Angeles", "Frances M., Mallorca, Spain"."""
+    parts = [p for p in text.rstrip(",").split(",") if p.strip()]
+    if not 2 <= len(parts) <= 3 or not 2 <= len(tokens) <= 8 or len(text) > 60 or text.endswith((".", "!", "?", ":")):
+        return False
+    if any(len(WORD.findall(p)) > 4 for p in parts) or any(ch.isdigit() for ch in text):
+        return False
+    return not any(t in stopwords() for t in tokens if len(t) > 2)
 
 
 def split_lines(text: str) -> list[Line]:

@@ -24,6 +24,9 @@ def header_evidence(lines: list[Line], i: int, rule_action: str | None) -> bool:
         return True
     if line.timestamp and line.words <= 14:
         return True
+    if line.signature:  # a letter's "Name, City" sign-off, right below the letter it signs
+        prev = next((ln for ln in reversed(lines[:i]) if not ln.empty), None)
+        return prev is not None and prev.words >= 8 and not prev.signature
     # A bulleted user name ("• AM Hants") heading an unbulleted, further indented post; a list
     # of short items (ingredients, sub-headed sections) has no deeper indented text below.
     if not (line.bullet and line.namelike):
