@@ -19,6 +19,7 @@ from .candidates import candidate_pairs, lsh_params
 from .linkage import average_linkage, components
 from .representative import best_of_groups, rank
 from .signatures import CSR_GROUPS
+from .term_candidates import merge_pairs, shared_term_pairs
 from .similarity import containment, cosine_pairs, jaccard_pairs
 
 
@@ -27,7 +28,9 @@ class ClusterSettings:
     """dup_lsh_threshold: Jaccard where LSH catches half the pairs; lower = more candidates to
     verify, more recall. dup_jaccard / dup_containment: a candidate links when either estimate
     reaches it (containment only when the smaller copy has >= dup_min_shingles shingles).
-    story_lsh_threshold: same for the top-term MinHash. story_threshold_short/_long: minimum
+    story_lsh_threshold: same for the top-term MinHash. story_shared_top / story_shared_terms:
+    pairs sharing at least that many of their story_shared_top heaviest terms are candidates
+    too (exact, see ``term_candidates``; 0 disables). story_threshold_short/_long: minimum
     mean cosine between two groups to merge them, for pairs whose shorter vector has at most
     story_short_terms / at least story_long_terms terms (linear in between): short items share
     few terms, so their cosines run lower. story_missing_weight: see ``linkage.average_linkage``. story_max_days: reports further apart are never linked
@@ -38,6 +41,8 @@ class ClusterSettings:
     dup_containment: float = 0.8
     dup_min_shingles: int = 30
     story_lsh_threshold: float = 0.1
+    story_shared_top: int = 20
+    story_shared_terms: int = 2
     story_threshold_short: float = 0.1
     story_threshold_long: float = 0.28
     story_short_terms: int = 25
@@ -85,6 +90,10 @@ def story_links(a: dict[str, np.ndarray], s: ClusterSettings) -> tuple[np.ndarra
     n_terms = np.diff(a["story_offsets"])
     bands, rows = lsh_params(s.story_lsh_threshold, a["story_sig"].shape[1])
     pairs = candidate_pairs(a["story_sig"], bands, rows, n_terms > 0, s.max_bucket)
+    if s.story_shared_terms > 0:
+        shared = shared_term_pairs(a["story_terms"], a["story_weights"], a["story_offsets"],
+                                   s.story_shared_top, s.story_shared_terms, s.max_bucket)
+        pairs = merge_pairs(pairs, shared, len(n_terms))
     if s.story_max_days > 0 and len(pairs):
         d0, d1 = a["day"][pairs[:, 0]], a["day"][pairs[:, 1]]
         pairs = pairs[(d0 < 0) | (d1 < 0) | (np.abs(d0 - d1) <= s.story_max_days)]
