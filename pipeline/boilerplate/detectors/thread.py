@@ -58,6 +58,10 @@ def reply_starts(lines: list[Line], cues: list[bool]):
     nonempty = [ln.index for ln in lines if not ln.empty]
     # a cue in code or a data listing ("@prefix ...") is no reply: replies are written in words
     said = [cues[i] and (lines[i].words <= 3 or lines[i].stop_share >= MIN_STOP_SHARE) for i in range(len(lines))]
+    seen = 0  # cue lines above the current one
     for pos, idx in enumerate(nonempty):
-        if said[idx] and sum(said[i] for i in nonempty[pos: pos + CUE_WINDOW]) >= MIN_CUES:
+        window = sum(said[i] for i in nonempty[pos: pos + CUE_WINDOW])
+        # where cues are about as common above as here, they are the author's style, not replies
+        if said[idx] and window >= MIN_CUES and (seen <= 1 or seen * CUE_WINDOW <= pos * window / 3):
             yield idx
+        seen += said[idx]
