@@ -3,7 +3,10 @@
 Signatures of a synthetic corpus (bench/synthetic_news.py: shorter ~150-word documents so the
 setup stays quick; clustering cost does not depend on text length) are computed once and saved;
 each size is then clustered in a fresh child process that reports its wall time and peak RSS.
-Usage: python bench/bench_clustering.py [sizes, comma separated]
+Peak RSS is the child's own high-water mark (VmHWM): ``ru_maxrss`` would also carry the parent's
+peak across fork/exec. A signatures file given as second argument is reused when it exists
+(kept otherwise), so runs of different code can cluster the very same arrays.
+Usage: python bench/bench_clustering.py [sizes, comma separated] [signatures.npz]
 """
 from __future__ import annotations
 
@@ -26,6 +29,13 @@ import json, resource, sys, time
 import numpy as np
 sys.path.insert(0, {root!r})
 from pipeline.clustering import ClusterSettings, cluster
+
+def hwm_mb():
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 n = int(sys.argv[1])
 with np.load(sys.argv[2], allow_pickle=False) as z:
     full = {{k: z[k] for k in z.files}}
@@ -33,15 +43,20 @@ cut = int(full["story_offsets"][n])
 arrays = {{k: (v[:n + 1] if k == "story_offsets" else v[:cut] if k in ("story_terms", "story_weights")
               else v[:n]) for k, v in full.items()}}
 del full
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = hwm_mb()
 start = time.perf_counter()
 assignments, clusters, stats = cluster(arrays, ClusterSettings())
 secs = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({{"n": n, "seconds": secs, "peak_mb": peak / 1024, "input_mb": base / 1024,
+print(json.dumps({{"n": n, "seconds": secs, "peak_mb": hwm_mb(), "input_mb": base,
                   "dup_clusters": stats["dup_clusters"], "story_clusters": stats["story_clusters"],
-                  "dup_candidates": stats["dup_candidates"], "story_candidates": stats["story_candidates"]}}))
+                  "dup_candidates": stats["dup_candidates"], "story_candidates": stats["story_candidates"],
+                  "dup_s": stats["seconds_duplicates"], "story_s": stats["seconds_stories"]}}))
 """
+
+
+def _rows(path: Path) -> int:
+    with np.load(path, allow_pickle=False) as z:
+        return len(z["ids"])
 
 
 def main() -> None:
@@ -49,15 +64,18 @@ def main() -> None:
     from synthetic_news import generate
 
     sizes = [int(x) for x in (sys.argv[1] if len(sys.argv) > 1 else "20000,100000,200000").split(",")]
-    start = time.perf_counter()
-    recs = generate(max(sizes), words=150, dup_share=0.3, seed=1)
-    s = SignatureSettings()
-    arrays = concat_shards([compute_signatures(recs[i:i + 20000], s) for i in range(0, len(recs), 20000)])
-    del recs
-    print(f"setup: {max(sizes)} docs generated and signed in {time.perf_counter() - start:.0f} s")
+    keep = Path(sys.argv[2]) if len(sys.argv) > 2 else None
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "arrays.npz"
-        np.savez(path, **arrays)
+        path = keep or Path(tmp) / "arrays.npz"
+        if not path.exists() or _rows(path) < max(sizes):
+            start = time.perf_counter()
+            recs = generate(max(sizes), words=150, dup_share=0.3, seed=1)
+            s = SignatureSettings()
+            arrays = concat_shards([compute_signatures(recs[i:i + 20000], s) for i in range(0, len(recs), 20000)])
+            del recs
+            print(f"setup: {max(sizes)} docs generated and signed in {time.perf_counter() - start:.0f} s")
+            np.savez(path, **arrays)
+            del arrays
         first = None
         for n in sizes:
             out = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT)), str(n), str(path)],
@@ -67,6 +85,7 @@ def main() -> None:
             print(f"n={n:7d} cluster {r['seconds']:6.1f} s ({r['n'] / r['seconds']:8.0f} docs/s)  "
                   f"peak RSS {r['peak_mb']:7.0f} MB (inputs loaded: {r['input_mb']:.0f} MB)  "
                   f"time x{r['seconds'] / first['seconds']:.1f} / docs x{n / first['n']:.0f} vs n={first['n']}  "
+                  f"(duplicates {r['dup_s']:.1f} s, stories {r['story_s']:.1f} s)  "
                   f"dup clusters {r['dup_clusters']} story clusters {r['story_clusters']} "
                   f"candidates dup {r['dup_candidates']} story {r['story_candidates']}")
     print(f"parent peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

@@ -2,7 +2,8 @@
 
 Prints docs/s of: datasketch MinHash with one update() per shingle, datasketch update_batch,
 the project's duplicate-signature path (batch shingling + batch MinHash), and the whole
-compute_signatures (adds the story vectors), with ratios against the per-shingle loop.
+compute_signatures (adds the story vectors), with ratios against the per-shingle loop; then the
+story vectors alone: the readable per-document definition against the batch path.
 Usage: python bench/bench_signatures.py [n_docs]
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ from synthetic_news import generate  # noqa: E402
 from pipeline.minhash import batch_minhash  # noqa: E402
 from pipeline.shingles import batch_shingle_hashes, reference_shingle_hashes  # noqa: E402
 from pipeline.signatures import SignatureSettings, compute_signatures  # noqa: E402
+from pipeline.story import reference_story_features, story_features  # noqa: E402
 
 
 def rate(n: int, fn) -> float:
@@ -57,11 +59,17 @@ def main() -> None:
     r_loop, r_batch = rate(len(small), loop), rate(len(small), batch)
     r_project = rate(n, project)
     r_full = rate(n, lambda: compute_signatures(recs, s))
+    story_args = (tuple(s.story_languages), s.story_stem_chars, s.story_vector_terms, s.story_lsh_terms,
+                  s.story_num_perm, s.seed)
+    r_story_ref = rate(len(small), lambda: reference_story_features(recs[:len(small)], *story_args))
+    r_story = rate(n, lambda: story_features(recs, *story_args))
     words = np.mean([len(t.split()) for t in texts])
     print(f"docs={n} mean_words={words:.0f} num_perm={s.num_perm} shingle_words={s.shingle_words}")
     for name, r in (("datasketch update() per shingle", r_loop), ("datasketch update_batch", r_batch),
                     ("project dup signatures", r_project), ("project compute_signatures (dup+story)", r_full)):
         print(f"{name:42s} {r:10.0f} docs/s  x{r / r_loop:7.1f} vs per-shingle loop")
+    for name, r in (("story vectors, per-document reference", r_story_ref), ("story vectors, batch path", r_story)):
+        print(f"{name:42s} {r:10.0f} docs/s  x{r / r_story_ref:7.1f} vs per-document reference")
 
 
 if __name__ == "__main__":

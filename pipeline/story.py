@@ -26,7 +26,7 @@ import xxhash
 
 from .minhash import batch_minhash
 from .shingles import char_tables
-from .story_kernels import intern_hashes, tokenise, weigh_documents
+from .story_kernels import tokenise, weigh_documents
 
 _WORD = re.compile(r"\w+")
 _RARE = 1e-7  # frequency assumed for words missing from every table
@@ -133,9 +133,8 @@ def story_features(records: list[dict], languages: tuple[str, ...], stem_chars: 
     bounds = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(t) for t in texts], out=bounds[1:])
     cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    starts, ends, tok_hash, doc_tokens = tokenise(cps, bounds, char_tables()[0])
-    uid, first = intern_hashes(tok_hash)
-    tokens = [joined[s:e] for s, e in zip(starts[first].tolist(), ends[first].tolist())]
+    uid, doc_tokens, first = tokenise(cps, bounds, char_tables()[0])
+    tokens = [joined[s:e] for s, e in first.tolist()]
     skip, idfs, term_index, rank, hashes = _token_properties(tokens, tuple(languages), stem_chars)
     longest = int(np.diff(doc_tokens).max()) if len(texts) else 0
     log_tf = np.array([0.0] + [1.0 + math.log(n) for n in range(1, longest + 1)])

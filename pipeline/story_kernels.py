@@ -1,5 +1,5 @@
-"""Compiled loops behind ``pipeline.story.story_features`` (batch tokenising, token interning,
-per-document weighting and top-term selection). Each mirrors one step of
+"""Compiled loops behind ``pipeline.story.story_features`` (batch tokenising with token
+interning, per-document weighting and top-term selection). Each mirrors one step of
 ``pipeline.story.reference_story_features``; see there for the meaning."""
 from __future__ import annotations
 
@@ -13,15 +13,31 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
 @jit
+def _grow(keys, vals, bits):
+    """The hash table rebuilt at twice the size."""
+    new_keys = np.zeros(1 << bits, dtype=np.uint64)
+    new_vals = np.full(1 << bits, -1, dtype=np.int64)
+    for j in range(len(keys)):
+        if vals[j] >= 0:
+            s = np.int64((keys[j] * _GOLDEN) >> np.uint64(64 - bits))
+            while new_vals[s] >= 0:
+                s = (s + 1) & (len(new_keys) - 1)
+            new_keys[s], new_vals[s] = keys[j], vals[j]
+    return new_keys, new_vals
+
+
+@jit
 def tokenise(cps, bounds, is_word):
-    """``\\w+`` runs of every document: start, end (code point offsets into ``cps``), FNV-1a 64
-    hash of the code points, and CSR offsets of each document's tokens."""
-    n = len(cps)
-    starts = np.empty(n // 2 + 1, dtype=np.int64)
-    ends = np.empty(n // 2 + 1, dtype=np.int64)
-    hashes = np.empty(n // 2 + 1, dtype=np.uint64)
+    """``\\w+`` runs of every document as dense token ids (numbered by first occurrence; equal
+    FNV-1a 64 hashes of the code points mean equal tokens), CSR offsets of each document's
+    tokens, and the code point span (start, end) of each id's first occurrence."""
+    bits = 12
+    keys = np.zeros(1 << bits, dtype=np.uint64)
+    vals = np.full(1 << bits, -1, dtype=np.int64)
+    uid = np.empty(len(cps) // 2 + 1, dtype=np.int64)
+    first = np.empty((len(cps) // 2 + 1, 2), dtype=np.int64)
     doc_tokens = np.zeros(len(bounds), dtype=np.int64)
-    t = 0
+    t = n = 0
     for d in range(len(bounds) - 1):
         start = -1
         h = _FNV_OFFSET
@@ -31,46 +47,24 @@ def tokenise(cps, bounds, is_word):
                     start = i
                     h = _FNV_OFFSET
                 h = (h ^ np.uint64(cps[i])) * _FNV_PRIME
-            elif start >= 0:
-                starts[t], ends[t], hashes[t] = start, i, h
-                t += 1
-                start = -1
+                continue
+            if start < 0:
+                continue
+            if 2 * (n + 1) > len(keys):  # keep the table at most half full
+                bits += 1
+                keys, vals = _grow(keys, vals, bits)
+            s = np.int64((h * _GOLDEN) >> np.uint64(64 - bits))
+            while vals[s] >= 0 and keys[s] != h:
+                s = (s + 1) & (len(keys) - 1)
+            if vals[s] < 0:
+                keys[s], vals[s] = h, n
+                first[n, 0], first[n, 1] = start, i
+                n += 1
+            uid[t] = vals[s]
+            t += 1
+            start = -1
         doc_tokens[d + 1] = t
-    return starts[:t].copy(), ends[:t].copy(), hashes[:t].copy(), doc_tokens
-
-
-@jit
-def intern_hashes(hashes):
-    """Dense id per distinct value in order of first occurrence, and each id's first position
-    (open addressing, table doubled at half load)."""
-    bits = 10
-    keys = np.zeros(1 << bits, dtype=np.uint64)
-    vals = np.full(1 << bits, -1, dtype=np.int64)
-    ids = np.empty(len(hashes), dtype=np.int64)
-    first = np.empty(len(hashes), dtype=np.int64)
-    n = 0
-    for i in range(len(hashes)):
-        if 2 * (n + 1) > len(keys):
-            bits += 1
-            old_keys, old_vals = keys, vals
-            keys = np.zeros(1 << bits, dtype=np.uint64)
-            vals = np.full(1 << bits, -1, dtype=np.int64)
-            for j in range(len(old_keys)):
-                if old_vals[j] >= 0:
-                    s = np.int64((old_keys[j] * _GOLDEN) >> np.uint64(64 - bits))
-                    while vals[s] >= 0:
-                        s = (s + 1) & (len(keys) - 1)
-                    keys[s], vals[s] = old_keys[j], old_vals[j]
-        h = hashes[i]
-        s = np.int64((h * _GOLDEN) >> np.uint64(64 - bits))
-        while vals[s] >= 0 and keys[s] != h:
-            s = (s + 1) & (len(keys) - 1)
-        if vals[s] < 0:
-            keys[s], vals[s] = h, n
-            first[n] = i
-            n += 1
-        ids[i] = vals[s]
-    return ids, first[:n].copy()
+    return uid[:t].copy(), doc_tokens, first[:n].copy()
 
 
 @jit
