@@ -34,6 +34,8 @@ class SignatureSettings:
     min_line_words / min_kept_words: lines shorter than this are page chrome for hashing, unless
     fewer than min_kept_words tokens would remain.
     story_*: see ``pipeline.story``; story_num_perm 256 because story similarities are low;
+    story_headline_words: a record without ``title`` uses its first line as title (weighted up
+    like one) when that line has at most this many words (0 disables);
     story_stem_chars 5 rather than 6 joins more inflected forms (German, Polish, Turkish cases)
     and measurably separates same-story from different-story pairs better."""
 
@@ -47,6 +49,7 @@ class SignatureSettings:
     story_vector_terms: int = 100
     story_stem_chars: int = 5
     story_languages: tuple = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "tr", "ar", "ru")
+    story_headline_words: int = 20
 
 
 def compute_signatures(records: list[dict], settings: SignatureSettings) -> dict[str, np.ndarray]:
@@ -62,10 +65,22 @@ def compute_signatures(records: list[dict], settings: SignatureSettings) -> dict
         "length": np.array([len(t) for t in texts], dtype=np.int64),
         "day": np.array([day_number(rec.get("published")) for rec in records], dtype=np.int32),
     }
-    out.update(story_features(records, tuple(settings.story_languages), settings.story_stem_chars,
+    story_records = [with_headline(rec, settings.story_headline_words) for rec in records]
+    out.update(story_features(story_records, tuple(settings.story_languages), settings.story_stem_chars,
                               settings.story_vector_terms, settings.story_lsh_terms,
                               settings.story_num_perm, settings.seed))
     return out
+
+
+def with_headline(rec: dict, max_words: int) -> dict:
+    """``rec`` itself, or a shallow copy whose ``title`` is the text's first line: scraped text
+    usually opens with the headline, the densest statement of what the story is about."""
+    if rec.get("title") or max_words <= 0:
+        return rec
+    first = (rec.get("text") or "").strip().split("\n", 1)[0]
+    if not first or len(first.split()) > max_words:
+        return rec
+    return {**rec, "title": first}
 
 
 def concat_shards(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
