@@ -165,3 +165,12 @@ def test_reply_cues_never_remove_a_line_alone():
     strip_record(rec, StripSettings(), RULES, {})
     assert "Thanks for reading, and see you next week!" in rec["text"]
     assert RULES.match("Thanks for reading, and see you next week!", 7).action == "cue"
+
+
+@pytest.mark.parametrize("text,signed", [
+    ("Frances M., Mallorca, Spain", True), ("jo whitfield, bristol", True),
+    ("Entertainment Apps (e.g., Netflix, YouTube)", False), ("Room 12, Block B", False),
+    ("However, the plan failed", False),
+])
+def test_signature_shape(text, signed):
+    assert line_features(0, text).signature is signed

@@ -117,13 +117,16 @@ def is_meta(text: str) -> bool:
     return bool(BYLINE.match(text) or DATE.search(text) or CLOCK.search(text) or re.search(r"\s[|•·]\s?", text))
 
 
+SIGNATURE_CHARS = re.compile(r"[^\W\d_](?:[^\W\d]|[ .,'’-])*", re.U)  # letters and name punctuation
+
+
 def is_signature(text: str, tokens: list[str]) -> bool:
     """Two to eight words in comma-separated parts, none of them a frequent word, no sentence
     end: "Blake B, Los Angeles", "Frances M., Mallorca, Spain"."""
     parts = [p for p in text.rstrip(",").split(",") if p.strip()]
     if not 2 <= len(parts) <= 3 or not 2 <= len(tokens) <= 8 or len(text) > 60 or text.endswith((".", "!", "?", ":")):
         return False
-    if any(len(WORD.findall(p)) > 4 for p in parts) or any(ch.isdigit() for ch in text):
+    if any(len(WORD.findall(p)) > 4 for p in parts) or not SIGNATURE_CHARS.fullmatch(text):
         return False
     return not any(t in stopwords() for t in tokens if len(t) > 2)
 
