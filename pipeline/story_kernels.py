@@ -34,8 +34,9 @@ def tokenise(cps, bounds, is_word):
     bits = 12
     keys = np.zeros(1 << bits, dtype=np.uint64)
     vals = np.full(1 << bits, -1, dtype=np.int64)
-    uid = np.empty(len(cps) // 2 + 1, dtype=np.int64)
-    first = np.empty((len(cps) // 2 + 1, 2), dtype=np.int64)
+    most = len(cps) // 2 + len(bounds)  # each document holds at most ceil(length / 2) tokens
+    uid = np.empty(most, dtype=np.int64)
+    first = np.empty((most, 2), dtype=np.int64)
     doc_tokens = np.zeros(len(bounds), dtype=np.int64)
     t = n = 0
     for d in range(len(bounds) - 1):

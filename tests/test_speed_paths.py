@@ -39,6 +39,15 @@ def story_records(n: int) -> list[dict]:
     return recs
 
 
+def test_batch_story_features_of_many_one_letter_documents():
+    # "x\nx\ny" holds more tokens than half its length: the token buffers must allow for that
+    recs = [{"id": str(i), "title": "x", "text": "y" if i % 2 else "7"} for i in range(300)]
+    args = (("en",), 6, 100, 20, 16, 1)
+    fast, slow = story_features(recs, *args), reference_story_features(recs, *args)
+    assert all(np.array_equal(fast[k], slow[k]) for k in slow)
+    assert int(fast["story_offsets"][-1]) == 150  # the digit is a term, single letters are not
+
+
 @pytest.mark.parametrize("stem_chars,vector_terms,lsh_terms", [(6, 100, 20), (0, 7, 3), (3, 5, 50), (6, 1, 1)])
 def test_batch_story_features_equal_reference(stem_chars, vector_terms, lsh_terms):
     recs = story_records(60)
