@@ -174,3 +174,17 @@ def test_reply_cues_never_remove_a_line_alone():
 ])
 def test_signature_shape(text, signed):
     assert line_features(0, text).signature is signed
+
+
+def test_documents_without_site_use_batch_labels():
+    docs = [{"id": str(n), "text": f"Home\nReply\nStory number {n} is about a different topic entirely."}
+            for n in range(40)]
+    template = build_template(docs)
+    from pipeline.boilerplate.template import template_lines
+    s = StripSettings()
+    is_tpl = template_lines(docs[0], template, s.template_min_docs, s.template_min_share,
+                            s.batch_template_share, s.batch_template_words)
+    assert is_tpl("Home") and is_tpl("Reply")
+    assert not is_tpl("Story number 0 is about a different topic entirely.")  # longer than a label
+    off = template_lines(docs[0], template, s.template_min_docs, s.template_min_share, s.batch_template_share, 0)
+    assert not off("Home")

@@ -44,6 +44,11 @@ class StripSettings:
     # of the site and in at least this share of them.
     template_min_docs: int = 4
     template_min_share: float = 0.3
+    # Documents without url or source use the batch as their template: a line of at most
+    # ``batch_template_words`` words found in at least this share of all documents (and in
+    # ``template_min_docs``) is chrome. 0 words switches this off.
+    batch_template_share: float = 0.05
+    batch_template_words: int = 4
     # Template lines longer than this many words are kept anyway (repeated long prose is more
     # likely a syndicated or duplicated article than page chrome).
     template_max_words: int = 25

@@ -46,7 +46,8 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     hits = [None if ln.empty else rules.match(ln.text, ln.words, s.disabled_groups) for ln in lines]
     cues = [bool(h and h.action == "cue") for h in hits]
     hits = [None if cue else h for h, cue in zip(hits, cues)]
-    is_tpl = template_lines(rec, template, s.template_min_docs, s.template_min_share) \
+    is_tpl = template_lines(rec, template, s.template_min_docs, s.template_min_share,
+                            s.batch_template_share, s.batch_template_words) \
         if s.use_template else (lambda _line: False)
     tpl = [not ln.empty and ln.words <= s.template_max_words and is_tpl(ln.text) for ln in lines]
     evidence = [s.detect_thread and header_evidence(lines, i, h.action if h else None) for i, h in enumerate(hits)]
