@@ -91,11 +91,15 @@ class EmbeddedStore(Store):
             else np.zeros((bands, 0), dtype=np.uint64)
         taken = np.zeros(qkeys.shape, dtype=np.int64)
         out_q, out_g, out_r = [], [], []
+        probes: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # filter size -> (byte, bit) per key
         for pos, gen in enumerate(gens):  # generation order, so the cap keeps the oldest matches
             bloom = self._file(gen, f"bloom_{level}")
             if len(bloom) == 0:
                 continue
-            maybe = bloom_test(bloom, qkeys) & (taken < cap)
+            if len(bloom) not in probes:
+                probes[len(bloom)] = bloom_probes(qkeys, len(bloom))
+            byte, bit = probes[len(bloom)]
+            maybe = ((np.asarray(bloom[byte]) >> bit) & 1).astype(bool) & (taken < cap)
             table, order = self._file(gen, f"keys_{level}"), self._file(gen, f"order_{level}")
             for band in np.flatnonzero(maybe.any(axis=1)):
                 cand = np.flatnonzero(maybe[band])
@@ -133,13 +137,16 @@ class EmbeddedStore(Store):
         grouped = self._file(gen, f"rows_{level}")
         want = np.array(labels, dtype=str)
         pos = np.searchsorted(uniq, want) if len(uniq) else np.zeros(len(want), dtype=np.int64)
-        out = []
-        for label, p in zip(labels, pos.tolist()):
-            hit = p < len(uniq) and str(uniq[p]) == label
-            out.append(np.sort(np.asarray(grouped[starts[p]:starts[p + 1]], dtype=np.int64)) if hit
-                       else np.zeros(0, dtype=np.int64))
+        hit = pos < len(uniq)
+        hit[hit] = np.asarray(uniq[pos[hit]]) == want[hit]
+        lo = np.zeros(len(want), dtype=np.int64)
+        hi = np.zeros(len(want), dtype=np.int64)
+        lo[hit], hi[hit] = starts[pos[hit]], starts[pos[hit] + 1]
+        size = hi - lo
+        idx = np.repeat(lo - np.cumsum(size) + size, size) + np.arange(int(size.sum()))
+        rows = np.asarray(grouped[idx], dtype=np.int64)  # ascending within a label (stable sort)
         self._release_generation(gen)
-        return out
+        return rows, size
 
     def _write_generation(self, gen: str, payload: dict[str, np.ndarray], lsh: dict) -> None:
         tmp = self.root / f"tmp-{gen}"
@@ -204,10 +211,11 @@ def bloom_build(keys: np.ndarray) -> np.ndarray:
     return np.packbits(bits, bitorder="little")
 
 
-def bloom_test(bloom: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """False where a (band, key) of ``keys`` is certainly absent from the generation."""
-    pos = _bloom_positions(keys, int(np.log2(len(bloom) * 8)))
-    return ((np.asarray(bloom[pos >> np.uint64(3)]) >> (pos & np.uint64(7)).astype(np.uint8)) & 1).astype(bool)
+def bloom_probes(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(byte index, bit index) of each (band, key) in a filter of ``size`` bytes; a (band, key)
+    whose bit is 0 is certainly absent from that generation."""
+    pos = _bloom_positions(keys, int(np.log2(size * 8)))
+    return (pos >> np.uint64(3)).astype(np.int64), (pos & np.uint64(7)).astype(np.uint8)
 
 
 def _release(mapped: np.ndarray) -> None:

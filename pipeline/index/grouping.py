@@ -51,19 +51,21 @@ def join_duplicates(n: int, new_keys: list[str], old_dup: list[str], pairs: np.n
     return ids, old_groups, counts
 
 
-def join_stories(n: int, new_keys: list[str], dup_ids: list[str], dup_olds: list[list[str]], old_dup: list[str],
-                 old_story: list[str], pairs: np.ndarray, ratio: np.ndarray,
+def join_stories(n: int, new_keys: list[str], dup_ids: list[str], dup_olds: list[list[str]],
+                 old_dup: list[str], old_story: list[str], pairs: np.ndarray, ratio: np.ndarray,
                  label_counts: dict[str, int], alias: dict[str, str], missing_weight: float):
-    """Story id of each new row (``dup_ids``/``dup_olds``: what ``join_duplicates`` returned). Nodes for average linkage: every new-only duplicate cluster
-    (ordered by its smallest row, as in one-batch clustering) and every old story touched;
-    ``label_counts``: stored members per raw story label of those stories (for node sizes). Edges are the
-    candidate pairs with at least one new row (old-old pairs were decided on earlier days).
+    """Story id of each new row (``dup_ids``/``dup_olds``: what ``join_duplicates`` returned).
+
+    Nodes for average linkage: every new-only duplicate cluster (ordered by its smallest row,
+    as in one-batch clustering) and every old story touched, sized with ``label_counts``
+    (stored members per raw story label). Edges are the candidate pairs with at least one new
+    row (old-old pairs were decided on earlier days).
     New rows in an extended duplicate cluster belong to that cluster's story; when a duplicate
     merge joins clusters of different stories, those stories merge first (every story stays a
     union of duplicate clusters). ``alias`` is updated in place."""
     counts = {"new_stories": 0, "extended_stories": 0, "merged_stories": 0}
     story_of_dup = dict(zip(old_dup, old_story))
-    for olds in {tuple(x) for x in dup_olds if len(x) > 1}:
+    for olds in sorted({tuple(x) for x in dup_olds if len(x) > 1}):
         stories = sorted({resolve(alias, story_of_dup[d]) for d in olds})
         for other in stories[1:]:
             alias[other] = stories[0]

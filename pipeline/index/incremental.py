@@ -84,10 +84,10 @@ def _update(store, batch, batch_day, arrays, settings, window_days):
     keep = near(spairs)
 
     story_labels = raw_labels(alias["story"], set(old_story))
-    label_counts = dict.fromkeys(story_labels, 0)
+    counts_sum = np.zeros(len(story_labels), dtype=np.int64)
     for gen in gens:
-        for label, found in zip(story_labels, store.members(gen, "story", story_labels)):
-            label_counts[label] += len(found)
+        counts_sum += store.members(gen, "story", story_labels)[1]
+    label_counts = dict(zip(story_labels, counts_sum.tolist()))
     story_ids, scounts = join_stories(n, keys, dup_ids, dup_olds, old_dup, old_story, spairs[keep],
                                       ratio[keep], label_counts, alias["story"], settings.story_missing_weight)
     counts.update(scounts)
@@ -173,8 +173,7 @@ def _touched_members(store, a, gens, visible, alias, stories: set[str]) -> dict[
     labels = raw_labels(alias["story"], stories)
     pos, rows = [], []
     for k, gen in enumerate(gens):
-        found = store.members(gen, "story", labels)
-        got = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        got = np.unique(store.members(gen, "story", labels)[0])
         pos.append(np.full(len(got), k, dtype=np.int64)), rows.append(got.astype(np.int64))
     if not pos:
         return _empty_rows(a)

@@ -47,6 +47,10 @@ def cluster_records(a: dict[str, np.ndarray], keys: list[str], dup_ids: list[str
             "dup_cluster": str(m["dup_label"][i]), "story_cluster": str(m["story_label"][i]),
             "dup_representative": bool(dup_rep[i] == i), "story_representative": bool(story_rep[i] == i),
             "dup_similarity": round(float(dup_sim[k]), 4), "story_similarity": round(float(story_sim[k]), 4)}
+    merged_into = {level: {} for level in alias}
+    for level, table in alias.items():
+        for old_id in sorted(table):
+            merged_into[level].setdefault(resolve(table, old_id), []).append(old_id)
     clusters = []
     for level, label, rep, names in (("duplicate", dup_label, dup_rep, m["dup_label"]),
                                      ("story", story_label, story_rep, m["story_label"])):
@@ -59,8 +63,7 @@ def cluster_records(a: dict[str, np.ndarray], keys: list[str], dup_ids: list[str
             record = {"level": level, "id": str(names[members[0]]),
                       "members": [str(m["ids"][i]) for i in members],
                       "representative": str(m["ids"][rep[members[0]]]), "size": int(hi - lo)}
-            merged = sorted(k for k, v in alias[level].items() if v == record["id"])
-            if merged:
-                record["aliases"] = merged
+            if record["id"] in merged_into[level]:
+                record["aliases"] = merged_into[level][record["id"]]  # ids merged into this one
             clusters.append(record)
     return assignments, clusters

@@ -108,11 +108,10 @@ class RedisStore(Store):
         return take_rows(self._columns(gen), np.asarray(rows, dtype=np.int64))
 
     def members(self, gen, level, labels):
-        if not labels:
-            return []
-        found = self.db.hmget(self._key("g", gen, "m", level), labels)
-        return [np.sort(np.frombuffer(x, dtype=np.int32).astype(np.int64)) if x else np.zeros(0, dtype=np.int64)
-                for x in found]
+        found = self.db.hmget(self._key("g", gen, "m", level), labels) if labels else []
+        parts = [np.frombuffer(x or b"", dtype=np.int32).astype(np.int64) for x in found]
+        rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        return rows, np.array([len(p) for p in parts], dtype=np.int64)
 
     def _write_generation(self, gen: str, payload: dict[str, np.ndarray]) -> None:
         pipe = self.db.pipeline(transaction=False)

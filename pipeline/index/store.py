@@ -122,8 +122,9 @@ class Store:
         """Payload rows (sorted ascending) of one generation, as ``take_rows`` returns them."""
         raise NotImplementedError
 
-    def members(self, gen: str, level: str, labels: list[str]) -> list[np.ndarray]:
-        """Per label of ``labels``: sorted rows of one generation with that raw label at ``level``."""
+    def members(self, gen: str, level: str, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of one generation whose raw label at ``level`` is in ``labels``: (rows grouped
+        by label in ``labels`` order, ascending within a label; count per label)."""
         raise NotImplementedError
 
     def updating(self):
