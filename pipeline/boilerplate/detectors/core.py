@@ -17,14 +17,16 @@ MIN_STOP_SHARE = 0.12
 LONG_LINE = 20
 # Short lines with this share of Capitalised words are headlines or link titles.
 MAX_CAPS_SHARE = 0.6
+# Long lines with this share of Capitalised words and few frequent words are keyword link lists.
+LINK_SOUP_CAPS = 0.8
 
 
 def is_prose(line: Line, min_words: int) -> bool:
     """A sentence-like line: enough words, frequent words among them, not Title Case."""
     if line.words < min_words or line.stop_share < MIN_STOP_SHARE:
         return False
-    if line.words >= LONG_LINE:
-        return True
+    if line.words >= LONG_LINE:  # unless it is a comma-strung list of Title Case link texts
+        return line.caps_share < LINK_SOUP_CAPS or line.stop_share >= 2 * MIN_STOP_SHARE
     return line.ends_sentence and line.caps_share < MAX_CAPS_SHARE
 
 
