@@ -142,7 +142,8 @@ def test_settings_are_simple_types():
 # The pieces of the clean check must agree with what they stand in for.
 from ftfy.badness import is_bad  # noqa: E402
 
-from pipeline.repair import has_mixed_word, is_tidy, looks_bad, tidy_whitespace, _MIXED_WORD, _TRIGGER_RE  # noqa: E402
+from pipeline.badness import _TRIGGER_RE, looks_bad  # noqa: E402
+from pipeline.repair import _MIXED_WORD, has_mixed_word, is_tidy, tidy_whitespace  # noqa: E402
 
 CHECK_ALPHABET = "".join(sorted(set(_TRIGGER_RE.pattern) - set("[]\\"))) + "abzAZ \n\t\xa0\u3000.,-'ÃÂœŒ°²вЂЃΑω"
 
