@@ -125,3 +125,97 @@ def candidate_pairs(sig: np.ndarray, bands: int, rows: int, valid: np.ndarray | 
                 pending, pending_size = [], 0
     found = _unique_sorted(np.concatenate([found] + pending))
     return np.stack([found // n, found % n], axis=1) if n else np.zeros((0, 2), dtype=np.int64)
+
+
+# -- candidates from posting lists of heaviest terms (compiled counterparts of the numpy
+#    definitions in ``pipeline.term_candidates``; identical output) --
+
+@jit
+def heaviest_entries(weights, offsets, top):
+    """Positions of the ``top`` largest weights of every CSR row (ties: stored order), rows
+    ascending, positions ascending within a row. Cost: linear (one partition per row)."""
+    n = len(offsets) - 1
+    out = np.empty(min(len(weights), n * max(top, 0)), dtype=np.int64)
+    w = 0
+    for d in range(n):
+        lo, hi = offsets[d], offsets[d + 1]
+        if hi - lo <= top:
+            for p in range(lo, hi):
+                out[w] = p
+                w += 1
+            continue
+        if top <= 0:
+            continue
+        row = weights[lo:hi].astype(np.float64)
+        cut = -np.partition(-row, top - 1)[top - 1]  # the top-th largest weight
+        above = 0
+        for x in row:
+            above += x > cut
+        ties = top - above  # tied entries taken in stored order
+        for p in range(lo, hi):
+            x = row[p - lo]
+            if x > cut or (x == cut and ties > 0):
+                if x == cut:
+                    ties -= 1
+                out[w] = p
+                w += 1
+    return out[:w]
+
+
+@jit
+def _posting_codes(rows, keys, max_posting, n):
+    """Codes ``i * n + j`` of all row pairs inside each equal-key run of 2..max_posting rows
+    (``keys`` sorted, rows ascending within a run)."""
+    total = 0
+    start = 0
+    while start < len(keys):
+        end = start + 1
+        while end < len(keys) and keys[end] == keys[start]:
+            end += 1
+        if 1 < end - start <= max_posting:
+            total += (end - start) * (end - start - 1) // 2
+        start = end
+    out = np.empty(total, dtype=np.int64)
+    w = 0
+    start = 0
+    while start < len(keys):
+        end = start + 1
+        while end < len(keys) and keys[end] == keys[start]:
+            end += 1
+        if 1 < end - start <= max_posting:
+            for i in range(start, end):
+                for j in range(i + 1, end):
+                    out[w] = rows[i] * n + rows[j]
+                    w += 1
+        start = end
+    return out
+
+
+def shared_term_pairs(terms: np.ndarray, weights: np.ndarray, offsets: np.ndarray, top: int,
+                      min_shared: int, max_posting: int) -> np.ndarray:
+    """Same result as ``pipeline.term_candidates.shared_term_pairs`` (pairs sharing at least
+    ``min_shared`` of their ``top`` heaviest terms over posting lists of at most
+    ``max_posting`` rows), compiled: linear top-term selection, one stable sort of the n * top
+    entries, one sort of the pair codes. Memory: the pair codes (8 bytes each, at most
+    n * top * max_posting / 2)."""
+    n = len(offsets) - 1
+    if n < 2 or top <= 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    pos = heaviest_entries(weights, offsets, top)
+    rows = np.repeat(np.arange(n), np.diff(offsets))[pos]
+    keys = terms[pos]
+    order = np.argsort(keys, kind="stable")  # rows stay ascending inside each key's run
+    codes = np.sort(_posting_codes(rows[order], keys[order], max_posting, n))
+    if len(codes) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    counts = np.diff(np.concatenate((starts, [len(codes)])))
+    code = codes[starts[counts >= min_shared]]
+    return np.stack([code // n, code % n], axis=1)
+
+
+def union_pairs(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Union of two (i, j), i < j, pair arrays over ``n`` rows, sorted and unique (a sort, not
+    numpy's hash-based ``unique``, which is several times slower on int64 codes)."""
+    code = _unique_sorted(np.concatenate([a[:, 0] * n + a[:, 1], b[:, 0] * n + b[:, 1]]).astype(np.int64))
+    return np.stack([code // n, code % n], axis=1)

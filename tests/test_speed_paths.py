@@ -6,6 +6,7 @@ import random
 import numpy as np
 import pytest
 
+from pipeline import candidates as candidate_module
 from pipeline.candidates import candidate_pairs
 from pipeline.linkage import average_linkage, reference_average_linkage
 from pipeline.minhash import EMPTY, _numpy_minhash, batch_minhash, permutations
@@ -98,3 +99,22 @@ def test_compiled_average_linkage_equals_reference(seed):
     fast = average_linkage(sizes, u, v, sim, 1.0, missing)
     assert np.array_equal(fast, reference_average_linkage(sizes, u, v, sim, 1.0, missing))
     assert len(np.unique(fast)) < n or m == 0 or sim.max() < 1.0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_shared_term_pairs_equal_numpy_definition(seed):
+    from pipeline import term_candidates
+
+    rng = np.random.default_rng(seed)
+    n = 150
+    lengths = rng.integers(0, 30, size=n)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    # per row: distinct terms from a small vocabulary (long posting lists), few weight values (ties)
+    terms = np.concatenate([np.sort(rng.choice(60, size=k, replace=False)) for k in lengths]).astype(np.uint64)
+    weights = rng.choice([0.1, 0.2, 0.3, 0.5], size=len(terms)).astype(np.float32)
+    top, min_shared, max_posting = (5, 2, 40) if seed % 2 else (12, 3, 25)
+    got = candidate_module.shared_term_pairs(terms, weights, offsets, top, min_shared, max_posting)
+    want = term_candidates.shared_term_pairs(terms, weights, offsets, top, min_shared, max_posting)
+    assert len(want) > 0 and np.array_equal(got, want)
+    other = candidate_pairs(rng.integers(0, 4, size=(n, 4)).astype(np.uint32), 2, 2)
+    assert np.array_equal(candidate_module.union_pairs(other, got, n), term_candidates.merge_pairs(other, got, n))
