@@ -133,7 +133,8 @@ def find_cut(lines, hits, evidence, cues, scores, s: StripSettings) -> tuple[int
     the article (a "Comments" tab, a list of dated teasers) do not cut it."""
     before = best_before(scores, len(lines))
     candidates = [(i, f"rule:{h.group}", s.min_core_words if h.min_core is None else h.min_core)
-                  for i, h in enumerate(hits) if h and h.action == "cut"]
+                  for i, h in enumerate(hits) if h and h.action == "cut"
+                  and not (h.min_core is None and heads_article(lines, scores, i, before[i]))]
     if s.detect_thread:
         candidates += [(i, "detector:thread", s.min_core_words) for i in thread_starts(lines, evidence)]
         candidates += [(i, "detector:replies", s.min_core_words) for i in reply_starts(lines, cues)]
@@ -141,6 +142,17 @@ def find_cut(lines, hits, evidence, cues, scores, s: StripSettings) -> tuple[int
         if before[i] >= need and not opens_article(lines, scores, i, before[i], s):
             return i, why
     return len(lines), None
+
+
+def heads_article(lines, scores, i: int, above: float) -> bool:
+    """A bare label ("Comments") with a title-headed run of prose right below it that is far
+    denser (5x) than anything above: a tab or link in the page header, not a section head."""
+    span = densest_run([(j, sc) for j, sc in scores if j > i])
+    if span is None:
+        return False
+    between = [ln for ln in lines[i + 1:span[0]] if not ln.empty]
+    below = sum(sc for j, sc in scores if span[0] <= j <= span[1])
+    return len(between) <= 4 and below >= 5 * above and any(title_shaped(ln) for ln in between)
 
 
 def opens_article(lines, scores, i: int, above: float, s: StripSettings) -> bool:
@@ -170,7 +182,8 @@ def headline(lines, reasons, evidence, first: int, limit: int, passable=frozense
             break
         seen += 1
         label = ln.text.endswith(":") and ln.words < 4  # "Font size:", "Follow us:"
-        if reasons[i] in passable or (not reasons[i] and (ln.words < 2 or label) and not ln.timestamp):
+        byline = reasons[i] and is_meta(ln.text)  # "Written by X" matched as end matter
+        if reasons[i] in passable or byline or (not reasons[i] and (ln.words < 2 or label) and not ln.timestamp):
             skipped += 1
             continue
         if reasons[i] or (evidence[i] and not ln.timestamp):
@@ -199,7 +212,8 @@ def distant_title(lines, reasons, evidence, first: int, passable, runs: set[int]
         if ln.empty:
             continue
         seen += 1
-        if seen > reach or (reasons[i] and reasons[i] not in passable) or (evidence[i] and not ln.timestamp):
+        if seen > reach or (reasons[i] and reasons[i] not in passable and not is_meta(ln.text)) \
+                or (evidence[i] and not ln.timestamp):
             return None
         if not reasons[i] and i not in runs and title_shaped(ln):
             return i
