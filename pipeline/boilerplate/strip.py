@@ -74,7 +74,10 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     keep = set(range(first, last + 1))
     passable = passable_reasons(rules)
     runs = title_runs(lines)
-    head = headline(lines, reasons, evidence, first, s.head_lines, passable)
+    restorable = frozenset(f"rule:{r.group}" for r in rules.rules if r.action == "thread")
+    head = headline(lines, reasons, evidence, first, s.head_lines, passable, restorable)
+    for i in head:
+        reasons[i] = None
     if not any(title_shaped(lines[i]) for i in head):
         title = distant_title(lines, reasons, evidence, min(head | {first}), passable, runs)
         head |= {title} if title is not None else set()
@@ -168,11 +171,13 @@ def opens_article(lines, scores, i: int, above: float, s: StripSettings) -> bool
     return between <= 4 and below >= max(s.min_core_words, 3 * above)
 
 
-def headline(lines, reasons, evidence, first: int, limit: int, passable=frozenset()) -> set[int]:
+def headline(lines, reasons, evidence, first: int, limit: int, passable=frozenset(),
+             restorable=frozenset()) -> set[int]:
     """Headline, standfirst and byline just above the core. Share buttons, nav labels and
     other ``passable`` removals between them and the text are stepped over; the walk stops at
     end matter or thread evidence, or once the title itself (``title_shaped``) is taken: what
-    lies above a title is the page's chrome."""
+    lies above a title is the page's chrome. Bylines that a ``restorable`` rule removed (the
+    post headers of comment threads look the same) are taken back."""
     taken, seen, skipped = set(), 0, 0
     for i in range(first - 1, -1, -1):
         ln = lines[i]
@@ -182,7 +187,10 @@ def headline(lines, reasons, evidence, first: int, limit: int, passable=frozense
             break
         seen += 1
         label = ln.text.endswith(":") and ln.words < 4  # "Font size:", "Follow us:"
-        byline = reasons[i] and is_meta(ln.text)  # "Written by X" matched as end matter
+        byline = reasons[i] and is_meta(ln.text)  # "Posted by X on <date>" matched as chrome
+        if byline and reasons[i] in restorable:  # a thread rule's post header: here the article's
+            taken.add(i)
+            continue
         if reasons[i] in passable or byline or (not reasons[i] and (ln.words < 2 or label) and not ln.timestamp):
             skipped += 1
             continue
