@@ -28,9 +28,15 @@ class Index:
 
     def group_batch(self, batch: str, batch_day: int, arrays: dict[str, np.ndarray],
                     settings: ClusterSettings, window_days: int):
-        """Group ``batch`` (documents' signature arrays) with the batches of the last
-        ``window_days`` days and commit it; re-running a batch replaces its earlier run.
-        -> (assignments, clusters, stats) shaped like ``clustering.cluster``'s."""
+        """Group ``batch`` (documents' signature arrays, as ``clustering.cluster`` takes them)
+        with the stored batches and commit it; re-running a batch replaces its earlier run.
+
+        Window: stored batches whose ``batch_day`` is more than ``window_days`` before this one
+        are evicted first; a new document is matched only with stored documents whose day
+        (publication day, else their batch day) is within ``window_days`` of its own.
+        -> (assignments, clusters, stats) shaped like ``clustering.cluster``'s, see
+        ``incremental`` for naming. Raises ``store.ConcurrentUpdate`` if another process
+        committed to the same Redis index meanwhile (the embedded backend makes writers wait)."""
         return group_batch(self.store, batch, batch_day, arrays, settings, window_days)
 
     def batches(self) -> list[str]:

@@ -87,7 +87,8 @@ class EmbeddedStore(Store):
 
     def lookup(self, level, gens, sig, valid, bands, rows, cap):
         query = np.flatnonzero(valid)
-        qkeys = np.stack([band_keys(sig[query], band, rows) for band in range(bands)]) if len(query) \
+        sub = np.ascontiguousarray(sig[query])
+        qkeys = np.stack([band_keys(sub, band, rows) for band in range(bands)]) if len(query) \
             else np.zeros((bands, 0), dtype=np.uint64)
         taken = np.zeros(qkeys.shape, dtype=np.int64)
         out_q, out_g, out_r = [], [], []

@@ -7,6 +7,8 @@ only candidate rows and members of touched stories are read from the store.
 Naming: cluster ids are ``dup-<batch>/<id>`` / ``story-<batch>/<id>`` of the founding document
 (smallest id of the batch that founded it) and keep that id on later days; members and
 representatives are qualified as ``<batch>/<id>``; ``assignments`` is keyed by this batch's ids.
+``clusters`` holds every cluster with a member from this batch, with all its stored members; a
+cluster that absorbed others lists their ids under ``aliases``.
 """
 from __future__ import annotations
 
