@@ -14,6 +14,10 @@ from .settings import StripSettings
 from .template import template_lines
 
 
+# Core score of a short article: enough above a comment-section marker that is certain.
+SHORT_ARTICLE = 20.0
+
+
 def strip_record(rec: dict, settings: StripSettings, rules: RuleSet, template: dict) -> dict:
     """Strip ``rec["text"]`` in place; returns counters (lines removed per rule/detector)."""
     text = rec.get("text")
@@ -135,16 +139,29 @@ def find_cut(lines, hits, evidence, cues, scores, s: StripSettings) -> tuple[int
     run of post headers with an article core (``min_core_words``) above it. Markers above
     the article (a "Comments" tab, a list of dated teasers) do not cut it."""
     before = best_before(scores, len(lines))
-    candidates = [(i, f"rule:{h.group}", s.min_core_words if h.min_core is None else h.min_core)
+    threads = list(thread_starts(lines, evidence)) if s.detect_thread else []
+    candidates = [(i, f"rule:{h.group}", label_need(lines, i, h.min_core, threads, s))
                   for i, h in enumerate(hits) if h and h.action == "cut"
                   and not (h.min_core is None and heads_article(lines, scores, i, before[i]))]
     if s.detect_thread:
-        candidates += [(i, "detector:thread", s.min_core_words) for i in thread_starts(lines, evidence)]
+        candidates += [(i, "detector:thread", s.min_core_words) for i in threads]
         candidates += [(i, "detector:replies", s.min_core_words) for i in reply_starts(lines, cues)]
     for i, why, need in sorted(candidates):
         if before[i] >= need and not opens_article(lines, scores, i, before[i], s):
             return i, why
     return len(lines), None
+
+
+def label_need(lines, i: int, min_core: float | None, threads: list[int], s: StripSettings,
+               reach: int = 8) -> float:
+    """Core score a ``cut`` line needs above it: the rule's own, else ``min_core_words``; a
+    bare label ("Comments") followed within ``reach`` lines by a comment thread with dated
+    post headers is certain enough to cut below a short article."""
+    if min_core is not None:
+        return min_core
+    below = [ln.index for ln in lines[i + 1:] if not ln.empty][:2 * reach]
+    dated = any(lines[j].timestamp for j in below)  # post headers with dates, not a ranked list
+    return SHORT_ARTICLE if dated and any(t in below[:reach] for t in threads) else s.min_core_words
 
 
 def heads_article(lines, scores, i: int, above: float) -> bool:
