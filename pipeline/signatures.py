@@ -22,6 +22,7 @@ from .dates import day_number
 from .minhash import batch_minhash
 from .shingles import batch_shingle_hashes
 from .story import story_features
+from .story_input import story_record
 
 # CSR groups: offsets key -> payload keys it indexes.
 CSR_GROUPS = {"story_offsets": ("story_terms", "story_weights")}
@@ -31,8 +32,8 @@ CSR_GROUPS = {"story_offsets": ("story_terms", "story_weights")}
 class SignatureSettings:
     """num_perm: MinHash slots for duplicates (128 -> +-0.045 Jaccard error at 0.5).
     shingle_words: words per shingle; shorter tolerates more edits, longer is more specific.
-    min_line_words / min_kept_words: lines shorter than this are page chrome for hashing, unless
-    fewer than min_kept_words tokens would remain.
+    min_line_words / min_kept_words: lines shorter than this are page chrome for hashing and for
+    the story vector, unless fewer than min_kept_words tokens would remain.
     story_*: see ``pipeline.story``; story_num_perm 256 because story similarities are low;
     story_headline_words: a record without ``title`` uses its first line as title (weighted up
     like one) when that line has at most this many words (0 disables);
@@ -65,22 +66,12 @@ def compute_signatures(records: list[dict], settings: SignatureSettings) -> dict
         "length": np.array([len(t) for t in texts], dtype=np.int64),
         "day": np.array([day_number(rec.get("published")) for rec in records], dtype=np.int32),
     }
-    story_records = [with_headline(rec, settings.story_headline_words) for rec in records]
+    story_records = [story_record(rec, settings.story_headline_words, settings.min_line_words,
+                                  settings.min_kept_words) for rec in records]
     out.update(story_features(story_records, tuple(settings.story_languages), settings.story_stem_chars,
                               settings.story_vector_terms, settings.story_lsh_terms,
                               settings.story_num_perm, settings.seed))
     return out
-
-
-def with_headline(rec: dict, max_words: int) -> dict:
-    """``rec`` itself, or a shallow copy whose ``title`` is the text's first line: scraped text
-    usually opens with the headline, the densest statement of what the story is about."""
-    if rec.get("title") or max_words <= 0:
-        return rec
-    first = (rec.get("text") or "").strip().split("\n", 1)[0]
-    if not first or len(first.split()) > max_words:
-        return rec
-    return {**rec, "title": first}
 
 
 def concat_shards(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

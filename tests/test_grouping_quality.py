@@ -6,7 +6,8 @@ import random
 import numpy as np
 
 from pipeline.clustering import ClusterSettings, cluster
-from pipeline.signatures import SignatureSettings, compute_signatures, with_headline
+from pipeline.signatures import SignatureSettings, compute_signatures
+from pipeline.story_input import prose_lines, story_record, with_headline
 from pipeline.term_candidates import heaviest_terms, merge_pairs, shared_term_pairs
 
 # Two accounts of one (invented) port strike, written independently: few shared word runs,
@@ -140,3 +141,32 @@ def test_headline_is_the_short_first_line_only():
     titled = {**rec, "title": "Given title"}
     assert with_headline(titled, 20) is titled
     assert with_headline(rec, 0) is rec
+
+
+CHROME_TEASERS = """Quennel Varga Stuns at Marlowe's (4)
+Ostby Lights Festival Photos (12)
+Hottest Brindlemoor Parties of 2009!
+Tavish Orrin Quits Calloway Show
+Zelmar | Quorra | Ventnick"""
+
+
+def test_teaser_lines_left_by_stripping_do_not_make_one_story():
+    recs = [{"id": f"p{i}", "text": f"{CHROME_TEASERS}\n{prose(300 + i, 96)}\n{CHROME_TEASERS}"}
+            for i in range(4)]
+    assignments = group(recs)
+    assert len({a["story_cluster"] for a in assignments.values()}) == 4
+
+
+def test_prose_lines_drop_short_lines_unless_too_little_remains():
+    text = "Menu | News\nDock workers at the port walked out on Tuesday after pay talks\nShare"
+    assert prose_lines(text, 7, 5) == "Dock workers at the port walked out on Tuesday after pay talks"
+    assert prose_lines(text, 7, 40) == text  # a short item keeps everything
+    assert prose_lines(text, 1, 5) == text
+
+
+def test_story_record_reads_headline_and_prose_without_touching_the_record():
+    rec = {"id": "x", "text": "Dockers strike at Kettleport\nHome | News\n" + prose(1, 64)}
+    seen = story_record(rec, 20, 7, 40)
+    assert seen["title"] == "Dockers strike at Kettleport"
+    assert "Home | News" not in seen["text"] and prose(1, 64) in seen["text"]
+    assert "title" not in rec and rec["text"].startswith("Dockers strike")
