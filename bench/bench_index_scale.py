@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -150,6 +151,7 @@ def main() -> None:
                 filled += 1
                 print(f"  filled day {filled}/{history} ({time.perf_counter() - start:.0f} s)", flush=True)
             index.close()
+            os.sync()  # the fill's writes must not be flushed during the measured update
             if history == 0:  # baseline on an empty index elsewhere, so the history stays intact
                 r = measure(str(Path(tmp) / "empty") if not args.redis else location + "-empty", 0, args.docs)
             else:
