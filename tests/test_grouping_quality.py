@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import random
+import re
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.clustering import ClusterSettings, cluster
 from pipeline.signatures import SignatureSettings, compute_signatures
@@ -170,3 +173,19 @@ def test_story_record_reads_headline_and_prose_without_touching_the_record():
     assert seen["title"] == "Dockers strike at Kettleport"
     assert "Home | News" not in seen["text"] and prose(1, 64) in seen["text"]
     assert "title" not in rec and rec["text"].startswith("Dockers strike")
+
+
+def _prose_lines_by_definition(text: str, min_line: int, min_kept: int) -> str:
+    if min_line <= 1 or "\n" not in text:
+        return text
+    kept = [line for line in text.split("\n") if len(re.findall(r"\w+", line)) >= min_line]
+    return "\n".join(kept) if sum(len(re.findall(r"\w+", k)) for k in kept) >= min_kept else text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["dock", "Kettleport", "é", "1,400", " ", "  ", "|", "-", "—", "\n", "\n\n",
+                                 "l'économie", "O'Neill", "x_y", "!"]), max_size=80),
+       st.integers(0, 9), st.integers(0, 30))
+def test_prose_lines_matches_its_line_by_line_definition(pieces, min_line, min_kept):
+    text = "".join(pieces)
+    assert prose_lines(text, min_line, min_kept) == _prose_lines_by_definition(text, min_line, min_kept)
