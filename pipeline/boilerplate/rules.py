@@ -28,7 +28,9 @@ from pathlib import Path
 #      barrier that the thread detector counts.
 # cue: wording typical of a reader's reply ("Thanks for sharing!", "@Anna"): never removes a
 #      line by itself, only tells the thread detector where replies cluster.
-ACTIONS = ("drop", "end", "cut", "thread", "cue")
+# hint: conversational wording ("I ...", "You ...", a question): weaker than a cue, counted
+#      only where it is far more common than in the text above.
+ACTIONS = ("drop", "end", "cut", "thread", "cue", "hint")
 
 
 # Arrows, pipes and counters that widgets print around a label; they carry no wording.
@@ -93,8 +95,8 @@ def load_rules(paths: list[str]) -> RuleSet:
                 except re.error as exc:
                     raise ValueError(f"{path}: group {name!r}: bad pattern {pat!r}: {exc}") from exc
                 rules.append(Rule(name, action, max_words, min_core, rx, Path(path).name))
-    # cut beats end beats thread beats drop beats cue: a line is explained by its strongest meaning.
-    order = {"cut": 0, "end": 1, "thread": 2, "drop": 3, "cue": 4}
+    # cut beats end beats thread beats drop beats cue beats hint: a line is explained by its strongest meaning.
+    order = {"cut": 0, "end": 1, "thread": 2, "drop": 3, "cue": 4, "hint": 5}
     rules.sort(key=lambda r: order[r.action])
     return RuleSet(rules)
 

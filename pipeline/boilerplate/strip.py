@@ -49,7 +49,8 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     n = len(lines)
     hits = [None if ln.empty else rules.match(ln.text, ln.words, s.disabled_groups) for ln in lines]
     cues = [bool(h and h.action == "cue") for h in hits]
-    hits = [None if cue else h for h, cue in zip(hits, cues)]
+    hints = [bool(h and h.action == "hint") for h in hits]
+    hits = [None if h and h.action in ("cue", "hint") else h for h in hits]
     is_tpl = template_lines(rec, template, s.template_min_docs, s.template_min_share,
                             s.batch_template_share, s.batch_template_words) \
         if s.use_template else (lambda _line: False)
@@ -67,7 +68,7 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
         return reasons
 
     scores = line_scores(lines, hits, evidence, tpl, s)
-    cut, cut_why = find_cut(lines, hits, evidence, cues, scores, s)
+    cut, cut_why = find_cut(lines, hits, evidence, cues, hints, scores, s)
     if extracted or not s.detect_core:
         return [why or (cut_why if i >= cut and not lines[i].empty else None) for i, why in enumerate(reasons)]
     scores = [(i, sc) for i, sc in scores if i < cut]
@@ -134,7 +135,7 @@ def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int,
     return scores
 
 
-def find_cut(lines, hits, evidence, cues, scores, s: StripSettings) -> tuple[int, str | None]:
+def find_cut(lines, hits, evidence, cues, hints, scores, s: StripSettings) -> tuple[int, str | None]:
     """Where the reader-comment section starts: the first ``cut`` rule line or thread-shaped
     run of post headers with an article core (``min_core_words``) above it. Markers above
     the article (a "Comments" tab, a list of dated teasers) do not cut it."""
@@ -145,7 +146,7 @@ def find_cut(lines, hits, evidence, cues, scores, s: StripSettings) -> tuple[int
                   and not (h.min_core is None and heads_article(lines, scores, i, before[i]))]
     if s.detect_thread:
         candidates += [(i, "detector:thread", s.min_core_words) for i in threads]
-        candidates += [(i, "detector:replies", s.min_core_words) for i in reply_starts(lines, cues)]
+        candidates += [(i, "detector:replies", s.min_core_words) for i in reply_starts(lines, cues, hints)]
     for i, why, need in sorted(candidates):
         if before[i] >= need and not opens_article(lines, scores, i, before[i], s):
             return i, why

@@ -51,17 +51,26 @@ def thread_starts(lines: list[Line], evidence: list[bool]):
 # three replies close together are a comment section even without any header.
 MIN_CUES = 3
 CUE_WINDOW = 10
+MIN_TALK = 6
 
 
-def reply_starts(lines: list[Line], cues: list[bool]):
-    """Indices of reply-cue lines that open a window dense in reply cues (in document order)."""
+def reply_starts(lines: list[Line], cues: list[bool], hints: list[bool] | None = None):
+    """Indices of reply-cue lines that open a window dense in reply cues (in document order).
+    A window with one cue and ``MIN_TALK`` cue-or-hint lines counts too, where such talk is
+    at most a third as common in the text above."""
     nonempty = [ln.index for ln in lines if not ln.empty]
     # a cue in code or a data listing ("@prefix ...") is no reply: replies are written in words
-    said = [cues[i] and (lines[i].words <= 3 or lines[i].stop_share >= MIN_STOP_SHARE) for i in range(len(lines))]
-    seen = 0  # cue lines above the current one
+    words = [lines[i].words <= 3 or lines[i].stop_share >= MIN_STOP_SHARE for i in range(len(lines))]
+    said = [cues[i] and words[i] for i in range(len(lines))]
+    talk = [said[i] or bool(hints and hints[i] and words[i]) for i in range(len(lines))]
+    seen = seen_talk = 0  # cue / talk lines above the current one
     for pos, idx in enumerate(nonempty):
-        window = sum(said[i] for i in nonempty[pos: pos + CUE_WINDOW])
+        span = nonempty[pos: pos + CUE_WINDOW]
+        window, chat = sum(said[i] for i in span), sum(talk[i] for i in span)
         # where cues are about as common above as here, they are the author's style, not replies
         if said[idx] and window >= MIN_CUES and (seen <= 1 or seen * CUE_WINDOW <= pos * window / 3):
             yield idx
+        elif said[idx] and chat >= MIN_TALK and seen_talk * CUE_WINDOW <= pos * chat / 3:
+            yield idx
         seen += said[idx]
+        seen_talk += talk[idx]
