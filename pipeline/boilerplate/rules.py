@@ -89,11 +89,14 @@ def load_rules(paths: list[str]) -> RuleSet:
                 raise ValueError(f"{path}: group {name!r} has unknown action {action!r}")
             max_words = int(spec.get("max_words", 12))
             min_core = float(spec["min_core"]) if "min_core" in spec else None
-            for pat in spec.get("lines", []):
+            patterns = spec.get("lines", [])
+            for pat in patterns:
                 try:
-                    rx = re.compile(pat, re.I | re.U)
+                    re.compile(pat, re.I | re.U)
                 except re.error as exc:
                     raise ValueError(f"{path}: group {name!r}: bad pattern {pat!r}: {exc}") from exc
+            if patterns:  # one alternation per group: a single regex call per line and group
+                rx = re.compile("|".join(f"(?:{pat})" for pat in patterns), re.I | re.U)
                 rules.append(Rule(name, action, max_words, min_core, rx, Path(path).name))
     # cut beats end beats thread beats drop beats cue beats hint: a line is explained by its strongest meaning.
     order = {"cut": 0, "end": 1, "thread": 2, "drop": 3, "cue": 4, "hint": 5}
