@@ -30,6 +30,7 @@ from .story_kernels import tokenise, weigh_documents
 
 _WORD = re.compile(r"\w+")
 _RARE = 1e-7  # frequency assumed for words missing from every table
+_KNOWN_TOKENS = 1_000_000
 
 
 @lru_cache(maxsize=4)
@@ -100,25 +101,43 @@ def reference_story_features(records: list[dict], languages: tuple[str, ...], st
             "story_offsets": offsets, "story_sig": sig}
 
 
+@lru_cache(maxsize=4)
+def _known_tokens(languages: tuple[str, ...], stem_chars: int) -> dict[str, tuple[str | None, float, int]]:
+    """token -> (term or None, idf, term hash), kept across batches: small shards see the same
+    common words again and again. Cleared when it exceeds _KNOWN_TOKENS entries (~100 MB)."""
+    return {}
+
+
 def _token_properties(tokens: list[str], languages: tuple[str, ...], stem_chars: int):
     """Per distinct token: skip flag, idf, term id; per term: hash and rank in string order."""
     table = frequency_table(languages)
+    known = _known_tokens(languages, stem_chars)
+    if len(known) > _KNOWN_TOKENS:
+        known.clear()
     term_ids: dict[str, int] = {}
-    skip = np.zeros(len(tokens), dtype=np.uint8)
-    idfs = np.zeros(len(tokens), dtype=np.float64)
-    term_index = np.full(len(tokens), -1, dtype=np.int64)
-    for u, tok in enumerate(tokens):
-        term = term_of(tok, stem_chars)
+    hashes: list[int] = []
+    idfs: list[float] = []
+    term_index: list[int] = []
+    for tok in tokens:
+        info = known.get(tok)
+        if info is None:
+            term = term_of(tok, stem_chars)
+            info = known[tok] = (term, 0.0, 0) if term is None else (term, idf(tok, table), term_hash(term))
+        term, weight, hashed = info
+        idfs.append(weight)
         if term is None:
-            skip[u] = 1
+            term_index.append(-1)
             continue
-        idfs[u] = idf(tok, table)
-        term_index[u] = term_ids.setdefault(term, len(term_ids))
+        tid = term_ids.setdefault(term, len(term_ids))
+        if tid == len(hashes):
+            hashes.append(hashed)
+        term_index.append(tid)
     terms = list(term_ids)
     rank = np.empty(len(terms), dtype=np.int64)
     rank[sorted(range(len(terms)), key=terms.__getitem__)] = np.arange(len(terms))
-    hashes = np.fromiter((term_hash(t) for t in terms), dtype=np.uint64, count=len(terms))
-    return skip, idfs, term_index, rank, hashes
+    term_index_arr = np.array(term_index, dtype=np.int64)
+    return ((term_index_arr < 0).astype(np.uint8), np.array(idfs, dtype=np.float64), term_index_arr, rank,
+            np.array(hashes, dtype=np.uint64))
 
 
 def story_features(records: list[dict], languages: tuple[str, ...], stem_chars: int, vector_terms: int,
