@@ -17,6 +17,7 @@ import numpy as np
 
 from .candidates import candidate_pairs, lsh_params
 from .linkage import average_linkage, components
+from .recurring_lines import template_only_links
 from .representative import best_of_groups, rank
 from .signatures import CSR_GROUPS
 from .term_candidates import merge_pairs, shared_term_pairs
@@ -28,6 +29,10 @@ class ClusterSettings:
     """dup_lsh_threshold: Jaccard where LSH catches half the pairs; lower = more candidates to
     verify, more recall. dup_jaccard / dup_containment: a candidate links when either estimate
     reaches it (containment only when the smaller copy has >= dup_min_shingles shingles).
+    dup_template_docs / dup_own_words: a link is dropped when each document has that many words
+    in lines of its own and every line they share recurs in that many documents of the batch,
+    also outside their cluster
+    (reports inside one site template; see ``recurring_lines``; dup_template_docs <= 2 disables).
     story_lsh_threshold: same for the top-term MinHash. story_shared_top / story_shared_terms:
     pairs sharing at least that many of their story_shared_top heaviest terms are candidates
     too (exact, see ``term_candidates``; 0 disables). story_threshold_short/_long: minimum
@@ -40,6 +45,8 @@ class ClusterSettings:
     dup_jaccard: float = 0.5
     dup_containment: float = 0.8
     dup_min_shingles: int = 30
+    dup_template_docs: int = 3
+    dup_own_words: int = 25
     story_lsh_threshold: float = 0.1
     story_shared_top: int = 20
     story_shared_terms: int = 2
@@ -80,7 +87,12 @@ def duplicate_links(a: dict[str, np.ndarray], s: ClusterSettings) -> tuple[np.nd
     cont = containment(jac, size[pairs[:, 0]], size[pairs[:, 1]])
     small = np.minimum(size[pairs[:, 0]], size[pairs[:, 1]])
     ok = (jac >= s.dup_jaccard) | ((cont >= s.dup_containment) & (small >= s.dup_min_shingles))
+    template = np.zeros(len(pairs), dtype=bool)
+    label = components(len(size), pairs[ok])
+    template[ok] = template_only_links(a, pairs[ok], label, s.dup_template_docs, s.dup_own_words)
+    ok &= ~template
     return pairs[ok], {"dup_candidates": int(len(pairs)), "dup_links": int(ok.sum()),
+                       "dup_template_rejected": int(template.sum()),
                        "dup_bands": bands, "dup_rows": rows}
 
 

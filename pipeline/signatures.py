@@ -9,6 +9,8 @@ Output (all plain numpy arrays, safe for ``np.savez_compressed`` / ``allow_pickl
   day            int32     publication day number, -1 unknown
   story_sig      uint32    (n, story_num_perm) MinHash of the top salient terms
   story_terms/story_weights/story_offsets   CSR sparse salience vector (see ``pipeline.story``)
+  line_hashes/line_words/line_offsets       CSR hash and word count of each hashed line (see
+                           ``pipeline.recurring_lines``)
 Everything is per document and self-contained, so new documents can later be matched against an
 index of earlier ones without recomputing them.
 """
@@ -22,10 +24,12 @@ from .dates import day_number
 from .minhash import batch_minhash
 from .shingles import batch_shingle_hashes
 from .story import story_features
-from .story_input import story_record
+from .recurring_lines import line_features
+from .story_input import long_lines, story_record
 
 # CSR groups: offsets key -> payload keys it indexes.
-CSR_GROUPS = {"story_offsets": ("story_terms", "story_weights")}
+CSR_GROUPS = {"story_offsets": ("story_terms", "story_weights"),
+              "line_offsets": ("line_hashes", "line_words")}
 
 
 @dataclass(frozen=True)
@@ -66,8 +70,10 @@ def compute_signatures(records: list[dict], settings: SignatureSettings) -> dict
         "length": np.array([len(t) for t in texts], dtype=np.int64),
         "day": np.array([day_number(rec.get("published")) for rec in records], dtype=np.int32),
     }
+    lines = [long_lines(t, settings.min_line_words) for t in texts]  # one scan, two uses
+    out.update(line_features(lines))
     story_records = [story_record(rec, settings.story_headline_words, settings.min_line_words,
-                                  settings.min_kept_words) for rec in records]
+                                  settings.min_kept_words, found) for rec, found in zip(records, lines)]
     out.update(story_features(story_records, tuple(settings.story_languages), settings.story_stem_chars,
                               settings.story_vector_terms, settings.story_lsh_terms,
                               settings.story_num_perm, settings.seed))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_WORD = re.compile(r"\w+")
+WORD = re.compile(r"\w+")
 
 
 def with_headline(rec: dict, max_words: int) -> dict:
@@ -26,28 +26,39 @@ def with_headline(rec: dict, max_words: int) -> dict:
     return {**rec, "title": first}
 
 
-def prose_lines(text: str, min_line_words: int, min_kept_words: int) -> str:
+def long_lines(text: str, min_line_words: int) -> list[str]:
+    """The lines of ``text`` holding at least ``min_line_words`` (>= 1) words, in order."""
+    return prose_pattern(max(min_line_words, 1)).findall(text)
+
+
+def prose_lines(text: str, min_line_words: int, min_kept_words: int, lines: list[str] | None = None) -> str:
     """``text`` without its lines of fewer than ``min_line_words`` words, or ``text`` unchanged
-    when the remaining lines hold fewer than ``min_kept_words`` words."""
+    when the remaining lines hold fewer than ``min_kept_words`` words. ``lines``: the result of
+    ``long_lines(text, min_line_words)`` when the caller already has it."""
     if min_line_words <= 1 or "\n" not in text:
         return text
-    kept = _prose_pattern(min_line_words).findall(text)
+    kept = long_lines(text, min_line_words) if lines is None else lines
     enough = len(kept) * min_line_words >= min_kept_words  # each kept line has that many words
-    if not enough and sum(len(_WORD.findall(line)) for line in kept) < min_kept_words:
+    if not enough and sum(word_count(line) for line in kept) < min_kept_words:
         return text
     return "\n".join(kept)
 
 
+def word_count(line: str) -> int:
+    return len(WORD.findall(line))
+
+
 @lru_cache(maxsize=8)
-def _prose_pattern(min_words: int) -> re.Pattern:
+def prose_pattern(min_words: int) -> re.Pattern:
     """A whole line holding at least ``min_words`` words (one C-level scan of the text; the
     word boundary keeps a word from being split into several)."""
     return re.compile(r"^[^\w\n]*(?:\w+\b[^\w\n]*){%d}.*$" % min_words, re.MULTILINE)
 
 
-def story_record(rec: dict, headline_words: int, min_line_words: int, min_kept_words: int) -> dict:
+def story_record(rec: dict, headline_words: int, min_line_words: int, min_kept_words: int,
+                 lines: list[str] | None = None) -> dict:
     """The record as the story features should see it (the original is not modified)."""
     out = with_headline(rec, headline_words)
     text = rec.get("text") or ""
-    prose = prose_lines(text, min_line_words, min_kept_words)
+    prose = prose_lines(text, min_line_words, min_kept_words, lines)
     return out if prose is text else {**out, "text": prose}

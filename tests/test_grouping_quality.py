@@ -189,3 +189,44 @@ def _prose_lines_by_definition(text: str, min_line: int, min_kept: int) -> str:
 def test_prose_lines_matches_its_line_by_line_definition(pieces, min_line, min_kept):
     text = "".join(pieces)
     assert prose_lines(text, min_line, min_kept) == _prose_lines_by_definition(text, min_line, min_kept)
+
+
+LONG_CHROME = "\n".join([
+    "We use cookies and similar technologies to give you the full range of our services.",
+    "They personalise content and advertising and help us understand how the site is used.",
+    "By continuing to use this website you agree to our use of cookies and to our terms.",
+    "You can change your choice at any time in the privacy settings at the foot of each page.",
+    "Sign up for our morning newsletter and get the most important stories of the day.",
+    "It arrives in your inbox before breakfast, free of charge and without any advertising.",
+    "The Example Courier is an independent newspaper owned by its readers since 1921.",
+    "Support our journalism today and help us keep every article free for everyone to read.",
+    "Copyright The Example Courier and its licensors; all rights are reserved worldwide.",
+])
+
+
+def template_pages():
+    short = [{"id": f"short{i}", "text": f"{LONG_CHROME}\n{prose(400 + i, 48)}"} for i in range(3)]
+    long = [{"id": f"long{i}", "text": f"{LONG_CHROME}\n{prose(500 + i, 480)}"} for i in range(2)]
+    return short + long
+
+
+def test_short_reports_in_a_heavy_template_are_told_apart_by_recurring_lines():
+    recs = template_pages()
+    merged = group(recs, cs=ClusterSettings(dup_template_docs=0))
+    apart = group(recs)
+    assert len({merged[f"short{i}"]["dup_cluster"] for i in range(3)}) == 1  # the template dominates
+    assert len({apart[r["id"]]["dup_cluster"] for r in recs}) == len(recs)
+
+
+def test_a_body_copied_many_times_with_edits_stays_one_cluster():
+    base = prose(600, 320)
+    copies = [{"id": f"copy{i}", "text": edit_words(base, 0.04, i)} for i in range(6)]
+    recs = [{"id": "base", "text": base}] + copies + template_pages()
+    assignments = group(recs)
+    assert len({assignments[r["id"]]["dup_cluster"] for r in recs[:7]}) == 1
+
+
+def edit_words(text: str, rate: float, seed: int) -> str:
+    rng = random.Random(seed)
+    return "\n".join(" ".join(rng.choice(VOCAB) if rng.random() < rate else w for w in line.split(" "))
+                     for line in text.split("\n"))

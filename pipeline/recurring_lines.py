@@ -1,0 +1,67 @@
+"""Template check for duplicate links: lines that recur across the batch.
+
+When stripping leaves a site's chrome around short reports (a cookie notice, a newsletter pitch,
+an "About us" blurb), two different reports from that site can share most of their shingles.
+Their signature: every line they share also appears on other pages of the batch, while each of
+them has a paragraph of its own that no other page carries. True copies rarely look like that:
+either they share lines only among themselves, or one of them adds nothing of its own (a wire
+copy with a new headline, a truncated copy). Per document the signature stage stores a hash
+and word count of each hashed line (lines of at least ``min_line_words`` words).
+"""
+from __future__ import annotations
+
+import numpy as np
+import xxhash
+
+
+def line_features(lines_per_doc: list[list[str]]) -> dict[str, np.ndarray]:
+    """CSR ``line_offsets`` over ``line_hashes`` (uint64) and ``line_words`` (int32) of the given
+    lines of every document (``story_input.long_lines``). Template lines repeat verbatim, so a
+    line is hashed as its lower-cased whitespace-separated pieces (no finer normalisation)."""
+    hashes, words, offsets = [], [], [0]
+    for lines in lines_per_doc:
+        for line in lines:
+            pieces = line.lower().split()
+            hashes.append(xxhash.xxh64_intdigest(" ".join(pieces).encode("utf-8")))
+            words.append(len(pieces))
+        offsets.append(len(hashes))
+    return {"line_hashes": np.array(hashes, dtype=np.uint64), "line_words": np.array(words, dtype=np.int32),
+            "line_offsets": np.array(offsets, dtype=np.int64)}
+
+
+def template_only_links(a: dict[str, np.ndarray], pairs: np.ndarray, label: np.ndarray,
+                        min_docs: int, own_words: int) -> np.ndarray:
+    """Mask over the verified ``pairs`` (``label``: their connected components): True where both
+    documents have at least ``own_words`` words in lines no other document of the batch
+    carries, and every line the two share (at least one) appears in at least ``min_docs``
+    documents, one of them outside the pair's component. A body copied many times stays inside
+    its own cluster; a template runs through unrelated pages. Cost: sorts of all line hashes,
+    then a set intersection only for pairs passing the vectorised own-words test."""
+    out = np.zeros(len(pairs), dtype=bool)
+    if len(pairs) == 0 or min_docs <= 2 or len(a.get("line_hashes", ())) == 0:
+        return out
+    offsets, hashes, words = a["line_offsets"], a["line_hashes"], a["line_words"]
+    row = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    uniq, line_df = _distinct_count(hashes, row)
+    _, spread = _distinct_count(hashes, label[row])  # components carrying the line
+    where = np.searchsorted(uniq, hashes)
+    line_df, spread = line_df[where], spread[where]
+    own = np.bincount(row, weights=np.where(line_df == 1, words, 0), minlength=len(offsets) - 1)
+    maybe = np.flatnonzero((own[pairs[:, 0]] >= own_words) & (own[pairs[:, 1]] >= own_words))
+    for k in maybe:
+        i, j = pairs[k]
+        lo, hi = offsets[i], offsets[i + 1]
+        recurring = dict(zip(hashes[lo:hi].tolist(), ((line_df[lo:hi] >= min_docs) & (spread[lo:hi] >= 2)).tolist()))
+        shared = set(recurring) & set(hashes[offsets[j]:offsets[j + 1]].tolist())
+        out[k] = bool(shared) and all(recurring[h] for h in shared)
+    return out
+
+
+def _distinct_count(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct ``keys`` and, for each, how many distinct ``values`` go with it."""
+    order = np.lexsort((values, keys))
+    k, v = keys[order], values[order]
+    new_pair = np.concatenate([[True], (k[1:] != k[:-1]) | (v[1:] != v[:-1])])
+    k = k[new_pair]
+    starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]]))
+    return k[starts], np.diff(np.concatenate([starts, [len(k)]]))
