@@ -188,3 +188,11 @@ def test_documents_without_site_use_batch_labels():
     assert not is_tpl("Story number 0 is about a different topic entirely.")  # longer than a label
     off = template_lines(docs[0], template, s.template_min_docs, s.template_min_share, s.batch_template_share, 0)
     assert not off("Home")
+
+
+def test_contains_patterns_match_like_whole_line_patterns(tmp_path):
+    extra = tmp_path / "x.toml"
+    extra.write_text("[group.x]\naction = 'drop'\nlines = ['.*\\\\bwidget\\\\b.*', 'exact label']\n")
+    rules = load_rules([str(extra)])
+    assert rules.match("a widget here", 3).group == "x" and rules.match("exact label", 2).group == "x"
+    assert rules.match("widgets only", 2) is None and rules.match("an exact label", 3) is None

@@ -53,8 +53,13 @@ class Rule:
     action: str
     max_words: int
     min_core: float | None  # core score needed above a ``cut`` line (None: the settings' value)
-    pattern: re.Pattern
+    pattern: re.Pattern | None  # patterns matched against the whole line
     origin: str  # file it came from, for notes
+    contains: re.Pattern | None = None  # ".*X.*" patterns, searched as X (much faster)
+
+    def matches(self, line: str) -> bool:
+        return bool((self.pattern and self.pattern.fullmatch(line))
+                    or (self.contains and self.contains.search(line)))
 
 
 @dataclass
@@ -69,7 +74,7 @@ class RuleSet:
         for rule in self.rules:
             if rule.group in disabled or n_words > rule.max_words:
                 continue
-            if rule.pattern.fullmatch(line) or (bare != line and bare and rule.pattern.fullmatch(bare)):
+            if rule.matches(line) or (bare != line and bare and rule.matches(bare)):
                 return rule
         return None
 
@@ -96,12 +101,23 @@ def load_rules(paths: list[str]) -> RuleSet:
                 except re.error as exc:
                     raise ValueError(f"{path}: group {name!r}: bad pattern {pat!r}: {exc}") from exc
             if patterns:  # one alternation per group: a single regex call per line and group
-                rx = re.compile("|".join(f"(?:{pat})" for pat in patterns), re.I | re.U)
-                rules.append(Rule(name, action, max_words, min_core, rx, Path(path).name))
+                whole = [p for p in patterns if not is_contains(p)]
+                inner = [p[2:-2] for p in patterns if is_contains(p)]
+                rules.append(Rule(name, action, max_words, min_core, alternation(whole), Path(path).name,
+                                  alternation(inner)))
     # cut beats end beats thread beats drop beats cue beats hint: a line is explained by its strongest meaning.
     order = {"cut": 0, "end": 1, "thread": 2, "drop": 3, "cue": 4, "hint": 5}
     rules.sort(key=lambda r: order[r.action])
     return RuleSet(rules)
+
+
+def is_contains(pattern: str) -> bool:
+    """``.*X.*`` matches a whole line exactly when X occurs in it."""
+    return len(pattern) > 4 and pattern.startswith(".*") and pattern.endswith(".*") and not pattern.endswith("\\.*")
+
+
+def alternation(patterns: list[str]) -> re.Pattern | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I | re.U) if patterns else None
 
 
 def default_rule_paths(root: str | Path | None = None) -> list[str]:
