@@ -192,7 +192,7 @@ def test_documents_without_site_use_batch_labels():
 
 def test_contains_patterns_match_like_whole_line_patterns(tmp_path):
     extra = tmp_path / "x.toml"
-    extra.write_text("[group.x]\naction = 'drop'\nlines = ['.*\\\\bwidget\\\\b.*', 'exact label']\n")
+    extra.write_text("[group.x]\naction = 'drop'\nlines = ['.*\\bwidget\\b.*', 'exact label']\n")
     rules = load_rules([str(extra)])
     assert rules.match("a widget here", 3).group == "x" and rules.match("exact label", 2).group == "x"
     assert rules.match("widgets only", 2) is None and rules.match("an exact label", 3) is None
