@@ -17,7 +17,7 @@ import numpy as np
 
 from .candidates import candidate_pairs, lsh_params
 from .linkage import average_linkage, components
-from .recurring_lines import template_only_links
+from .recurring_lines import template_keys, template_only_links
 from .representative import best_of_groups, rank
 from .signatures import CSR_GROUPS
 from .term_candidates import merge_pairs, shared_term_pairs
@@ -29,10 +29,12 @@ class ClusterSettings:
     """dup_lsh_threshold: Jaccard where LSH catches half the pairs; lower = more candidates to
     verify, more recall. dup_jaccard / dup_containment: a candidate links when either estimate
     reaches it (containment only when the smaller copy has >= dup_min_shingles shingles).
-    dup_template_docs / dup_own_words: a link is dropped when each document has that many words
-    in lines of its own and every line they share recurs in that many documents of the batch,
-    also outside their cluster
-    (reports inside one site template; see ``recurring_lines``; dup_template_docs <= 2 disables).
+    template_docs / dup_own_words: a link is dropped when each document has dup_own_words words
+    in lines of its own and every line they share recurs in template_docs documents of the
+    batch, also outside their cluster (reports inside one site template; see
+    ``recurring_lines``; template_docs <= 2 disables). story_template_factor: two pages sharing
+    such a recurring line need this many times their usual story similarity (leftover chrome
+    adds shared rare words; 1 disables).
     story_lsh_threshold: same for the top-term MinHash. story_shared_top / story_shared_terms:
     pairs sharing at least that many of their story_shared_top heaviest terms are candidates
     too (exact, see ``term_candidates``; 0 disables). story_threshold_short/_long: minimum
@@ -45,8 +47,9 @@ class ClusterSettings:
     dup_jaccard: float = 0.5
     dup_containment: float = 0.8
     dup_min_shingles: int = 30
-    dup_template_docs: int = 3
+    template_docs: int = 3
     dup_own_words: int = 25
+    story_template_factor: float = 1.75
     story_lsh_threshold: float = 0.1
     story_shared_top: int = 20
     story_shared_terms: int = 2
@@ -89,7 +92,7 @@ def duplicate_links(a: dict[str, np.ndarray], s: ClusterSettings) -> tuple[np.nd
     ok = (jac >= s.dup_jaccard) | ((cont >= s.dup_containment) & (small >= s.dup_min_shingles))
     template = np.zeros(len(pairs), dtype=bool)
     label = components(len(size), pairs[ok])
-    template[ok] = template_only_links(a, pairs[ok], label, s.dup_template_docs, s.dup_own_words)
+    template[ok] = template_only_links(a, pairs[ok], label, s.template_docs, s.dup_own_words)
     ok &= ~template
     return pairs[ok], {"dup_candidates": int(len(pairs)), "dup_links": int(ok.sum()),
                        "dup_template_rejected": int(template.sum()),
@@ -110,7 +113,12 @@ def story_links(a: dict[str, np.ndarray], s: ClusterSettings) -> tuple[np.ndarra
         d0, d1 = a["day"][pairs[:, 0]], a["day"][pairs[:, 1]]
         pairs = pairs[(d0 < 0) | (d1 < 0) | (np.abs(d0 - d1) <= s.story_max_days)]
     sim = cosine_pairs(a["story_terms"], a["story_weights"], a["story_offsets"], pairs)
-    return pairs, sim / pair_threshold(n_terms, pairs, s), {"story_candidates": int(len(pairs)), "story_bands": bands, "story_rows": rows}
+    sim = sim / pair_threshold(n_terms, pairs, s)
+    if s.story_template_factor != 1.0 and len(pairs):
+        key = template_keys(a, s.template_docs)
+        same_site = (key[pairs[:, 0]] == key[pairs[:, 1]]) & (key[pairs[:, 0]] > 0)
+        sim = np.where(same_site, sim / s.story_template_factor, sim)
+    return pairs, sim, {"story_candidates": int(len(pairs)), "story_bands": bands, "story_rows": rows}
 
 
 def pair_threshold(n_terms: np.ndarray, pairs: np.ndarray, s: ClusterSettings) -> np.ndarray:

@@ -65,3 +65,23 @@ def _distinct_count(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, n
     k = k[new_pair]
     starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]]))
     return k[starts], np.diff(np.concatenate([starts, [len(k)]]))
+
+
+def template_keys(a: dict[str, np.ndarray], min_docs: int) -> np.ndarray:
+    """Per document, the smallest hash among its lines found in at least ``min_docs`` documents
+    of the batch (pages of one site template share it), or 0 when it has none."""
+    offsets = a.get("line_offsets")
+    n = len(a["ids"])
+    out = np.zeros(n, dtype=np.uint64)
+    if offsets is None or len(a["line_hashes"]) == 0 or min_docs <= 1:
+        return out
+    hashes = a["line_hashes"]
+    row = np.repeat(np.arange(n), np.diff(offsets))
+    uniq, df = _distinct_count(hashes, row)
+    common = df[np.searchsorted(uniq, hashes)] >= min_docs
+    key = np.full(n, np.iinfo(np.uint64).max, dtype=np.uint64)
+    np.minimum.at(key, row[common], hashes[common])
+    has = np.zeros(n, dtype=bool)
+    has[row[common]] = True
+    out[has] = key[has]
+    return out

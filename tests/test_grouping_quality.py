@@ -212,7 +212,7 @@ def template_pages():
 
 def test_short_reports_in_a_heavy_template_are_told_apart_by_recurring_lines():
     recs = template_pages()
-    merged = group(recs, cs=ClusterSettings(dup_template_docs=0))
+    merged = group(recs, cs=ClusterSettings(template_docs=0))
     apart = group(recs)
     assert len({merged[f"short{i}"]["dup_cluster"] for i in range(3)}) == 1  # the template dominates
     assert len({apart[r["id"]]["dup_cluster"] for r in recs}) == len(recs)
@@ -230,3 +230,18 @@ def edit_words(text: str, rate: float, seed: int) -> str:
     rng = random.Random(seed)
     return "\n".join(" ".join(rng.choice(VOCAB) if rng.random() < rate else w for w in line.split(" "))
                      for line in text.split("\n"))
+
+
+RARE_CHROME = "\n".join([
+    "Quennel Varga stuns the crowd at Marlowe's Ostby Lights festival tonight",
+    "Tavish Orrin quits the Calloway show after Brindlemoor row with Zelmar",
+    "Win tickets to the Quorra Ventnick gala with the Ostby Courier club",
+])
+
+
+def test_pages_of_one_template_need_more_to_share_a_story():
+    recs = [{"id": f"p{i}", "text": f"{RARE_CHROME}\n{prose(700 + i, 96)}\n{RARE_CHROME}"} for i in range(4)]
+    plain = group(recs, cs=ClusterSettings(story_template_factor=1.0))
+    strict = group(recs)
+    assert len({a["story_cluster"] for a in plain.values()}) < 4  # the chrome alone links them
+    assert len({a["story_cluster"] for a in strict.values()}) == 4
