@@ -162,7 +162,9 @@ def main() -> None:
                   f"group {args.docs} new in {r['seconds']:6.1f} s (x{r['seconds'] / base['seconds']:.2f})  "
                   f"peak RSS {r['peak_mb']:6.0f} MB (x{r['peak_mb'] / base['peak_mb']:.2f})  "
                   f"candidates read {r['candidate_old_documents']}  extended dup {r['extended_dup_clusters']} "
-                  f"stories {r['extended_stories']}  new stories {r['new_stories']}", flush=True)
+                  f"stories {r['extended_stories']}  new stories {r['new_stories']}  phases (s): candidates "
+                  f"{r['seconds_candidates']} links {r['seconds_links']} output {r['seconds_output']} "
+                  f"commit {r['seconds_commit']}", flush=True)
 
 
 if __name__ == "__main__":

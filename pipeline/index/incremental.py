@@ -66,6 +66,7 @@ def _update(store, batch, batch_day, arrays, settings, window_days):
     keys = [f"{batch}/{x}" for x in ids]
     eff = np.where(a["day"] >= 0, a["day"], batch_day).astype(np.int32)
     old = _candidates(store, a, gens, visible, eff, lsh, settings.max_bucket, window_days)
+    t1 = time.perf_counter()
     new_part = {k: a[k] for k in LINK_FIELDS}
     new_part["ids"] = np.array(keys, dtype=str)
     c = concat_shards([new_part, {k: old[k] for k in LINK_FIELDS}])
@@ -94,6 +95,7 @@ def _update(store, batch, batch_day, arrays, settings, window_days):
                                       ratio[keep], label_counts, alias["story"], settings.story_missing_weight)
     counts.update(scounts)
 
+    t2 = time.perf_counter()
     members = _touched_members(store, a, gens, visible, alias, set(story_ids))
     assignments, clusters = cluster_records(a, keys, dup_ids, story_ids, members, alias, settings)
     payload = {k: a[k] for k in LINK_FIELDS}
@@ -108,11 +110,14 @@ def _update(store, batch, batch_day, arrays, settings, window_days):
     entries[batch] = {"gen": gen, "day": int(batch_day), "size": n, "seq": man["seq"]}
     man["lsh"] = lsh
     _age_aliases(man, before)
+    t3 = time.perf_counter()
     store.commit(man, gen, payload, drop, expected_seq)
     stats = {"documents": n, **counts, "evicted": evicted_docs, "evicted_batches": evicted,
              "replaced": replaced, "candidate_old_documents": len(old["ids"]),
              "index_documents": sum(e["size"] for e in entries.values()), "index_batches": len(entries),
-             **dinfo, **sinfo, "seconds": round(time.perf_counter() - t0, 3)}
+             **dinfo, **sinfo, "seconds_candidates": round(t1 - t0, 3), "seconds_links": round(t2 - t1, 3),
+             "seconds_output": round(t3 - t2, 3), "seconds_commit": round(time.perf_counter() - t3, 3),
+             "seconds": round(time.perf_counter() - t0, 3)}
     return assignments, clusters, stats
 
 
