@@ -140,31 +140,44 @@ def main() -> None:
     parser.add_argument("--redis", default="", help="redis://host:port/db?prefix=name instead of a directory")
     args = parser.parse_args()
     targets = [0] + [int(x) for x in args.history.split(",")]
-    with tempfile.TemporaryDirectory() as tmp:
-        location = args.redis or str(Path(tmp) / "index")
-        filled, base = 0, None
-        for history in targets:
-            index = open_index(location)
-            start = time.perf_counter()
-            while filled < history:
-                fill_day(index, filled, args.docs)
-                filled += 1
-                print(f"  filled day {filled}/{history} ({time.perf_counter() - start:.0f} s)", flush=True)
-            index.close()
-            os.sync()  # the fill's writes must not be flushed during the measured update
-            if history == 0:  # baseline on an empty index elsewhere, so the history stays intact
-                r = measure(str(Path(tmp) / "empty") if not args.redis else location + "-empty", 0, args.docs)
-            else:
-                r = measure(location, filled, args.docs)
-                filled += 1  # the measured day is now part of the history
-            base = base or r
-            print(f"history {history:3d} days ({r['index_documents'] - r['documents']:8d} docs): "
-                  f"group {args.docs} new in {r['seconds']:6.1f} s (x{r['seconds'] / base['seconds']:.2f})  "
-                  f"peak RSS {r['peak_mb']:6.0f} MB (x{r['peak_mb'] / base['peak_mb']:.2f})  "
-                  f"candidates read {r['candidate_old_documents']}  extended dup {r['extended_dup_clusters']} "
-                  f"stories {r['extended_stories']}  new stories {r['new_stories']}  phases (s): candidates "
-                  f"{r['seconds_candidates']} links {r['seconds_links']} output {r['seconds_output']} "
-                  f"commit {r['seconds_commit']}", flush=True)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            location = args.redis or str(Path(tmp) / "index")
+            filled, base = 0, None
+            for history in targets:
+                index = open_index(location)
+                start = time.perf_counter()
+                while filled < history:
+                    fill_day(index, filled, args.docs)
+                    filled += 1
+                    print(f"  filled day {filled}/{history} ({time.perf_counter() - start:.0f} s)", flush=True)
+                index.close()
+                os.sync()  # the fill's writes must not be flushed during the measured update
+                if history == 0:  # baseline on an empty index elsewhere, so the history stays intact
+                    r = measure(str(Path(tmp) / "empty") if not args.redis else location + "-empty", 0, args.docs)
+                else:
+                    r = measure(location, filled, args.docs)
+                    filled += 1  # the measured day is now part of the history
+                base = base or r
+                print(f"history {history:3d} days ({r['index_documents'] - r['documents']:8d} docs): "
+                      f"group {args.docs} new in {r['seconds']:6.1f} s (x{r['seconds'] / base['seconds']:.2f})  "
+                      f"peak RSS {r['peak_mb']:6.0f} MB (x{r['peak_mb'] / base['peak_mb']:.2f})  "
+                      f"candidates read {r['candidate_old_documents']}  extended dup {r['extended_dup_clusters']} "
+                      f"stories {r['extended_stories']}  new stories {r['new_stories']}  phases (s): candidates "
+                      f"{r['seconds_candidates']} links {r['seconds_links']} output {r['seconds_output']} "
+                      f"commit {r['seconds_commit']}", flush=True)
+    finally:
+        if args.redis:
+            drop_redis_index(args.redis)
+
+
+def drop_redis_index(location: str) -> None:
+    """Remove every key the benchmark created under its prefix (and the baseline's)."""
+    index = open_index(location)
+    db, prefix = index.store.db, index.store.prefix
+    for key in list(db.scan_iter(match=f"{prefix}*", count=10_000)):
+        db.delete(key)
+    index.close()
 
 
 if __name__ == "__main__":
