@@ -102,10 +102,11 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
 
 
 def passable_reasons(rules: RuleSet) -> frozenset[str]:
-    """Removal reasons a headline search may step over: single-line chrome (``drop`` groups),
-    the site template, and comment links of the post header (``cut`` groups; a cut below the
-    article never reaches the headline search)."""
-    return frozenset({f"rule:{r.group}" for r in rules.rules if r.action in ("drop", "cut")} | {"detector:template"})
+    """Removal reasons a headline search may step over: single-line chrome (``drop`` groups)
+    and comment links of the post header (``cut`` groups; a cut below the article never
+    reaches the headline search). The site template is a barrier: a headline is never part of
+    it, and what lies beyond it is the site's frame."""
+    return frozenset({f"rule:{r.group}" for r in rules.rules if r.action in ("drop", "cut")})
 
 
 def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int, float]]:
@@ -196,7 +197,7 @@ def headline(lines, reasons, evidence, first: int, limit: int, passable=frozense
     end matter or thread evidence, or once the title itself (``title_shaped``) is taken: what
     lies above a title is the page's chrome. Bylines that a ``restorable`` rule removed (the
     post headers of comment threads look the same) are taken back."""
-    taken, seen, skipped = set(), 0, 0
+    taken, seen, skipped, titled = set(), 0, 0, False
     for i in range(first - 1, -1, -1):
         ln = lines[i]
         if ln.empty:
@@ -214,17 +215,22 @@ def headline(lines, reasons, evidence, first: int, limit: int, passable=frozense
             continue
         if reasons[i] or (evidence[i] and not ln.timestamp):
             break
+        if titled and not title_shaped(ln, min_words=2, names=True):
+            break  # above the title only more headings of a text that starts with them
         taken.add(i)
         skipped = 0
         if title_shaped(ln):
-            break
+            if sum(not x.empty for x in lines[:i]) > limit:
+                break  # a page frame lies above the title
+            titled = True
     return taken
 
 
-def title_shaped(ln: Line, min_words: int = 4, max_words: int = 20) -> bool:
-    """A headline: a few words, not ending like a sentence or a label, no byline or date."""
-    return min_words <= ln.words <= max_words and not ln.text.endswith((".", ":")) and not ln.namelike \
-        and not is_meta(ln.text)
+def title_shaped(ln: Line, min_words: int = 4, max_words: int = 20, names: bool = False) -> bool:
+    """A headline: a few words, not ending like a sentence or a label, no byline or date
+    (and no name-like line without frequent words, unless ``names``)."""
+    return min_words <= ln.words <= max_words and not ln.text.endswith((".", ":")) \
+        and (names or not ln.namelike) and not is_meta(ln.text)
 
 
 def distant_title(lines, reasons, evidence, first: int, passable, runs: set[int], reach: int = 16) -> int | None:
