@@ -245,3 +245,29 @@ def test_pages_of_one_template_need_more_to_share_a_story():
     strict = group(recs)
     assert len({a["story_cluster"] for a in plain.values()}) < 4  # the chrome alone links them
     assert len({a["story_cluster"] for a in strict.values()}) == 4
+
+
+# One invented French story told twice, with straight and curly elision apostrophes.
+FR_A = """Grève au port de Kettleport : l'activité du terminal Marrowby est paralysée
+
+Les dockers du port de Kettleport ont cessé le travail mardi après l'échec des négociations
+salariales. Selon l'Union des travailleurs du port, 1400 adhérents participent à la grève,
+déclenchée par le licenciement du grutier Olek Varsand. L'opérateur Greyline Logistics juge
+l'arrêt illégal et détourne les navires vers Tessport. D'après la capitainerie, une trentaine
+de bateaux attendaient au large mardi soir."""
+
+FR_B = """Kettleport : les dockers en grève, Greyline Logistics dénonce un mouvement illégal
+
+À Kettleport, le terminal Marrowby est à l’arrêt depuis mardi : environ 1400 dockers ont
+rejoint la grève lancée par l’Union des travailleurs du port. Le syndicat reproche à Greyline
+Logistics d’avoir licencié le grutier Olek Varsand et d’avoir rompu les discussions sur les
+salaires. L’entreprise a commencé à dérouter ses navires vers Tessport ; une trentaine de
+bateaux patientaient au large, selon la capitainerie."""
+
+
+def test_french_reports_with_either_apostrophe_join_one_story():
+    recs = [{"id": "a", "text": FR_A}, {"id": "b", "text": FR_B}, {"id": "c", "text": OTHER_PORT}]
+    assignments = group(recs)
+    assert assignments["a"]["story_cluster"] == assignments["b"]["story_cluster"]
+    assert assignments["a"]["dup_cluster"] != assignments["b"]["dup_cluster"]
+    assert assignments["c"]["story_cluster"] != assignments["a"]["story_cluster"]
