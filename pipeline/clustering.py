@@ -1,10 +1,13 @@
 """Clustering stage: near-duplicate clusters, then story clusters built from them.
 
 Duplicates: LSH candidates on the shingle MinHash, every candidate verified (estimated Jaccard,
-or estimated containment for truncated copies), then connected components.
-Stories: LSH candidates on the MinHash of salient terms, scored by the cosine of the salience
-vectors, bounded by publication dates when both are known, then average linkage whose starting
-groups are the duplicate clusters, so every story cluster is a union of duplicate clusters.
+or estimated containment for truncated copies), links that only a site template explains dropped
+(``recurring_lines``), then connected components.
+Stories: LSH candidates on the MinHash of salient terms plus pairs sharing several heaviest terms
+(``term_candidates``), scored by the cosine of the salience vectors (stricter for two pages of
+one template), bounded by publication dates when both are known, then average linkage whose
+starting groups are the duplicate clusters, so every story cluster is a union of duplicate
+clusters.
 All ids/representatives depend only on the set of documents, not on their order or sharding:
 rows are first put in id order.
 """

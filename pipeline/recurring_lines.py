@@ -6,7 +6,9 @@ Their signature: every line they share also appears on other pages of the batch,
 them has a paragraph of its own that no other page carries. True copies rarely look like that:
 either they share lines only among themselves, or one of them adds nothing of its own (a wire
 copy with a new headline, a truncated copy). Per document the signature stage stores a hash
-and word count of each hashed line (lines of at least ``min_line_words`` words).
+and word count of each hashed line (lines of at least ``min_line_words`` words). The same
+recurring lines mark two pages of one template for the story level (``template_keys``).
+Two pages alone cannot reveal a template: the evidence needs ``min_docs`` pages.
 """
 from __future__ import annotations
 
