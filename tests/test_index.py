@@ -314,3 +314,14 @@ def test_embedded_updates_take_turns(tmp_path):
     worker.join()
     assert order == ["first released", "rival"]
     assert open_index(location).batches() == list(DAYS[:2])
+
+
+def test_an_empty_day_is_committed_and_changes_nothing(tmp_path):
+    index, out = run_days(str(tmp_path / "idx"), days=(0,))
+    empty = compute_signatures([], SignatureSettings())
+    assignments, clusters, stats = index.group_batch(DAYS[1], day_number(DAYS[1]), empty, ClusterSettings(), 7)
+    assert (assignments, clusters, stats["documents"]) == ({}, [], 0)
+    assert stats["index_documents"] == len(batch(0)) and index.batches() == list(DAYS[:2])
+    third = index.group_batch(DAYS[2], day_number(DAYS[2]), arrays(2), ClusterSettings(), 7)
+    assert third[0]["followup"]["story_cluster"] == out[0][0]["wire"]["story_cluster"]
+    index.close()

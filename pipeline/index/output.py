@@ -30,6 +30,8 @@ def cluster_records(a: dict[str, np.ndarray], keys: list[str], dup_ids: list[str
     m = canonical_order(concat_shards([new, prev]))
     is_new = m["plain"] != ""
     total = len(m["ids"])
+    if total == 0:  # an empty day
+        return {}, []
     _, dup_label = np.unique(m["dup_label"], return_inverse=True)
     _, story_label = np.unique(m["story_label"], return_inverse=True)
     doc_rank = rank(settings.representative, m["dup_size"], m["length"], m["day"])
