@@ -6,16 +6,14 @@ core. Every removed line is recorded with the rule group or detector that remove
 from __future__ import annotations
 
 from ..records import RejectDocument
-from .detectors.core import best_before, continued_prose, densest_run, echoed_lines, is_prose, numbered_items, title_runs, wrapped_prose
-from .detectors.thread import header_evidence, reply_starts, thread_starts
-from .lines import Line, is_meta, split_lines
+from .detectors.core import continued_prose, densest_run, echoed_lines, is_prose, numbered_items, title_runs, wrapped_prose
+from .detectors.headline import distant_title, headline, title_shaped
+from .detectors.sections import find_cut
+from .detectors.thread import header_evidence
+from .lines import Line, split_lines
 from .rules import RuleSet
 from .settings import StripSettings
 from .template import template_lines
-
-
-# Core score of a short article: enough above a comment-section marker that is certain.
-SHORT_ARTICLE = 20.0
 
 
 def strip_record(rec: dict, settings: StripSettings, rules: RuleSet, template: dict) -> dict:
@@ -134,122 +132,6 @@ def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int,
         else:
             scores.append((i, -s.short_line_cost))
     return scores
-
-
-def find_cut(lines, hits, evidence, cues, hints, scores, s: StripSettings) -> tuple[int, str | None]:
-    """Where the reader-comment section starts: the first ``cut`` rule line or thread-shaped
-    run of post headers with an article core (``min_core_words``) above it. Markers above
-    the article (a "Comments" tab, a list of dated teasers) do not cut it."""
-    before = best_before(scores, len(lines))
-    threads = list(thread_starts(lines, evidence)) if s.detect_thread else []
-    candidates = [(i, f"rule:{h.group}", label_need(lines, i, h.min_core, threads, s))
-                  for i, h in enumerate(hits) if h and h.action == "cut"
-                  and not (h.min_core is None and heads_article(lines, scores, i, before[i]))]
-    if s.detect_thread:
-        candidates += [(i, "detector:thread", s.min_core_words) for i in threads]
-        candidates += [(i, "detector:replies", s.min_core_words) for i in reply_starts(lines, cues, hints)]
-    for i, why, need in sorted(candidates):
-        if before[i] >= need and not opens_article(lines, scores, i, before[i], s):
-            return i, why
-    return len(lines), None
-
-
-def label_need(lines, i: int, min_core: float | None, threads: list[int], s: StripSettings,
-               reach: int = 8) -> float:
-    """Core score a ``cut`` line needs above it: the rule's own, else ``min_core_words``; a
-    bare label ("Comments") followed within ``reach`` lines by a comment thread with dated
-    post headers is certain enough to cut below a short article."""
-    if min_core is not None:
-        return min_core
-    below = [ln.index for ln in lines[i + 1:] if not ln.empty][:2 * reach]
-    dated = any(lines[j].timestamp for j in below)  # post headers with dates, not a ranked list
-    return SHORT_ARTICLE if dated and any(t in below[:reach] for t in threads) else s.min_core_words
-
-
-def heads_article(lines, scores, i: int, above: float) -> bool:
-    """A bare label ("Comments") with a title-headed run of prose right below it that is far
-    denser (5x) than anything above: a tab or link in the page header, not a section head."""
-    span = densest_run([(j, sc) for j, sc in scores if j > i])
-    if span is None:
-        return False
-    between = [ln for ln in lines[i + 1:span[0]] if not ln.empty]
-    below = sum(sc for j, sc in scores if span[0] <= j <= span[1])
-    return len(between) <= 4 and below >= 5 * above and any(title_shaped(ln) for ln in between)
-
-
-def opens_article(lines, scores, i: int, above: float, s: StripSettings) -> bool:
-    """A comment marker in the post's header ("12 comments" beside the byline) and not
-    below it: little prose above, and a much denser run of prose starts right below."""
-    if above >= s.min_core_words:
-        return False
-    span = densest_run([(j, sc) for j, sc in scores if j > i])
-    if span is None:
-        return False
-    between = sum(1 for ln in lines[i + 1:span[0]] if not ln.empty)
-    below = sum(sc for j, sc in scores if span[0] <= j <= span[1])
-    return between <= 4 and below >= max(s.min_core_words, 3 * above)
-
-
-def headline(lines, reasons, evidence, first: int, limit: int, passable=frozenset(),
-             restorable=frozenset()) -> set[int]:
-    """Headline, standfirst and byline just above the core. Share buttons, nav labels and
-    other ``passable`` removals between them and the text are stepped over; the walk stops at
-    end matter or thread evidence, or once the title itself (``title_shaped``) is taken: what
-    lies above a title is the page's chrome. Bylines that a ``restorable`` rule removed (the
-    post headers of comment threads look the same) are taken back."""
-    taken, seen, skipped, titled = set(), 0, 0, False
-    for i in range(first - 1, -1, -1):
-        ln = lines[i]
-        if ln.empty:
-            continue
-        if seen >= 2 * limit or skipped >= limit or len(taken) >= limit:
-            break
-        seen += 1
-        label = ln.text.endswith(":") and ln.words < 4  # "Font size:", "Follow us:"
-        byline = reasons[i] and is_meta(ln.text)  # "Posted by X on <date>" matched as chrome
-        if byline and reasons[i] in restorable:  # a thread rule's post header: here the article's
-            taken.add(i)
-            continue
-        if reasons[i] in passable or byline or (not reasons[i] and (ln.words < 2 or label) and not ln.timestamp):
-            skipped += 1
-            continue
-        if reasons[i] or (evidence[i] and not ln.timestamp):
-            break
-        if titled and not title_shaped(ln, min_words=2, names=True):
-            break  # above the title only more headings of a text that starts with them
-        taken.add(i)
-        skipped = 0
-        if title_shaped(ln):
-            if sum(not x.empty for x in lines[:i]) > limit:
-                break  # a page frame lies above the title
-            titled = True
-    return taken
-
-
-def title_shaped(ln: Line, min_words: int = 4, max_words: int = 20, names: bool = False) -> bool:
-    """A headline: a few words, not ending like a sentence or a label, no byline or date
-    (and no name-like line without frequent words, unless ``names``)."""
-    return min_words <= ln.words <= max_words and not ln.text.endswith((".", ":")) \
-        and (names or not ln.namelike) and not is_meta(ln.text)
-
-
-def distant_title(lines, reasons, evidence, first: int, passable, runs: set[int], reach: int = 16) -> int | None:
-    """The title when unknown chrome (share and print links no rule names) separates it from
-    the text: the nearest title-shaped line within ``reach`` lines
-    above the core that is not part of a list of headlines. End matter or thread evidence
-    on the way means the text has no title here."""
-    seen = 0
-    for i in range(first - 1, -1, -1):
-        ln = lines[i]
-        if ln.empty:
-            continue
-        seen += 1
-        if seen > reach or (reasons[i] and reasons[i] not in passable and not is_meta(ln.text)) \
-                or (evidence[i] and not ln.timestamp):
-            return None
-        if not reasons[i] and i not in runs and title_shaped(ln):
-            return i
-    return None
 
 
 def trailer(lines, reasons, evidence, last: int, limit: int = 3) -> set[int]:

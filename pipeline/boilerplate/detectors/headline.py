@@ -1,0 +1,67 @@
+"""The headline block above the article core: title, standfirst, byline and date, found by
+walking up from the core over share buttons and labels."""
+from __future__ import annotations
+
+from ..lines import Line, is_meta
+
+
+def headline(lines, reasons, evidence, first: int, limit: int, passable=frozenset(),
+             restorable=frozenset()) -> set[int]:
+    """Headline, standfirst and byline just above the core. Share buttons, nav labels and
+    other ``passable`` removals between them and the text are stepped over; the walk stops at
+    end matter or thread evidence, or once the title itself (``title_shaped``) is taken: what
+    lies above a title is the page's chrome. Bylines that a ``restorable`` rule removed (the
+    post headers of comment threads look the same) are taken back."""
+    taken, seen, skipped, titled = set(), 0, 0, False
+    for i in range(first - 1, -1, -1):
+        ln = lines[i]
+        if ln.empty:
+            continue
+        if seen >= 2 * limit or skipped >= limit or len(taken) >= limit:
+            break
+        seen += 1
+        label = ln.text.endswith(":") and ln.words < 4  # "Font size:", "Follow us:"
+        byline = reasons[i] and is_meta(ln.text)  # "Posted by X on <date>" matched as chrome
+        if byline and reasons[i] in restorable:  # a thread rule's post header: here the article's
+            taken.add(i)
+            continue
+        if reasons[i] in passable or byline or (not reasons[i] and (ln.words < 2 or label) and not ln.timestamp):
+            skipped += 1
+            continue
+        if reasons[i] or (evidence[i] and not ln.timestamp):
+            break
+        if titled and not title_shaped(ln, min_words=2, names=True):
+            break  # above the title only more headings of a text that starts with them
+        taken.add(i)
+        skipped = 0
+        if title_shaped(ln):
+            if sum(not x.empty for x in lines[:i]) > limit:
+                break  # a page frame lies above the title
+            titled = True
+    return taken
+
+
+def title_shaped(ln: Line, min_words: int = 4, max_words: int = 20, names: bool = False) -> bool:
+    """A headline: a few words, not ending like a sentence or a label, no byline or date
+    (and no name-like line without frequent words, unless ``names``)."""
+    return min_words <= ln.words <= max_words and not ln.text.endswith((".", ":")) \
+        and (names or not ln.namelike) and not is_meta(ln.text)
+
+
+def distant_title(lines, reasons, evidence, first: int, passable, runs: set[int], reach: int = 16) -> int | None:
+    """The title when unknown chrome (share and print links no rule names) separates it from
+    the text: the nearest title-shaped line within ``reach`` lines
+    above the core that is not part of a list of headlines. End matter or thread evidence
+    on the way means the text has no title here."""
+    seen = 0
+    for i in range(first - 1, -1, -1):
+        ln = lines[i]
+        if ln.empty:
+            continue
+        seen += 1
+        if seen > reach or (reasons[i] and reasons[i] not in passable and not is_meta(ln.text)) \
+                or (evidence[i] and not ln.timestamp):
+            return None
+        if not reasons[i] and i not in runs and title_shaped(ln):
+            return i
+    return None

@@ -1,0 +1,69 @@
+"""Where the reader-comment section starts: the first comment-section marker (a ``cut`` rule
+line), thread of post headers or cluster of reply cues with an article core above it.
+
+Markers in the page header (a "12 comments" link beside the byline, a "Comments" tab above
+the title) do not cut the article that follows them.
+"""
+from __future__ import annotations
+
+from ..settings import StripSettings
+from .core import best_before, densest_run
+from .headline import title_shaped
+from .thread import reply_starts, thread_starts
+
+# Core score of a short article: enough above a comment-section marker that is certain.
+SHORT_ARTICLE = 20.0
+
+
+def find_cut(lines, hits, evidence, cues, hints, scores, s: StripSettings) -> tuple[int, str | None]:
+    """Where the reader-comment section starts: the first ``cut`` rule line or thread-shaped
+    run of post headers with an article core (``min_core_words``) above it. Markers above
+    the article (a "Comments" tab, a list of dated teasers) do not cut it."""
+    before = best_before(scores, len(lines))
+    threads = list(thread_starts(lines, evidence)) if s.detect_thread else []
+    candidates = [(i, f"rule:{h.group}", label_need(lines, i, h.min_core, threads, s))
+                  for i, h in enumerate(hits) if h and h.action == "cut"
+                  and not (h.min_core is None and heads_article(lines, scores, i, before[i]))]
+    if s.detect_thread:
+        candidates += [(i, "detector:thread", s.min_core_words) for i in threads]
+        candidates += [(i, "detector:replies", s.min_core_words) for i in reply_starts(lines, cues, hints)]
+    for i, why, need in sorted(candidates):
+        if before[i] >= need and not opens_article(lines, scores, i, before[i], s):
+            return i, why
+    return len(lines), None
+
+
+def label_need(lines, i: int, min_core: float | None, threads: list[int], s: StripSettings,
+               reach: int = 8) -> float:
+    """Core score a ``cut`` line needs above it: the rule's own, else ``min_core_words``; a
+    bare label ("Comments") followed within ``reach`` lines by a comment thread with dated
+    post headers is certain enough to cut below a short article."""
+    if min_core is not None:
+        return min_core
+    below = [ln.index for ln in lines[i + 1:] if not ln.empty][:2 * reach]
+    dated = any(lines[j].timestamp for j in below)  # post headers with dates, not a ranked list
+    return SHORT_ARTICLE if dated and any(t in below[:reach] for t in threads) else s.min_core_words
+
+
+def heads_article(lines, scores, i: int, above: float) -> bool:
+    """A bare label ("Comments") with a title-headed run of prose right below it that is far
+    denser (5x) than anything above: a tab or link in the page header, not a section head."""
+    span = densest_run([(j, sc) for j, sc in scores if j > i])
+    if span is None:
+        return False
+    between = [ln for ln in lines[i + 1:span[0]] if not ln.empty]
+    below = sum(sc for j, sc in scores if span[0] <= j <= span[1])
+    return len(between) <= 4 and below >= 5 * above and any(title_shaped(ln) for ln in between)
+
+
+def opens_article(lines, scores, i: int, above: float, s: StripSettings) -> bool:
+    """A comment marker in the post's header ("12 comments" beside the byline) and not
+    below it: little prose above, and a much denser run of prose starts right below."""
+    if above >= s.min_core_words:
+        return False
+    span = densest_run([(j, sc) for j, sc in scores if j > i])
+    if span is None:
+        return False
+    between = sum(1 for ln in lines[i + 1:span[0]] if not ln.empty)
+    below = sum(sc for j, sc in scores if span[0] <= j <= span[1])
+    return between <= 4 and below >= max(s.min_core_words, 3 * above)
