@@ -25,7 +25,9 @@ def headline(lines, reasons, evidence, first: int, limit: int, passable=frozense
         if byline and reasons[i] in restorable:  # a thread rule's post header: here the article's
             taken.add(i)
             continue
-        if reasons[i] in passable or byline or (not reasons[i] and (ln.words < 2 or label) and not ln.timestamp):
+        one_word_template = reasons[i] == "detector:template" and ln.words < 2  # "RSS", "Email"
+        if reasons[i] in passable or byline or one_word_template \
+                or (not reasons[i] and (ln.words < 2 or label) and not ln.timestamp):
             skipped += 1
             continue
         if reasons[i] or (evidence[i] and not ln.timestamp):
