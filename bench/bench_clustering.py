@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 CHILD = """
 import json, resource, sys, time
@@ -64,8 +64,9 @@ def _reusable(path: Path, n: int, fields: set[str]) -> bool:
 
 
 def main() -> None:
-    from pipeline.signatures import SignatureSettings, compute_signatures, concat_shards
     from synthetic_news import generate
+
+    from pipeline.signatures import SignatureSettings, compute_signatures, concat_shards
 
     sizes = [int(x) for x in (sys.argv[1] if len(sys.argv) > 1 else "20000,100000,200000").split(",")]
     keep = Path(sys.argv[2]) if len(sys.argv) > 2 else None

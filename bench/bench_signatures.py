@@ -15,14 +15,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np  # noqa: E402
-from datasketch import MinHash  # noqa: E402
+import numpy as np
+from datasketch import MinHash
+from synthetic_news import generate
 
-from synthetic_news import generate  # noqa: E402
-from pipeline.minhash import batch_minhash  # noqa: E402
-from pipeline.shingles import batch_shingle_hashes, reference_shingle_hashes  # noqa: E402
-from pipeline.signatures import SignatureSettings, compute_signatures  # noqa: E402
-from pipeline.story import reference_story_features, story_features  # noqa: E402
+from pipeline.minhash import batch_minhash
+from pipeline.shingles import batch_shingle_hashes, reference_shingle_hashes
+from pipeline.signatures import SignatureSettings, compute_signatures
+from pipeline.story import reference_story_features, story_features
 
 
 def rate(n: int, fn) -> float:

@@ -54,7 +54,7 @@ def reference_average_linkage(sizes: np.ndarray, u: np.ndarray, v: np.ndarray, s
     """
     n = len(sizes)
     size = [int(s) for s in sizes]
-    adj: list[dict[int, tuple[float, int]]] = [dict() for _ in range(n)]
+    adj: list[dict[int, tuple[float, int]]] = [{} for _ in range(n)]
     for a, b, s in zip(u.tolist(), v.tolist(), sim.tolist()):
         if a != b:
             tot, cnt = adj[a].get(b, (0.0, 0))

@@ -8,12 +8,14 @@ scheme=SCHEME)`` of any row equals datasketch's own sketch of the same element h
 """
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHash
 
-from .jit import AVAILABLE as _COMPILED, jit
+from .jit import AVAILABLE as _COMPILED
+from .jit import jit
 
 SCHEME = "affine32"
 EMPTY = np.uint32(0xFFFFFFFF)  # datasketch's value for "no element seen"
@@ -99,7 +101,7 @@ def batch_minhash(hashes: np.ndarray, offsets: np.ndarray, num_perm: int, seed: 
 
 
 def _numpy_sizes(hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    return np.array([len(np.unique(hashes[s:e])) for s, e in zip(offsets[:-1], offsets[1:])], dtype=np.int32)
+    return np.array([len(np.unique(hashes[s:e])) for s, e in itertools.pairwise(offsets)], dtype=np.int32)
 
 
 def _numpy_minhash(hashes, offsets, a, b, sig):

@@ -1,12 +1,12 @@
 """Fast paths equal their readable or vectorised definitions on the same inputs."""
 from __future__ import annotations
 
+import itertools
 import random
 
 import numpy as np
 import pytest
 
-from pipeline import candidates as candidate_module
 from pipeline.candidates import candidate_pairs
 from pipeline.linkage import average_linkage, reference_average_linkage
 from pipeline.minhash import EMPTY, _numpy_minhash, batch_minhash, permutations
@@ -23,14 +23,13 @@ def test_compiled_minhash_equals_matrix_definition_with_repeats_and_empty_docume
     a, b = permutations(128, 5)
     expected = _numpy_minhash(hashes, offsets, a, b, np.full((len(lengths), 128), EMPTY, dtype=np.uint32))
     assert np.array_equal(sig, expected)
-    distinct = [len(np.unique(hashes[s:e])) for s, e in zip(offsets[:-1], offsets[1:])]
+    distinct = [len(np.unique(hashes[s:e])) for s, e in itertools.pairwise(offsets)]
     assert sizes.tolist() == distinct
 
 
 def story_records(n: int) -> list[dict]:
     rng = random.Random(11)
-    words = ("Mayor Σοφία ΟΔΟΣ İstanbul’da 2024 ١٢ x a ﬁnance naïve Straße council council's vote "
-             "bridge_7 storm-hit über São Paulo déjà vu Ω 3rd Jan UNESCO").split()
+    words = ["Mayor", "Σοφία", "ΟΔΟΣ", "İstanbul’da", "2024", "١٢", "x", "a", "ﬁnance", "naïve", "Straße", "council", "council's", "vote", "bridge_7", "storm-hit", "über", "São", "Paulo", "déjà", "vu", "Ω", "3rd", "Jan", "UNESCO"]
     recs = []
     for i in range(n):
         body = " ".join(rng.choice(words) for _ in range(rng.randint(0, 120)))
@@ -74,7 +73,7 @@ def bucket_definition(sig: np.ndarray, bands: int, rows: int, valid, max_bucket:
             if len(members) <= max_bucket:
                 pairs.update((a, b) for k, a in enumerate(members) for b in members[k + 1:])
             else:
-                pairs.update(zip(members, members[1:]))
+                pairs.update(itertools.pairwise(members))
     return sorted(pairs)
 
 
@@ -102,21 +101,3 @@ def test_compiled_average_linkage_equals_reference(seed):
     assert np.array_equal(fast, reference_average_linkage(sizes, u, v, sim, 1.0, missing))
     assert len(np.unique(fast)) < n or m == 0 or sim.max() < 1.0
 
-
-@pytest.mark.parametrize("seed", range(4))
-def test_compiled_shared_term_pairs_equal_numpy_definition(seed):
-    from pipeline import term_candidates
-
-    rng = np.random.default_rng(seed)
-    n = 150
-    lengths = rng.integers(0, 30, size=n)
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    # per row: distinct terms from a small vocabulary (long posting lists), few weight values (ties)
-    terms = np.concatenate([np.sort(rng.choice(60, size=k, replace=False)) for k in lengths]).astype(np.uint64)
-    weights = rng.choice([0.1, 0.2, 0.3, 0.5], size=len(terms)).astype(np.float32)
-    top, min_shared, max_posting = (5, 2, 40) if seed % 2 else (12, 3, 25)
-    got = candidate_module.shared_term_pairs(terms, weights, offsets, top, min_shared, max_posting)
-    want = term_candidates.shared_term_pairs(terms, weights, offsets, top, min_shared, max_posting)
-    assert len(want) > 0 and np.array_equal(got, want)
-    other = candidate_pairs(rng.integers(0, 4, size=(n, 4)).astype(np.uint32), 2, 2)
-    assert np.array_equal(candidate_module.union_pairs(other, got, n), term_candidates.merge_pairs(other, got, n))
