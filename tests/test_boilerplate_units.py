@@ -196,3 +196,11 @@ def test_contains_patterns_match_like_whole_line_patterns(tmp_path):
     rules = load_rules([str(extra)])
     assert rules.match("a widget here", 3).group == "x" and rules.match("exact label", 2).group == "x"
     assert rules.match("widgets only", 2) is None and rules.match("an exact label", 3) is None
+
+
+def test_script_source_is_not_prose():
+    from pipeline.boilerplate.detectors.core import is_code
+    js = 'loadImages() { if (document.images) { over = newImage("a.gif"); out = newImage("b.gif"); } }'
+    assert is_code(line_features(0, js)) and not is_prose(line_features(0, js), 6)
+    assert not is_code(line_features(0, PARA))
+    assert not is_code(line_features(0, "The score was 3-2 (after extra time); the crowd of 4,000 stayed on."))

@@ -23,11 +23,18 @@ LINK_SOUP_CAPS = 0.8
 
 def is_prose(line: Line, min_words: int) -> bool:
     """A sentence-like line: enough words, frequent words among them, not Title Case."""
-    if line.words < min_words or line.stop_share < MIN_STOP_SHARE:
+    if line.words < min_words or line.stop_share < MIN_STOP_SHARE or is_code(line):
         return False
     if line.words >= LONG_LINE:  # unless it is a comma-strung list of Title Case link texts
         return line.caps_share < LINK_SOUP_CAPS or line.stop_share >= 2 * MIN_STOP_SHARE
     return line.ends_sentence and line.caps_share < MAX_CAPS_SHARE
+
+
+def is_code(line: Line) -> bool:
+    """Script or style source that leaked into the text: braces, semicolons and assignments at
+    a density no prose has."""
+    marks = sum(ch in "{};=<>" for ch in line.text)
+    return marks >= max(3, 0.2 * line.words)
 
 
 def wrapped_prose(lines: list[Line], min_words: int) -> set[int]:
