@@ -101,3 +101,15 @@ def test_compiled_average_linkage_equals_reference(seed):
     assert np.array_equal(fast, reference_average_linkage(sizes, u, v, sim, 1.0, missing))
     assert len(np.unique(fast)) < n or m == 0 or sim.max() < 1.0
 
+
+
+def test_date_bound_while_enumerating_equals_filtering_afterwards():
+    rng = np.random.default_rng(9)
+    n = 400
+    sig = rng.integers(0, 3, size=(n, 8)).astype(np.uint32)
+    day = rng.integers(-1, 30, size=n)  # -1: unknown date, never filtered
+    everything = candidate_pairs(sig, 4, 2, None, 20)
+    d0, d1 = day[everything[:, 0]], day[everything[:, 1]]
+    expected = everything[(d0 < 0) | (d1 < 0) | (np.abs(d0 - d1) <= 3)]
+    got = candidate_pairs(sig, 4, 2, None, 20, day, 3)
+    assert 0 < len(got) < len(everything) and np.array_equal(got, expected)
