@@ -4,13 +4,15 @@ File format (one file per language or theme; groups of the same name in several 
 so ``disabled_groups = ("comments",)`` switches a kind off in every language)::
 
     [group.comments]
-    action = "end"        # drop | end | thread  (see ACTIONS)
+    action = "cut"        # drop | end | cut | thread | cue | hint  (see ACTIONS)
     max_words = 12        # never applied to longer lines, so body sentences are safe
     min_core = 20         # cut only: core score (about: prose words) needed above the line
     lines = ['leave a (reply|comment)', '\\d+ comments?']
 
 Patterns are Python regexes matched case-insensitively against the WHOLE stripped line, so a
-body sentence that merely contains "comment" or "subscribe" never matches.
+body sentence that merely contains "comment" or "subscribe" never matches. A pattern written
+``.*X.*`` (the ``cue`` groups use them) matches any line containing X. A label dressed as a
+link ("Comments »", "Comments (12)", "[Reply]") also matches its bare wording.
 """
 from __future__ import annotations
 
