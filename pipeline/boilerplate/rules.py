@@ -30,7 +30,7 @@ from pathlib import Path
 #      barrier that the thread detector counts.
 # cue: wording typical of a reader's reply ("Thanks for sharing!", "@Anna"): never removes a
 #      line by itself, only tells the thread detector where replies cluster.
-# hint: conversational wording ("I ...", "You ...", a question): weaker than a cue, counted
+# hint: conversational openings ("I ...", "You ...", "Great ..."): weaker than a cue, counted
 #      only where it is far more common than in the text above.
 ACTIONS = ("drop", "end", "cut", "thread", "cue", "hint")
 
