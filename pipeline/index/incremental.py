@@ -33,7 +33,7 @@ from .store import (
 )
 
 LINK_FIELDS = ("ids", "dup_sig", "dup_size", "length", "day", "story_sig", "story_terms",
-               "story_weights", "story_offsets")
+               "story_weights", "story_offsets", "line_hashes", "line_words", "line_offsets")
 
 
 def group_batch(store: Store, batch: str, batch_day: int, arrays: dict[str, np.ndarray],
@@ -190,7 +190,7 @@ def _touched_members(store, a, gens, visible, alias, stories: set[str]) -> dict[
 def _empty_rows(a: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Zero stored rows shaped like the new batch's arrays."""
     out = {k: a[k][:0] for k in LINK_FIELDS}
-    out["story_offsets"] = np.zeros(1, dtype=np.int64)
+    out.update(story_offsets=np.zeros(1, dtype=np.int64), line_offsets=np.zeros(1, dtype=np.int64))
     out.update(eff_day=np.zeros(0, dtype=np.int32), key=np.zeros(0, dtype=str),
                dup_label=np.zeros(0, dtype=str), story_label=np.zeros(0, dtype=str))
     return out

@@ -23,7 +23,8 @@ LEVELS = ("duplicate", "story")
 SIG_FIELD = {"duplicate": "dup_sig", "story": "story_sig"}
 # Signature arrays kept per document, plus the index's own columns.
 PAYLOAD_FIELDS = ("ids", "dup_sig", "dup_size", "length", "day", "story_sig", "story_terms",
-                  "story_weights", "story_offsets", "eff_day", "dup_label", "story_label")
+                  "story_weights", "story_offsets", "line_hashes", "line_words", "line_offsets",
+                  "eff_day", "dup_label", "story_label")
 ROW_FIELDS = ("ids", "dup_sig", "dup_size", "length", "day", "story_sig", "eff_day",
               "dup_label", "story_label")
 
@@ -70,17 +71,18 @@ def label_index(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def take_rows(fields: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
-    """Rows ``rows`` of one batch's payload (fixed-width columns and the CSR story vectors)."""
+    """Rows ``rows`` of one batch's payload (fixed-width columns and the CSR groups)."""
     out = {k: np.asarray(fields[k][rows]) for k in ROW_FIELDS}
-    lo = np.asarray(fields["story_offsets"][rows], dtype=np.int64)
-    hi = np.asarray(fields["story_offsets"][rows + 1], dtype=np.int64)
-    lengths = hi - lo
-    new = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=new[1:])
-    gather = np.arange(new[-1]) - np.repeat(new[:-1] - lo, lengths)
-    out["story_offsets"] = new
-    for payload in CSR_GROUPS["story_offsets"]:
-        out[payload] = np.asarray(fields[payload][gather])
+    for offsets, payloads in CSR_GROUPS.items():
+        lo = np.asarray(fields[offsets][rows], dtype=np.int64)
+        hi = np.asarray(fields[offsets][rows + 1], dtype=np.int64)
+        lengths = hi - lo
+        new = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=new[1:])
+        gather = np.arange(new[-1]) - np.repeat(new[:-1] - lo, lengths)
+        out[offsets] = new
+        for payload in payloads:
+            out[payload] = np.asarray(fields[payload][gather])
     return out
 
 
