@@ -35,8 +35,8 @@ from pathlib import Path
 ACTIONS = ("drop", "end", "cut", "thread", "cue", "hint")
 
 
-# Arrows, pipes and counters that widgets print around a label; they carry no wording.
-_DECOR = "»›>→↓▼▸▾|·•+"
+# Arrows (either way), pipes and counters that widgets print around a label; they carry no wording.
+_DECOR = "»›>→↓▼▸▾«‹<←↑▲◂|·•+"
 _COUNTER = re.compile(r"\s*[(\[]\s*\d+\s*[)\]]\s*$")
 
 

@@ -28,7 +28,7 @@ def find_cut(lines, hits, evidence, cues, hints, scores, s: StripSettings) -> tu
         candidates += [(i, "detector:thread", s.min_core_words) for i in threads]
         candidates += [(i, "detector:replies", s.min_core_words) for i in reply_starts(lines, cues, hints)]
     for i, why, need in sorted(candidates):
-        if before[i] >= need and not opens_article(lines, scores, i, before[i], s):
+        if before[i] >= need and not opens_article(lines, scores, i, before[i], s, threads):
             return i, why
     return len(lines), None
 
@@ -56,13 +56,14 @@ def heads_article(lines, scores, i: int, above: float) -> bool:
     return len(between) <= 4 and below >= 5 * above and any(title_shaped(ln) for ln in between)
 
 
-def opens_article(lines, scores, i: int, above: float, s: StripSettings) -> bool:
+def opens_article(lines, scores, i: int, above: float, s: StripSettings, threads=()) -> bool:
     """A comment marker in the post's header ("12 comments" beside the byline) and not
-    below it: little prose above, and a much denser run of prose starts right below."""
+    below it: little prose above, and a much denser run of prose starts right below. A run
+    that a thread of post headers opens is a long first comment, not the article."""
     if above >= s.min_core_words:
         return False
     span = densest_run([(j, sc) for j, sc in scores if j > i])
-    if span is None:
+    if span is None or any(i < t <= span[0] for t in threads):
         return False
     between = sum(1 for ln in lines[i + 1:span[0]] if not ln.empty)
     below = sum(sc for j, sc in scores if span[0] <= j <= span[1])
