@@ -107,7 +107,7 @@ def story_links(a: dict[str, np.ndarray], s: ClusterSettings) -> tuple[np.ndarra
     length-aware threshold (so a value >= 1 means "same story" for that pair)."""
     n_terms = np.diff(a["story_offsets"])
     bands, rows = lsh_params(s.story_lsh_threshold, a["story_sig"].shape[1])
-    pairs = candidate_pairs(a["story_sig"], bands, rows, n_terms > 0, s.max_bucket)
+    pairs = candidate_pairs(a["story_sig"], bands, rows, n_terms > 0, s.max_bucket, a["day"], s.story_max_days)
     if s.story_shared_terms > 0:
         shared = shared_term_pairs(a["story_terms"], a["story_weights"], a["story_offsets"],
                                    s.story_shared_top, s.story_shared_terms, s.max_bucket)
