@@ -7,7 +7,7 @@ the title) do not cut the article that follows them.
 from __future__ import annotations
 
 from ..settings import StripSettings
-from .core import best_before, densest_run
+from .core import best_before, densest_run, title_runs
 from .headline import title_shaped
 from .thread import reply_starts, thread_starts
 
@@ -18,11 +18,14 @@ SHORT_ARTICLE = 20.0
 def find_cut(lines, hits, evidence, cues, hints, scores, s: StripSettings) -> tuple[int, str | None]:
     """Where the reader-comment section starts: the first ``cut`` rule line or thread-shaped
     run of post headers with an article core (``min_core_words``) above it. Markers above
-    the article (a "Comments" tab, a list of dated teasers) do not cut it."""
+    the article (a "Comments" tab, a list of dated teasers) do not cut it, nor does a marker
+    wording that is one headline among others in a list of post titles ("Read comments on
+    mobile Web" under "Recent posts"; a counter such as "{ 4 comments }" is a marker anywhere)."""
     before = best_before(scores, len(lines))
     threads = list(thread_starts(lines, evidence)) if s.detect_thread else []
+    listed = {i for i in title_runs(lines) if not any(ch.isdigit() for ch in lines[i].text)}
     candidates = [(i, f"rule:{h.group}", label_need(lines, i, h.min_core, threads, s))
-                  for i, h in enumerate(hits) if h and h.action == "cut"
+                  for i, h in enumerate(hits) if h and h.action == "cut" and i not in listed
                   and not (h.min_core is None and heads_article(lines, scores, i, before[i]))]
     if s.detect_thread:
         candidates += [(i, "detector:thread", s.min_core_words) for i in threads]
