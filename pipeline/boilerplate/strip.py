@@ -6,7 +6,8 @@ core. Every removed line is recorded with the rule group or detector that remove
 from __future__ import annotations
 
 from ..records import RejectDocument
-from .detectors.core import continued_prose, densest_run, echoed_lines, is_prose, numbered_items, title_runs, wrapped_prose
+from .detectors.core import (continued_prose, densest_run, echoed_lines, is_prose, numbered_items, teasers,
+                             title_runs, wrapped_prose)
 from .detectors.headline import distant_title, headline, title_shaped
 from .detectors.sections import find_cut
 from .detectors.thread import header_evidence
@@ -112,7 +113,7 @@ def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int,
     scores = []
     wrapped = wrapped_prose(lines, s.prose_min_words) | continued_prose(lines)
     listed = numbered_items(lines)
-    echoed = echoed_lines(lines)
+    echoed = echoed_lines(lines) | teasers(lines)
     for i, ln in enumerate(lines):
         if ln.empty:
             continue
@@ -123,7 +124,7 @@ def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int,
             scores.append((i, -s.thread_line_cost))
         elif tpl[i] or action:
             scores.append((i, -2 * s.short_line_cost))
-        elif i in echoed:  # captions of a gallery, repeated teasers: cost what prose earns
+        elif i in echoed:  # gallery captions, repeated or cut-off teasers: cost what prose earns
             scores.append((i, -float(ln.words)))
         elif i in wrapped or is_prose(ln, s.prose_min_words):
             scores.append((i, float(ln.words)))

@@ -111,6 +111,24 @@ def echoed_lines(lines: list[Line], min_words: int = 8, min_df: int = 4, min_sha
             if gs and sum(df[g] >= min_df for g in gs) >= min_share * len(gs)}
 
 
+ELLIPSIS = ("...", "…")
+
+
+def teasers(lines: list[Line], min_count: int = 3) -> set[int]:
+    """Cut-off summaries of a story list: a line that breaks off with an ellipsis right below
+    a headline (a line without a sentence end), ``min_count`` or more times in one document.
+    One trailing ellipsis is the author's style; a series under headlines is a teaser list."""
+    out: set[int] = set()
+    prev = None
+    for ln in lines:
+        if ln.empty:
+            continue
+        if prev is not None and ln.text.rstrip().endswith(ELLIPSIS) and not prev.ends_sentence:
+            out.add(ln.index)
+        prev = ln
+    return out if len(out) >= min_count else set()
+
+
 def title_runs(lines: list[Line], min_run: int = 3, min_words: int = 4, max_words: int = 16) -> set[int]:
     """Runs of ``min_run`` or more consecutive headline-shaped lines (a few words, no sentence
     end, no bullet or number): a list of links to other stories, even inside the article.
