@@ -86,7 +86,7 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
         title = distant_title(lines, reasons, evidence, min(head | {first}), passable, runs)
         head |= {title} if title is not None else set()
     keep |= head
-    keep |= trailer(lines, reasons, evidence, last)
+    keep |= trailer(lines, reasons, evidence, last, runs)
     links = introduced(lines, reasons, runs) if s.detect_link_lists else set()
     for i, ln in enumerate(lines):
         if reasons[i] or ln.empty:
@@ -135,20 +135,41 @@ def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int,
     return scores
 
 
-def trailer(lines, reasons, evidence, last: int, limit: int = 3) -> set[int]:
-    """Short closing sentences right below the core ("As one does."), and a heading that ends
-    the text (a scrape cut at the next section keeps its title)."""
-    taken = set()
+def trailer(lines, reasons, evidence, last: int, runs: set[int] = frozenset(), limit: int = 3) -> set[int]:
+    """Short closing sentences right below the core ("As one does."), a heading that ends
+    the text (a scrape cut at the next section keeps its title), and the list that the core's
+    last line (or a closing line) announces with a colon ("Ingredients for 4 portions:")."""
+    taken: set[int] = set()
     final = max((i for i, ln in enumerate(lines) if not ln.empty), default=-1)
-    for i in range(last + 1, len(lines)):
+    for i in range(last, len(lines)):
         ln = lines[i]
         if ln.empty:
             continue
         heading = i == final and ln.words >= 3
-        if reasons[i] or evidence[i] or len(taken) >= limit or not (ln.ends_sentence or heading) \
-                or ln.words < 2 or ln.namelike:
+        if i > last and (reasons[i] or evidence[i] or len(taken) >= limit
+                         or not (ln.ends_sentence or heading) or ln.words < 2 or ln.namelike):
             break
-        taken.add(i)
+        if i > last:
+            taken.add(i)
+        if ln.text.endswith(":") and ln.words >= 3:
+            return taken | announced_list(lines, reasons, evidence, i, runs)
+    return taken
+
+
+def announced_list(lines, reasons, evidence, last: int, runs: set[int], max_words: int = 15,
+                   limit: int = 60) -> set[int]:
+    """Short items right below a line ending in a colon, up to the first removed line, thread
+    evidence, longer line or run of headlines (``runs``: "More stories:" announces links, not
+    the article's own list of ingredients or specifications)."""
+    taken: set[int] = set()
+    for ln in lines[last + 1:]:
+        if ln.empty:
+            continue
+        headline = ln.index in runs and ln.text[:1].isupper()  # items start lower case or with a count
+        if reasons[ln.index] or evidence[ln.index] or headline or ln.words > max_words \
+                or len(taken) >= limit:
+            break
+        taken.add(ln.index)
     return taken
 
 
