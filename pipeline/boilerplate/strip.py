@@ -87,7 +87,8 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
         head |= {title} if title is not None else set()
     keep |= head
     keep |= trailer(lines, reasons, evidence, last, runs)
-    links = introduced(lines, reasons, runs) if s.detect_link_lists else set()
+    links = introduced(lines, reasons, runs) | labelled(lines, reasons, link_labels(rules)) \
+        if s.detect_link_lists else set()
     for i, ln in enumerate(lines):
         if reasons[i] or ln.empty:
             continue
@@ -171,6 +172,30 @@ def announced_list(lines, reasons, evidence, last: int, runs: set[int], max_word
             break
         taken.add(ln.index)
     return taken
+
+
+def link_labels(rules: RuleSet) -> frozenset[str]:
+    """Removal reasons of labels over links to other stories: the ``related*`` rule groups."""
+    return frozenset(f"rule:{r.group}" for r in rules.rules if r.group.startswith("related"))
+
+
+def labelled(lines, reasons, labels: frozenset[str], limit: int = 2) -> set[int]:
+    """Up to ``limit`` headlines right below a ``labels`` line inside the text ("Related
+    links" over one or two story titles, dated or not): a box of links set between paragraphs."""
+    out: set[int] = set()
+    prev, taking = None, 0
+    for ln in lines:
+        if ln.empty:
+            continue
+        if prev is not None and reasons[prev] in labels:
+            taking = limit
+        if reasons[ln.index] is None and taking and 3 <= ln.words <= 20 and not ln.text.endswith((".", ":")):
+            out.add(ln.index)
+            taking -= 1
+        elif reasons[ln.index] is None:
+            taking = 0
+        prev = ln.index
+    return out
 
 
 def introduced(lines, reasons, run_lines: set[int]) -> set[int]:
