@@ -10,6 +10,7 @@ from .detectors.core import (continued_prose, densest_run, echoed_lines, is_pros
                              title_runs, wrapped_prose)
 from .detectors.headline import distant_title, headline, title_shaped
 from .detectors.sections import find_cut
+from .detectors.links import introduced, labelled, link_labels
 from .detectors.thread import header_evidence
 from .lines import Line, split_lines
 from .rules import RuleSet
@@ -172,48 +173,6 @@ def announced_list(lines, reasons, evidence, last: int, runs: set[int], max_word
             break
         taken.add(ln.index)
     return taken
-
-
-def link_labels(rules: RuleSet) -> frozenset[str]:
-    """Removal reasons of labels over links to other stories: the ``related*`` rule groups."""
-    return frozenset(f"rule:{r.group}" for r in rules.rules if r.group.startswith("related"))
-
-
-def labelled(lines, reasons, labels: frozenset[str], limit: int = 2) -> set[int]:
-    """Up to ``limit`` headlines right below a ``labels`` line inside the text ("Related
-    links" over one or two story titles, dated or not): a box of links set between paragraphs."""
-    out: set[int] = set()
-    prev, taking = None, 0
-    for ln in lines:
-        if ln.empty:
-            continue
-        if prev is not None and reasons[prev] in labels:
-            taking = limit
-        if reasons[ln.index] is None and taking and 3 <= ln.words <= 20 and not ln.text.endswith((".", ":")):
-            out.add(ln.index)
-            taking -= 1
-        elif reasons[ln.index] is None:
-            taking = 0
-        prev = ln.index
-    return out
-
-
-def introduced(lines, reasons, run_lines: set[int]) -> set[int]:
-    """The runs among ``run_lines`` whose first line follows a removed chrome line ("Read
-    more", "See also:"): a list that a label introduces is a widget, one that prose
-    introduces belongs to the article."""
-    out: set[int] = set()
-    prev, keep_run = None, False
-    for ln in lines:
-        if ln.empty:
-            continue
-        if ln.index in run_lines:
-            if prev is None or prev not in run_lines:
-                keep_run = prev is not None and reasons[prev] is not None and reasons[prev].startswith("rule:")
-            if keep_run:
-                out.add(ln.index)
-        prev = ln.index
-    return out
 
 
 def tidy(text: str) -> str:
