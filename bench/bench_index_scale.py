@@ -34,6 +34,7 @@ from pipeline.index.store import new_generation
 from pipeline.minhash import batch_minhash
 
 SEED, TERMS, STORY_TERMS, NEW_STORIES = 7, 60, 80, 500
+LINES = 12
 START = date(2026, 1, 1)
 
 CHILD = """
@@ -101,6 +102,10 @@ def day_arrays(day: int, n: int) -> dict[str, np.ndarray]:
         "day": np.where(rng.random(n) < 0.03, -1, day_no).astype(np.int32),
         "story_sig": story_sig, "story_terms": terms.reshape(-1), "story_weights": weights.reshape(-1),
         "story_offsets": np.arange(n + 1, dtype=np.int64) * TERMS,
+        # per-line hashes of ~12 prose lines a document (the template checks' input)
+        "line_hashes": rng.integers(1, 2**63, n * LINES, dtype=np.uint64),
+        "line_words": rng.integers(7, 40, n * LINES).astype(np.int32),
+        "line_offsets": np.arange(n + 1, dtype=np.int64) * LINES,
         "_story": story, "_copy": copy, "_told": told,
     }
 

@@ -325,3 +325,15 @@ def test_an_empty_day_is_committed_and_changes_nothing(tmp_path):
     third = index.group_batch(DAYS[2], day_number(DAYS[2]), arrays(2), ClusterSettings(), 7)
     assert third[0]["followup"]["story_cluster"] == out[0][0]["wire"]["story_cluster"]
     index.close()
+
+
+def test_arrays_without_line_hashes_are_grouped_too(tmp_path):
+    """Signature arrays made without per-line hashes (older shards, synthetic benchmarks)."""
+    def without_lines(day):
+        return {k: v for k, v in arrays(day).items() if not k.startswith("line_")}
+
+    index = open_index(str(tmp_path / "idx"))
+    out = [index.group_batch(DAYS[d], day_number(DAYS[d]), without_lines(d), ClusterSettings(), 7)
+           for d in (0, 1, 2)]
+    check_story(out)
+    index.close()

@@ -58,7 +58,7 @@ def _update(store, batch, batch_day, arrays, settings, window_days):
     gens = [entries[b]["gen"] for b in visible]
     alias = man["alias"]
 
-    a = canonical_order(arrays)
+    a = canonical_order(_with_line_fields(arrays))
     ids = [str(x) for x in a["ids"]]
     n = len(ids)
     if len(set(ids)) != n:
@@ -185,6 +185,15 @@ def _touched_members(store, a, gens, visible, alias, stories: set[str]) -> dict[
     if not pos:
         return _empty_rows(a)
     return _fetch(store, a, gens, visible, np.concatenate(pos), np.concatenate(rows))
+
+
+def _with_line_fields(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Arrays made without per-line hashes (older or synthetic ones) get empty line lists: the
+    template checks then simply find nothing, as in ``clustering``."""
+    if "line_offsets" in arrays:
+        return arrays
+    return {**arrays, "line_offsets": np.zeros(len(arrays["ids"]) + 1, dtype=np.int64),
+            "line_hashes": np.zeros(0, dtype=np.uint64), "line_words": np.zeros(0, dtype=np.int32)}
 
 
 def _empty_rows(a: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
