@@ -204,3 +204,22 @@ def test_script_source_is_not_prose():
     assert is_code(line_features(0, js)) and not is_prose(line_features(0, js), 6)
     assert not is_code(line_features(0, PARA))
     assert not is_code(line_features(0, "The score was 3-2 (after extra time); the crowd of 4,000 stayed on."))
+
+
+@pytest.mark.parametrize("line", [
+    "Ich finde den Vorschlag gar nicht so schlecht, aber die Umsetzung fehlt.",
+    "Je pense que l'auteur oublie un point important dans son raisonnement.",
+    "Creo que el autor olvida un punto importante en su análisis.",
+])
+def test_chatter_hints_cover_de_fr_es(line):
+    rule = RULES.match(line, len(line.split()))
+    assert rule is not None and rule.action == "hint"
+
+
+@pytest.mark.parametrize("line", [
+    "Der Stadtrat hat am Montag den Haushalt für das kommende Jahr beschlossen.",
+    "Le conseil municipal a adopté lundi le budget de l'année prochaine.",
+    "Si el ayuntamiento aprueba el presupuesto, la piscina seguirá abierta.",
+])
+def test_chatter_hints_leave_report_sentences_alone(line):
+    assert RULES.match(line, len(line.split())) is None
