@@ -198,7 +198,7 @@ def execute(spec: dict, args) -> int:
                              **({"scheduler_url": args.scheduler_url} if args.scheduler_url else {}))
         # Another invocation of the same batch (under a central scheduler) runs some of the
         # tasks: wait for them, then take whatever is left, instead of leaving it to nobody.
-        if not waiting_for_others(result) or task.complete():
+        if not args.scheduler_url or not waiting_for_others(result) or task.complete():
             break
         log.info("waiting for tasks another invocation is running")
         time.sleep(WAIT_SECONDS)
