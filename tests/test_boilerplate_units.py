@@ -223,3 +223,22 @@ def test_chatter_hints_cover_de_fr_es(line):
 ])
 def test_chatter_hints_leave_report_sentences_alone(line):
     assert RULES.match(line, len(line.split())) is None
+
+
+def test_category_lines_and_ad_labels_are_chrome():
+    for line, group in [("Posted in music | pictures", "tags"), ("Filed under news, local", "tags"),
+                        ("Advertise | AdChoices", "ads")]:
+        assert RULES.match(line, len(line.split())).group == group
+    sentence = "Posted in 2009, the clip drew millions of views within a week."
+    assert RULES.match(sentence, len(sentence.split())) is None
+
+
+def test_headline_search_steps_over_named_chrome():
+    title = "Photos of the day: the bridge under construction"
+    chrome = ["Tweet", "4 Comments", "Posted in history, photos", "Tags: archives, bridges"]
+    frame = ["Home", "News", "Events", "Older post", "Newer post", "Some other festival this weekend"]
+    text = "\n\n".join(frame + [title,
+                       "November 12th, 2012 by Jane Roe"] + chrome + [PARA] * 3)
+    rec = {"id": "x", "text": text, "notes": {}}
+    strip_record(rec, StripSettings(), RULES, {})
+    assert rec["text"].startswith(title) and "Posted in" not in rec["text"]

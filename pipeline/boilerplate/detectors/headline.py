@@ -10,7 +10,7 @@ def headline(lines, reasons, evidence, first: int, limit: int, passable=frozense
     """Headline, standfirst and byline just above the core. Share buttons, nav labels and
     other ``passable`` removals between them and the text are stepped over; the walk stops at
     end matter or thread evidence, or once the title itself (``title_shaped``) is taken: what
-    lies above a title is the page's chrome. Bylines that a ``restorable`` rule removed (the
+    lies above a title is the page's chrome, or after ``limit`` short lines in a row (chrome a rule named counts half). Bylines that a ``restorable`` rule removed (the
     post headers of comment threads look the same) are taken back."""
     taken, seen, skipped, titled = set(), 0, 0, False
     for i in range(first - 1, -1, -1):
@@ -28,7 +28,7 @@ def headline(lines, reasons, evidence, first: int, limit: int, passable=frozense
         one_word_template = reasons[i] == "detector:template" and ln.words < 2  # "RSS", "Email"
         if reasons[i] in passable or byline or one_word_template \
                 or (not reasons[i] and (ln.words < 2 or label) and not ln.timestamp):
-            skipped += 1
+            skipped += 0.5 if reasons[i] else 1  # chrome a rule named is known: it counts half
             continue
         if reasons[i] or (evidence[i] and not ln.timestamp):
             break
