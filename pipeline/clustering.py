@@ -22,7 +22,7 @@ from .candidates import candidate_pairs, lsh_params
 from .linkage import average_linkage, components
 from .recurring_lines import template_keys, template_only_links
 from .representative import best_of_groups, rank
-from .signatures import CSR_GROUPS
+from .signatures import CSR_GROUPS, take_csr_rows
 from .term_candidates import merge_pairs, shared_term_pairs
 from .similarity import containment, cosine_pairs, jaccard_pairs
 
@@ -69,18 +69,9 @@ class ClusterSettings:
 def canonical_order(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Rows sorted by id (CSR payloads moved with their rows)."""
     order = np.argsort(arrays["ids"], kind="stable")
-    out = {}
-    for key, value in arrays.items():
-        if key in CSR_GROUPS:
-            lengths = np.diff(value)[order]
-            new = np.zeros(len(order) + 1, dtype=np.int64)
-            np.cumsum(lengths, out=new[1:])
-            gather = np.arange(new[-1]) - np.repeat(new[:-1] - value[:-1][order], lengths)
-            out[key] = new
-            for payload in CSR_GROUPS[key]:
-                out[payload] = arrays[payload][gather]
-        elif not any(key in p for p in CSR_GROUPS.values()):
-            out[key] = value[order]
+    csr = set(CSR_GROUPS) | {k for keys in CSR_GROUPS.values() for k in keys}
+    out = {key: value[order] for key, value in arrays.items() if key not in csr}
+    out.update(take_csr_rows(arrays, order))
     return out
 
 

@@ -80,6 +80,24 @@ def compute_signatures(records: list[dict], settings: SignatureSettings) -> dict
     return out
 
 
+def take_csr_rows(fields, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """The CSR groups present in ``fields`` (arrays or memory-mapped columns), restricted to
+    ``rows`` in that order: rebased offsets plus the gathered payloads."""
+    out: dict[str, np.ndarray] = {}
+    for offsets, payloads in CSR_GROUPS.items():
+        if offsets not in fields:
+            continue
+        lo = np.asarray(fields[offsets][rows], dtype=np.int64)
+        lengths = np.asarray(fields[offsets][rows + 1], dtype=np.int64) - lo
+        new = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=new[1:])
+        gather = np.arange(new[-1]) - np.repeat(new[:-1] - lo, lengths)
+        out[offsets] = new
+        for payload in payloads:
+            out[payload] = np.asarray(fields[payload][gather])
+    return out
+
+
 def concat_shards(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """One set of arrays from many shards (CSR offsets are rebased)."""
     if not parts:

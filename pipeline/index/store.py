@@ -17,7 +17,7 @@ from contextlib import nullcontext
 
 import numpy as np
 
-from ..signatures import CSR_GROUPS
+from ..signatures import take_csr_rows
 
 LEVELS = ("duplicate", "story")
 SIG_FIELD = {"duplicate": "dup_sig", "story": "story_sig"}
@@ -72,18 +72,7 @@ def label_index(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 def take_rows(fields: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
     """Rows ``rows`` of one batch's payload (fixed-width columns and the CSR groups)."""
-    out = {k: np.asarray(fields[k][rows]) for k in ROW_FIELDS}
-    for offsets, payloads in CSR_GROUPS.items():
-        lo = np.asarray(fields[offsets][rows], dtype=np.int64)
-        hi = np.asarray(fields[offsets][rows + 1], dtype=np.int64)
-        lengths = hi - lo
-        new = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=new[1:])
-        gather = np.arange(new[-1]) - np.repeat(new[:-1] - lo, lengths)
-        out[offsets] = new
-        for payload in payloads:
-            out[payload] = np.asarray(fields[payload][gather])
-    return out
+    return {**{k: np.asarray(fields[k][rows]) for k in ROW_FIELDS}, **take_csr_rows(fields, rows)}
 
 
 def cap_matches(new_idx: np.ndarray, batch_pos: np.ndarray, rows: np.ndarray, cap: int):
