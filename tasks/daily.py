@@ -87,17 +87,19 @@ class DailyBatch(luigi.Task):
 
         publish = self.publish_task()
         write_run_file(Path(publish.output_dir), self.run_spec(), publish)
-        entry = history_entry(self.date.isoformat(), Path(publish.output_dir))
+        entry = history_entry(self.date.isoformat(), publish)
         Path(self.output().path).parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.output().path, json.dumps(entry, indent=2, sort_keys=True) + "\n")
         rebuild_history(Path(self.root))
 
 
-def history_entry(batch: str, out: Path, largest: int = 3) -> dict:
-    """Counts of one finished batch, read from its published stage outputs."""
-    run = _stage_stats(out, "90_publish")
-    groups = _stage_stats(out, "70_clusters")
-    stories = [c for c in read_jsonl(out / "clusters.jsonl") if c["level"] == "story"]
+def history_entry(batch: str, publish: Publish, largest: int = 3) -> dict:
+    """Counts of one finished batch, read from the stage directories of its run."""
+    from .outputs import stage_stats
+
+    run = stage_stats(publish.stage_dir())
+    groups = stage_stats(publish.requires()["clusters"].stage_dir())
+    stories = [c for c in read_jsonl(Path(publish.output_dir) / "clusters.jsonl") if c["level"] == "story"]
     stories.sort(key=lambda c: (-c["size"], c["id"]))
     keys = ("new_dup_clusters", "extended_dup_clusters", "new_stories", "extended_stories",
             "merged_stories", "evicted", "index_documents")
@@ -112,11 +114,6 @@ def history_entry(batch: str, out: Path, largest: int = 3) -> dict:
                             for c in stories[:largest]],
         "completed": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-
-
-def _stage_stats(out: Path, stage: str) -> dict:
-    found = sorted(out.glob(f"{stage}-*/_stats.json"), key=lambda p: p.stat().st_mtime)
-    return read_json(found[-1]) if found else {}
 
 
 def rebuild_history(root: Path) -> None:

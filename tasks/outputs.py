@@ -61,7 +61,7 @@ def remove_from_stage(task, wanted: str) -> int:
     return removed
 
 
-def _stage_stats(stage_dir: Path) -> dict:
+def stage_stats(stage_dir: Path) -> dict:
     top = stage_dir / "_stats.json"
     shards = sorted(stage_dir.glob("shard-*/_stats.json"))
     if top.is_file() and (not shards or "in" in read_json(top)):
@@ -82,7 +82,7 @@ def stage_table(out: Path, spec: dict) -> str:
     rows = [f"{'stage':<32} {'in':>8} {'kept':>8} {'rejected':>8} {'seconds':>8}"]
     details = []
     for stage, dirname in spec["stages"].items():
-        stats = _stage_stats(out / dirname)
+        stats = stage_stats(out / dirname)
         rows.append(f"{dirname:<32} {stats.get('in', stats.get('documents', '')):>8} "
                     f"{stats.get('kept', ''):>8} {stats.get('rejected', ''):>8} {stats.get('seconds', ''):>8}")
         for key in ("reject_reasons", "counters"):
