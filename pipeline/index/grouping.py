@@ -28,27 +28,35 @@ def join_duplicates(n: int, new_keys: list[str], old_dup: list[str], pairs: np.n
     olds_of: dict[int, list[str]] = {}
     for k, c in enumerate(comp[n:]):
         olds_of.setdefault(int(c), []).append(names[k])
-    counts = {"new_dup_clusters": 0, "extended_dup_clusters": 0, "merged_dup_clusters": 0}
-    cid_of: dict[int, str] = {}
-    for i in range(n):  # ascending: the first row met in a component is its smallest id
-        c = int(comp[i])
-        if c in cid_of:
+    ids, (new, extended, merged) = name_groups(comp[:n], olds_of, new_keys, "dup-", alias)
+    old_groups = [olds_of.get(int(comp[i]), []) for i in range(n)]
+    return ids, old_groups, {"new_dup_clusters": new, "extended_dup_clusters": extended,
+                             "merged_dup_clusters": merged}
+
+
+def name_groups(group_of_row, olds_in: dict[int, list[str]], new_keys: list[str], prefix: str,
+                alias: dict[str, str]) -> tuple[list[str], tuple[int, int, int]]:
+    """Id of each new row's group: the oldest stored id the group holds (the other stored ids
+    become its aliases), else ``prefix`` + the key of its first (smallest) new row. Sorts the
+    lists of ``olds_in`` in place. Returns (ids, (new, extended, merged) group counts)."""
+    for olds in olds_in.values():
+        olds.sort()
+    name_of: dict[int, str] = {}
+    new = extended = merged = 0
+    for i, g in enumerate(map(int, group_of_row)):  # ascending: a group's first row is its smallest
+        if g in name_of:
             continue
-        olds = sorted(olds_of.get(c, []))
+        olds = olds_in.get(g, [])
         if not olds:
-            cid_of[c] = "dup-" + new_keys[i]
-            counts["new_dup_clusters"] += 1
+            name_of[g] = prefix + new_keys[i]
+            new += 1
         else:
-            cid_of[c] = olds[0]
-            counts["extended_dup_clusters"] += 1
-            counts["merged_dup_clusters"] += len(olds) - 1
+            name_of[g] = olds[0]
+            extended += 1
+            merged += len(olds) - 1
             for other in olds[1:]:
                 alias[other] = olds[0]
-    ids = [cid_of[int(comp[i])] for i in range(n)]
-    for olds in olds_of.values():
-        olds.sort()
-    old_groups = [olds_of.get(int(comp[i]), []) for i in range(n)]
-    return ids, old_groups, counts
+    return [name_of[int(g)] for g in group_of_row], (new, extended, merged)
 
 
 def join_stories(n: int, new_keys: list[str], dup_ids: list[str], dup_olds: list[list[str]],
@@ -91,19 +99,8 @@ def join_stories(n: int, new_keys: list[str], dup_ids: list[str], dup_olds: list
     olds_in: dict[int, list[str]] = {}
     for name, node in old_node.items():
         olds_in.setdefault(int(group[node]), []).append(name)
-    sid_of: dict[int, str] = {}
-    for i in range(n):
-        g = int(group[node_of_row[i]])
-        if g in sid_of:
-            continue
-        olds = sorted(olds_in.get(g, []))
-        if not olds:
-            sid_of[g] = "story-" + new_keys[i]
-            counts["new_stories"] += 1
-        else:
-            sid_of[g] = olds[0]
-            counts["extended_stories"] += 1
-            counts["merged_stories"] += len(olds) - 1
-            for other in olds[1:]:
-                alias[other] = olds[0]
-    return [sid_of[int(group[node_of_row[i]])] for i in range(n)], counts
+    ids, (new, extended, merged) = name_groups(group[node_of_row[:n]], olds_in, new_keys, "story-", alias)
+    counts["new_stories"] += new
+    counts["extended_stories"] += extended
+    counts["merged_stories"] += merged
+    return ids, counts
