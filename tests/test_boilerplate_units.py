@@ -18,7 +18,7 @@ PARA = ("The committee met on Monday to discuss the budget for the coming year a
 
 
 def article(*tail: str, paragraphs: int = 3) -> str:
-    return "\n\n".join([f"Headline about the budget meeting"] + [PARA] * paragraphs + list(tail))
+    return "\n\n".join(["Headline about the budget meeting"] + [PARA] * paragraphs + list(tail))
 
 
 def test_rules_match_whole_lines_only():

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import luigi
-import pytest
 from luigi.execution_summary import LuigiStatusCode
 
 from conftest import REPO, read_rows
