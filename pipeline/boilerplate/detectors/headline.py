@@ -13,6 +13,7 @@ def headline(lines, reasons, evidence, first: int, limit: int, passable=frozense
     lies above a title is the page's chrome, or after ``limit`` short lines in a row (chrome a rule named counts half). Bylines that a ``restorable`` rule removed (the
     post headers of comment threads look the same) are taken back."""
     taken, seen, skipped, titled = set(), 0, 0, False
+    boxed = boxed_in(lines, reasons, passable, first)
     for i in range(first - 1, -1, -1):
         ln = lines[i]
         if ln.empty:
@@ -26,9 +27,9 @@ def headline(lines, reasons, evidence, first: int, limit: int, passable=frozense
             taken.add(i)
             continue
         one_word_template = reasons[i] == "detector:template" and ln.words < 2  # "RSS", "Email"
-        if reasons[i] in passable or byline or one_word_template \
+        if reasons[i] in passable or byline or one_word_template or i in boxed \
                 or (not reasons[i] and (ln.words < 2 or label) and not ln.timestamp):
-            skipped += 0.5 if reasons[i] else 1  # chrome a rule named is known: it counts half
+            skipped += 0.5 if reasons[i] or i in boxed else 1  # known chrome counts half
             continue
         if reasons[i] or (evidence[i] and not ln.timestamp):
             break
@@ -41,6 +42,27 @@ def headline(lines, reasons, evidence, first: int, limit: int, passable=frozense
                 break  # a page frame lies above the title
             titled = True
     return taken
+
+
+def boxed_in(lines, reasons, passable, first: int, max_words: int = 4) -> set[int]:
+    """Short unnamed lines above ``first`` with ``passable`` chrome right above and right below
+    them ("Send to a colleague" inside a bar of named print and e-mail links): one more tool
+    of the same bar, not a headline."""
+    out: set[int] = set()
+    run: list[int] = []
+    above = False  # the line above the current run is named chrome
+    for i in range(first):
+        ln = lines[i]
+        if ln.empty:
+            continue
+        if not reasons[i] and ln.words <= max_words and not ln.timestamp and not is_meta(ln.text):
+            run.append(i)
+            continue
+        named = reasons[i] in passable
+        if run and above and named:
+            out.update(run)
+        run, above = [], named
+    return out
 
 
 def title_shaped(ln: Line, min_words: int = 4, max_words: int = 20, names: bool = False) -> bool:
