@@ -34,6 +34,9 @@ def headline(lines, reasons, evidence, first: int, limit: int, passable=frozense
         if reasons[i] or (evidence[i] and not ln.timestamp):
             break
         if titled and not title_shaped(ln, min_words=2, names=True):
+            if is_meta(ln.text) and ln.words <= 6:  # "July 19, 2012", "03:40 PM": dated under a title
+                taken.add(i)
+                continue
             break  # above the title only more headings of a text that starts with them
         taken.add(i)
         skipped = 0
