@@ -6,8 +6,8 @@ core. Every removed line is recorded with the rule group or detector that remove
 from __future__ import annotations
 
 from ..records import RejectDocument
-from .detectors.core import (continued_prose, densest_run, echoed_lines, is_prose, numbered_items, teasers,
-                             title_runs, wrapped_prose)
+from .detectors.core import (continued_prose, densest_run, echoed_lines, is_prose, numbered_items, short_runs,
+                             teasers, title_runs, wrapped_prose)
 from .detectors.headline import distant_title, headline, title_shaped
 from .detectors.sections import find_cut
 from .detectors.links import introduced, labelled, link_labels
@@ -116,6 +116,7 @@ def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int,
     wrapped = wrapped_prose(lines, s.prose_min_words) | continued_prose(lines)
     listed = numbered_items(lines)
     echoed = echoed_lines(lines) | teasers(lines)
+    listing = short_runs(lines)
     for i, ln in enumerate(lines):
         if ln.empty:
             continue
@@ -128,7 +129,7 @@ def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int,
             scores.append((i, -2 * s.short_line_cost))
         elif i in echoed:  # gallery captions, repeated or cut-off teasers: cost what prose earns
             scores.append((i, -float(ln.words)))
-        elif i in wrapped or is_prose(ln, s.prose_min_words):
+        elif i in wrapped or (is_prose(ln, s.prose_min_words) and i not in listing):
             scores.append((i, float(ln.words)))
         elif i in listed:  # items of a numbered list: part of the text, worth less than prose
             scores.append((i, s.list_item_weight * ln.words))

@@ -146,6 +146,22 @@ def title_runs(lines: list[Line], min_run: int = 3, min_words: int = 4, max_word
     return out
 
 
+def short_runs(lines: list[Line], min_run: int = 8, max_words: int = 9) -> set[int]:
+    """Runs of ``min_run`` or more consecutive short lines (no bullets or numbers): a list of
+    post titles, some of which end like sentences ("Stop your presentation before it kills
+    again!"). Prose has longer lines among its short ones."""
+    out: set[int] = set()
+    run: list[int] = []
+    for ln in [ln for ln in lines if not ln.empty] + [None]:
+        if ln is not None and ln.words <= max_words and not ln.bullet:
+            run.append(ln.index)
+            continue
+        if len(run) >= min_run:
+            out.update(run)
+        run = []
+    return out
+
+
 def densest_run(scores: list[tuple[int, float]]) -> tuple[int, int] | None:
     """(first, last) line index of the maximum-sum run of ``(index, score)`` pairs."""
     best, best_span = 0.0, None
