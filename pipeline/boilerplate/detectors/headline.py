@@ -27,14 +27,15 @@ def headline(lines, reasons, evidence, first: int, limit: int, passable=frozense
             taken.add(i)
             continue
         one_word_template = reasons[i] == "detector:template" and ln.words < 2  # "RSS", "Email"
-        if reasons[i] in passable or byline or one_word_template or i in boxed \
+        tool = reasons[i] in restorable and ln.words <= 2  # "Share", "Like": a thread word in a share bar
+        if reasons[i] in passable or byline or one_word_template or tool or i in boxed \
                 or (not reasons[i] and (ln.words < 2 or label) and not ln.timestamp):
             skipped += 0.5 if reasons[i] or i in boxed else 1  # known chrome counts half
             continue
         if reasons[i] or (evidence[i] and not ln.timestamp):
             break
         if titled and not title_shaped(ln, min_words=2, names=True):
-            if is_meta(ln.text) and ln.words <= 6:  # "July 19, 2012", "03:40 PM": dated under a title
+            if is_meta(ln.text) and ln.words <= 12:  # "July 19, 2012 3:40 PM — By X" above a title
                 taken.add(i)
                 continue
             break  # above the title only more headings of a text that starts with them
