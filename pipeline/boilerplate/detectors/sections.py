@@ -28,12 +28,21 @@ def find_cut(lines, hits, evidence, cues, hints, scores, s: StripSettings) -> tu
                   for i, h in enumerate(hits) if h and h.action == "cut" and i not in listed
                   and not (h.min_core is None and heads_article(lines, scores, i, before[i]))]
     if s.detect_thread:
+        markers = {i for i, _, _ in candidates}  # cut rule lines; post headers may follow a post
         candidates += [(i, "detector:thread", s.min_core_words) for i in threads]
-        candidates += [(i, "detector:replies", s.min_core_words) for i in reply_starts(lines, cues, hints)]
+        candidates += [(i, "detector:replies", s.min_core_words) for i in reply_starts(lines, cues, hints)
+                       if not marked_below(lines, i, markers)]
     for i, why, need in sorted(candidates):
         if before[i] >= need and not opens_article(lines, scores, i, before[i], s, threads):
             return i, why
     return len(lines), None
+
+
+def marked_below(lines, i: int, markers: set[int], reach: int = 2) -> bool:
+    """A comment-section marker within ``reach`` lines below a reply cue: the cue line is the
+    article's sign-off ("Hello! All images are copyright ..."), the section starts at the marker."""
+    below = [ln.index for ln in lines[i + 1:] if not ln.empty][:reach]
+    return any(j in markers for j in below)
 
 
 def label_need(lines, i: int, min_core: float | None, threads: list[int], s: StripSettings,
