@@ -52,6 +52,7 @@ def thread_starts(lines: list[Line], evidence: list[bool]):
 MIN_CUES = 3
 CUE_WINDOW = 10
 MIN_TALK = 6
+PROSE_WORDS = 6  # lines this long tell how the author writes
 
 
 def reply_starts(lines: list[Line], cues: list[bool], hints: list[bool] | None = None):
@@ -64,13 +65,19 @@ def reply_starts(lines: list[Line], cues: list[bool], hints: list[bool] | None =
     said = [cues[i] and words[i] for i in range(len(lines))]
     talk = [said[i] or bool(hints and hints[i] and words[i]) for i in range(len(lines))]
     seen = seen_talk = 0  # cue / talk lines above the current one
+    prose = lower = 0  # prose lines above, and those starting in lower case
     for pos, idx in enumerate(nonempty):
         span = nonempty[pos: pos + CUE_WINDOW]
+        if prose >= 3 and 2 * lower >= prose:  # an author who writes in lower case: a lower-case
+            span = [i for i in span if not lines[i].text[:1].islower()]  # line is theirs, not a reply
         window, chat = sum(said[i] for i in span), sum(talk[i] for i in span)
         # where cues are about as common above as here, they are the author's style, not replies
-        if said[idx] and window >= MIN_CUES and (seen <= 1 or seen * CUE_WINDOW <= pos * window / 3):
+        if said[idx] and idx in span and window >= MIN_CUES and (seen <= 1 or seen * CUE_WINDOW <= pos * window / 3):
             yield idx
-        elif said[idx] and chat >= MIN_TALK and seen_talk * CUE_WINDOW <= pos * chat / 3:
+        elif said[idx] and idx in span and chat >= MIN_TALK and seen_talk * CUE_WINDOW <= pos * chat / 3:
             yield idx
         seen += said[idx]
         seen_talk += talk[idx]
+        if lines[idx].words >= PROSE_WORDS:
+            prose += 1
+            lower += lines[idx].text[:1].islower()
