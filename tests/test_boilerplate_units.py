@@ -242,3 +242,10 @@ def test_headline_search_steps_over_named_chrome():
     rec = {"id": "x", "text": text, "notes": {}}
     strip_record(rec, StripSettings(), RULES, {})
     assert rec["text"].startswith(title) and "Posted in" not in rec["text"]
+
+
+def test_bar_of_named_tools_is_chrome():
+    bar = "Printer Friendly Version | E-mail to a Colleague"
+    assert RULES.match(bar, len(bar.split())).action == "drop"
+    mixed = "Printer Friendly Version | The harbour ferry adds an evening sailing"
+    assert RULES.match(mixed, len(mixed.split())) is None

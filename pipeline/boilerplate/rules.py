@@ -64,6 +64,9 @@ class Rule:
                     or (self.contains and self.contains.search(line)))
 
 
+TOOL_BAR = re.compile(r"\s+[|·•]\s+")
+
+
 @dataclass
 class RuleSet:
     rules: list[Rule] = field(default_factory=list)
@@ -72,6 +75,17 @@ class RuleSet:
         """First rule (strongest action first) matching the whole stripped line, or None.
         A label dressed as a link ("Comments »", "Comments (12)", "› Related") also matches
         its bare wording."""
+        found = self._match(line, n_words, disabled)
+        parts = [p.strip() for p in TOOL_BAR.split(line)]
+        if found is None and len(parts) > 1 and all(parts):
+            # "Printer friendly version | E-mail to a colleague": a bar of tools each named by
+            # a drop rule is one more such line
+            each = [self._match(p, len(p.split()), disabled) for p in parts]
+            if all(r is not None and r.action == "drop" for r in each):
+                return each[0]
+        return found
+
+    def _match(self, line: str, n_words: int, disabled: tuple[str, ...]) -> Rule | None:
         bare = bare_label(line)
         for rule in self.rules:
             if rule.group in disabled or n_words > rule.max_words:
