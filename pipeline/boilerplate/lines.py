@@ -114,7 +114,7 @@ BYLINE = re.compile(r"^(?:by|posted|written|published|updated|von|par|por|publi�
 def is_meta(text: str) -> bool:
     """A post's metadata line (byline, date, "Tags: ... | 3 comments") rather than a title:
     it names an author, carries a date or time, or strings fields together with separators."""
-    return bool(BYLINE.match(text) or DATE.search(text) or CLOCK.search(text) or re.search(r"\s[|•·]\s?", text))
+    return bool(BYLINE.match(text) or DATE.search(text) or CLOCK.search(text) or re.search(r"\s[|•·»›]\s?", text))
 
 
 SIGNATURE_CHARS = re.compile(r"[^\W\d_](?:[^\W\d]|[ .,'’-])*", re.U)  # letters and name punctuation
