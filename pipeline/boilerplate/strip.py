@@ -6,8 +6,8 @@ core. Every removed line is recorded with the rule group or detector that remove
 from __future__ import annotations
 
 from ..records import RejectDocument
-from .detectors.core import (continued_prose, densest_run, echoed_lines, is_prose, numbered_items, short_runs,
-                             teasers, title_runs, wrapped_prose)
+from .detectors.core import (continued_prose, densest_run, echoed_lines, is_prose, numbered_items, shared_openings,
+                             short_runs, teasers, title_runs, wrapped_prose)
 from .detectors.headline import distant_title, headline, title_shaped
 from .detectors.sections import find_cut
 from .detectors.links import introduced, labelled, link_labels
@@ -115,7 +115,7 @@ def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int,
     scores = []
     wrapped = wrapped_prose(lines, s.prose_min_words) | continued_prose(lines)
     listed = numbered_items(lines)
-    echoed = echoed_lines(lines) | teasers(lines)
+    echoed = echoed_lines(lines) | teasers(lines) | shared_openings(lines)
     listing = short_runs(lines)
     for i, ln in enumerate(lines):
         if ln.empty:

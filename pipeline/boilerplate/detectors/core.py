@@ -129,6 +129,20 @@ def teasers(lines: list[Line], min_count: int = 3) -> set[int]:
     return out if len(out) >= min_count else set()
 
 
+def shared_openings(lines: list[Line], min_count: int = 3, opening: int = 5, min_words: int = 8) -> set[int]:
+    """Ledes of a list of wire stories: ``min_count`` or more paragraphs that open with the
+    same ``opening`` words ("New Delhi, Jan 15 (ANI): ...") and are each followed by a
+    headline or nothing, never by more of their own text."""
+    nonempty = [ln for ln in lines if not ln.empty]
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for k, ln in enumerate(nonempty):
+        toks = WORD.findall(ln.text.lower())
+        nxt = nonempty[k + 1] if k + 1 < len(nonempty) else None
+        if ln.words >= min_words and (nxt is None or not nxt.ends_sentence):
+            groups.setdefault(tuple(toks[:opening]), []).append(ln.index)
+    return {i for ids in groups.values() if len(ids) >= min_count for i in ids}
+
+
 def title_runs(lines: list[Line], min_run: int = 3, min_words: int = 4, max_words: int = 16) -> set[int]:
     """Runs of ``min_run`` or more consecutive headline-shaped lines (a few words, no sentence
     end, no bullet or number): a list of links to other stories, even inside the article.
