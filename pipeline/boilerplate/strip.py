@@ -127,7 +127,7 @@ def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int,
             scores.append((i, -s.thread_line_cost))
         elif tpl[i] or action:
             scores.append((i, -2 * s.short_line_cost))
-        elif i in echoed:  # gallery captions, repeated or cut-off teasers: cost what prose earns
+        elif i in echoed:  # gallery captions, repeated, cut-off or wire-list teasers: cost what prose earns
             scores.append((i, -float(ln.words)))
         elif i in wrapped or (is_prose(ln, s.prose_min_words) and i not in listing):
             scores.append((i, float(ln.words)))
