@@ -147,27 +147,23 @@ def title_runs(lines: list[Line], min_run: int = 3, min_words: int = 4, max_word
     """Runs of ``min_run`` or more consecutive headline-shaped lines (a few words, no sentence
     end, no bullet or number): a list of links to other stories, even inside the article.
     Sub-headings stand alone; bulleted lists and recipe lines are excluded."""
-    out: set[int] = set()
-    run: list[int] = []
-    for ln in [ln for ln in lines if not ln.empty] + [None]:
-        if ln is not None and not ln.bullet and min_words <= ln.words <= max_words \
-                and not ln.ends_sentence and not ln.text[:1].isdigit():
-            run.append(ln.index)
-            continue
-        if len(run) >= min_run:
-            out.update(run)
-        run = []
-    return out
+    return runs_of(lines, min_run, lambda ln: not ln.bullet and min_words <= ln.words <= max_words
+                   and not ln.ends_sentence and not ln.text[:1].isdigit())
 
 
 def short_runs(lines: list[Line], min_run: int = 8, max_words: int = 9) -> set[int]:
     """Runs of ``min_run`` or more consecutive short lines (no bullets or numbers): a list of
     post titles, some of which end like sentences ("Stop your presentation before it kills
     again!"). Prose has longer lines among its short ones."""
+    return runs_of(lines, min_run, lambda ln: ln.words <= max_words and not ln.bullet)
+
+
+def runs_of(lines: list[Line], min_run: int, member) -> set[int]:
+    """Indices of the runs of ``min_run`` or more consecutive non-empty lines that ``member`` accepts."""
     out: set[int] = set()
     run: list[int] = []
     for ln in [ln for ln in lines if not ln.empty] + [None]:
-        if ln is not None and ln.words <= max_words and not ln.bullet:
+        if ln is not None and member(ln):
             run.append(ln.index)
             continue
         if len(run) >= min_run:
