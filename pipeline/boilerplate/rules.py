@@ -76,14 +76,16 @@ class RuleSet:
         A label dressed as a link ("Comments »", "Comments (12)", "› Related") also matches
         its bare wording."""
         found = self._match(line, n_words, disabled)
+        if found is not None:
+            return found
+        # "Printer friendly version | E-mail to a colleague": a bar of tools each named by a
+        # drop rule is one more such line (split only lines no rule matched: match runs per line)
         parts = [p.strip() for p in TOOL_BAR.split(line)]
-        if found is None and len(parts) > 1 and all(parts):
-            # "Printer friendly version | E-mail to a colleague": a bar of tools each named by
-            # a drop rule is one more such line
+        if len(parts) > 1 and all(parts):
             each = [self._match(p, len(p.split()), disabled) for p in parts]
             if all(r is not None and r.action == "drop" for r in each):
                 return each[0]
-        return found
+        return None
 
     def _match(self, line: str, n_words: int, disabled: tuple[str, ...]) -> Rule | None:
         bare = bare_label(line)
