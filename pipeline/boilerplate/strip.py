@@ -68,7 +68,8 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
         return reasons
 
     scores = line_scores(lines, hits, evidence, tpl, s)
-    cut, cut_why = find_cut(lines, hits, evidence, cues, hints, scores, s)
+    runs = title_runs(lines)  # lists of headlines, for the cut, the title search and the trailer
+    cut, cut_why = find_cut(lines, hits, evidence, cues, hints, scores, runs, s)
     if extracted or not s.detect_core:
         return [why or (cut_why if i >= cut and not lines[i].empty else None) for i, why in enumerate(reasons)]
     scores = [(i, sc) for i, sc in scores if i < cut]
@@ -78,7 +79,6 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     first, last = span
     keep = set(range(first, last + 1))
     passable = passable_reasons(rules)
-    runs = title_runs(lines)
     restorable = frozenset(f"rule:{r.group}" for r in rules.rules if r.action == "thread")
     head = headline(lines, reasons, evidence, first, s.head_lines, passable, restorable)
     for i in head:

@@ -7,7 +7,7 @@ the title) do not cut the article that follows them.
 from __future__ import annotations
 
 from ..settings import StripSettings
-from .core import best_before, densest_run, title_runs
+from .core import best_before, densest_run
 from .headline import title_shaped
 from .thread import reply_starts, thread_starts
 
@@ -15,15 +15,16 @@ from .thread import reply_starts, thread_starts
 SHORT_ARTICLE = 20.0
 
 
-def find_cut(lines, hits, evidence, cues, hints, scores, s: StripSettings) -> tuple[int, str | None]:
+def find_cut(lines, hits, evidence, cues, hints, scores, runs: set[int], s: StripSettings) -> tuple[int, str | None]:
     """Where the reader-comment section starts: the first ``cut`` rule line or thread-shaped
-    run of post headers with an article core (``min_core_words``) above it. Markers above
+    run of post headers with an article core (``min_core_words``) above it (``runs``: the
+    document's runs of headlines, from ``title_runs``). Markers above
     the article (a "Comments" tab, a list of dated teasers) do not cut it, nor does a marker
     wording that is one headline among others in a list of post titles ("Read comments on
     mobile Web" under "Recent posts"; a counter such as "{ 4 comments }" is a marker anywhere)."""
     before = best_before(scores, len(lines))
     threads = list(thread_starts(lines, evidence)) if s.detect_thread else []
-    listed = {i for i in title_runs(lines) if not any(ch.isdigit() for ch in lines[i].text)}
+    listed = {i for i in runs if not any(ch.isdigit() for ch in lines[i].text)}
     candidates = [(i, f"rule:{h.group}", label_need(lines, i, h.min_core, threads, s))
                   for i, h in enumerate(hits) if h and h.action == "cut" and i not in listed
                   and not (h.min_core is None and heads_article(lines, scores, i, before[i]))]
@@ -41,8 +42,12 @@ def find_cut(lines, hits, evidence, cues, hints, scores, s: StripSettings) -> tu
 def marked_below(lines, i: int, markers: set[int], reach: int = 2) -> bool:
     """A comment-section marker within ``reach`` lines below a reply cue: the cue line is the
     article's sign-off ("Hello! All images are copyright ..."), the section starts at the marker."""
-    below = [ln.index for ln in lines[i + 1:] if not ln.empty][:reach]
-    return any(j in markers for j in below)
+    return any(j in markers for j in nonempty_below(lines, i, reach))
+
+
+def nonempty_below(lines, i: int, n: int) -> list[int]:
+    """Indices of the first ``n`` non-empty lines below line ``i``."""
+    return [ln.index for ln in lines[i + 1:] if not ln.empty][:n]
 
 
 def label_need(lines, i: int, min_core: float | None, threads: list[int], s: StripSettings,
@@ -52,7 +57,7 @@ def label_need(lines, i: int, min_core: float | None, threads: list[int], s: Str
     post headers is certain enough to cut below a short article."""
     if min_core is not None:
         return min_core
-    below = [ln.index for ln in lines[i + 1:] if not ln.empty][:2 * reach]
+    below = nonempty_below(lines, i, 2 * reach)
     dated = any(lines[j].timestamp for j in below)  # post headers with dates, not a ranked list
     return SHORT_ARTICLE if dated and any(t in below[:reach] for t in threads) else s.min_core_words
 
