@@ -249,3 +249,17 @@ def test_bar_of_named_tools_is_chrome():
     assert RULES.match(bar, len(bar.split())).action == "drop"
     mixed = "Printer Friendly Version | The harbour ferry adds an evening sailing"
     assert RULES.match(mixed, len(mixed.split())) is None
+
+
+@pytest.mark.parametrize("title, kept", [
+    ("Budget meeting keeps the library and the swimming pool open", True),  # the text's own header
+    ("Harbour ferry adds a late evening sailing to the island", False),  # a teaser of another story
+])
+def test_dated_header_beyond_a_news_box_must_be_about_the_text(title, kept):
+    frame = ["Home", "News", "Sport"]
+    box = ["Latest news", "Council names a new head of the parks service", "More in Politics"]
+    text = "\n\n".join(frame + [title, "By Jane Roe", "Monday, March 3, 2025"] + box + [PARA] * 3)
+    rec = {"id": "x", "text": text, "notes": {}}
+    strip_record(rec, StripSettings(), RULES, {})
+    assert (title in rec["text"]) is kept and "Latest news" not in rec["text"]
+    assert rec["text"].endswith(PARA)

@@ -114,7 +114,12 @@ BYLINE = re.compile(r"^(?:by|posted|written|published|updated|von|par|por|publi�
 def is_meta(text: str) -> bool:
     """A post's metadata line (byline, date, "Tags: ... | 3 comments") rather than a title:
     it names an author, carries a date or time, or strings fields together with separators."""
-    return bool(BYLINE.match(text) or DATE.search(text) or CLOCK.search(text) or re.search(r"\s[|•·»›]\s?", text))
+    return is_dated(text) or bool(re.search(r"\s[|•·»›]\s?", text))
+
+
+def is_dated(text: str) -> bool:
+    """A byline or dateline: names an author ("By X", "Posted by X") or carries a date or time."""
+    return bool(BYLINE.match(text) or DATE.search(text) or CLOCK.search(text))
 
 
 SIGNATURE_CHARS = re.compile(r"[^\W\d_](?:[^\W\d]|[ .,'’-])*", re.U)  # letters and name punctuation

@@ -8,11 +8,11 @@ from __future__ import annotations
 from ..records import RejectDocument
 from .detectors.core import (continued_prose, densest_run, echoed_lines, is_prose, numbered_items, shared_openings,
                              short_runs, teasers, title_runs, wrapped_prose)
-from .detectors.headline import distant_title, headline, title_shaped
+from .detectors.headline import dated_header, distant_title, headline, title_shaped
 from .detectors.sections import find_cut
 from .detectors.links import introduced, labelled, link_labels
 from .detectors.thread import header_evidence
-from .lines import Line, split_lines
+from .lines import WORD, Line, is_dated, split_lines
 from .rules import RuleSet
 from .settings import StripSettings
 from .template import template_lines
@@ -83,9 +83,18 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     head = headline(lines, reasons, evidence, first, s.head_lines, passable, restorable)
     for i in head:
         reasons[i] = None
-    if not any(title_shaped(lines[i]) for i in head):
+    header = set()
+    if not any(is_dated(lines[i].text) for i in head):
+        prose = {i for i, sc in scores if sc > 0}
+        core_words = {w[:5] for ln in lines[first:last + 1] for w in WORD.findall(ln.text.lower()) if len(w) >= 4}
+        header = dated_header(lines, reasons, evidence, first, head, prose, core_words, runs, passable,
+                              end_reasons(rules))
+        for i in header:
+            reasons[i] = None
+    if not header and not any(title_shaped(lines[i]) for i in head):
         title = distant_title(lines, reasons, evidence, min(head | {first}), passable, runs)
-        head |= {title} if title is not None else set()
+        header = {title} if title is not None else set()
+    head |= header
     keep |= head
     keep |= trailer(lines, reasons, evidence, last, runs)
     links = introduced(lines, reasons, runs) | labelled(lines, reasons, link_labels(rules)) \
@@ -100,6 +109,11 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
         elif i not in keep:
             reasons[i] = "detector:thread" if evidence[i] else "detector:core"
     return reasons
+
+
+def end_reasons(rules: RuleSet) -> frozenset[str]:
+    """Removal reasons of end matter: the rule groups that end an article or cut below it."""
+    return frozenset({f"rule:{r.group}" for r in rules.rules if r.action in ("end", "cut")})
 
 
 def passable_reasons(rules: RuleSet) -> frozenset[str]:

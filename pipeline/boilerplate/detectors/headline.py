@@ -2,7 +2,7 @@
 walking up from the core over share buttons and labels."""
 from __future__ import annotations
 
-from ..lines import Line, is_meta
+from ..lines import WORD, Line, is_dated, is_meta, stopwords
 
 
 def headline(lines, reasons, evidence, first: int, limit: int, passable=frozenset(),
@@ -93,3 +93,74 @@ def distant_title(lines, reasons, evidence, first: int, passable, runs: set[int]
         if not reasons[i] and i not in runs and title_shaped(ln):
             return i
     return None
+
+
+def dated_header(lines, reasons, evidence, first: int, head: set[int], prose: set[int], core_words: set[str],
+                 runs: set[int], passable, box=frozenset(), reach: int = 24, near: int = 6) -> set[int]:
+    """The article's own header when a box of end matter ("Latest news", "Related articles",
+    "Jump to comments") separates it from the text starting at ``first``: the nearest
+    title-shaped line within ``reach`` lines above the ``head`` found so far that has a byline
+    or date close by and shares its words with the core, with the header lines and lede
+    paragraphs below it (``header_block``). Teasers of other stories fail the word test;
+    headline lists are ``runs``. If the head has a title, only a different title beyond end
+    matter (``box``: its removal reasons) counts: the box is why it was not found."""
+    top = min(head | {first})
+    titled = any(title_shaped(lines[i]) for i in head)
+    known = {lines[i].text for i in head}
+    seen, crossed = 0, False
+    for t in range(top - 1, -1, -1):
+        ln = lines[t]
+        if ln.empty:
+            continue
+        seen += 1
+        if seen > reach:
+            return set()
+        crossed = crossed or reasons[t] in box
+        if reasons[t] or t in runs or ln.text in known or not title_shaped(ln) or not about(ln, core_words):
+            continue
+        if (crossed or not titled) and dated_near(lines, t, top, near):
+            return header_block(lines, reasons, evidence, t, top, prose, passable)
+    return set()
+
+
+def about(ln: Line, core_words: set[str], min_share: float = 0.25) -> bool:
+    """Whether a title names what the core is about: at least ``min_share`` of its longer
+    non-frequent words (at least one) occur in the core (``core_words``: their first five
+    letters, so that "crews" matches "crew" and "returned" "return")."""
+    words = {w[:5] for w in WORD.findall(ln.text.lower()) if len(w) >= 4 and w not in stopwords()}
+    shared = len(words & core_words)
+    return shared >= 1 and shared >= min_share * len(words)
+
+
+def dated_near(lines, t: int, top: int, near: int) -> bool:
+    """A byline or date within two non-empty lines above ``t`` or ``near`` below it (and above ``top``)."""
+    above = [ln for ln in lines[:t] if not ln.empty][-2:]
+    below = [ln for ln in lines[t + 1:top] if not ln.empty][:near]
+    return any(is_dated(ln.text) and ln.words <= 15 for ln in above + below)
+
+
+def header_block(lines, reasons, evidence, t: int, top: int, prose: set[int], passable,
+                 max_words: int = 12, limit: int = 4) -> set[int]:
+    """Title ``t`` and what follows it down to ``top``: short header lines (byline, date,
+    source) over named tools, then the lede's prose paragraphs up to the first line that is
+    neither (the box that split the article). A lede follows the title or a dated line with at
+    most one other line between; prose further down the header is an author bio."""
+    taken, lede, undated = {t}, False, 0
+    for i in range(t + 1, top):
+        ln = lines[i]
+        if ln.empty:
+            continue
+        if i in prose and not reasons[i] and undated <= 1:
+            taken.add(i)
+            lede = True
+        elif lede:
+            break
+        elif reasons[i] in passable:
+            continue
+        elif (reasons[i] and not is_dated(ln.text)) or (evidence[i] and not ln.timestamp) \
+                or ln.words > max_words or len(taken) > limit:
+            break
+        else:
+            taken.add(i)
+            undated = 0 if is_dated(ln.text) else undated + 1
+    return taken
