@@ -78,23 +78,9 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
         return [why or (cut_why if i >= cut else None) for i, why in enumerate(reasons)]
     first, last = span
     keep = set(range(first, last + 1))
-    passable = passable_reasons(rules)
-    restorable = frozenset(f"rule:{r.group}" for r in rules.rules if r.action == "thread")
-    head = headline(lines, reasons, evidence, first, s.head_lines, passable, restorable)
+    head = article_head(lines, reasons, evidence, first, last, scores, runs, rules, s)
     for i in head:
         reasons[i] = None
-    header = set()
-    if not any(is_dated(lines[i].text) for i in head):
-        prose = {i for i, sc in scores if sc > 0}
-        core_words = {w[:5] for ln in lines[first:last + 1] for w in WORD.findall(ln.text.lower()) if len(w) >= 4}
-        header = dated_header(lines, reasons, evidence, first, head, prose, core_words, runs, passable,
-                              end_reasons(rules))
-        for i in header:
-            reasons[i] = None
-    if not header and not any(title_shaped(lines[i]) for i in head):
-        title = distant_title(lines, reasons, evidence, min(head | {first}), passable, runs)
-        header = {title} if title is not None else set()
-    head |= header
     keep |= head
     keep |= trailer(lines, reasons, evidence, last, runs)
     links = introduced(lines, reasons, runs) | labelled(lines, reasons, link_labels(rules)) \
@@ -109,6 +95,28 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
         elif i not in keep:
             reasons[i] = "detector:thread" if evidence[i] else "detector:core"
     return reasons
+
+
+def article_head(lines, reasons, evidence, first: int, last: int, scores, runs: set[int], rules: RuleSet,
+                 s: StripSettings) -> set[int]:
+    """The lines above the core (``first``..``last``) that belong to the article: the headline
+    block right above it, else its own dated header beyond a box of end matter, else a title
+    behind unnamed chrome. Lines of ``reasons`` that the walks step over stay removed."""
+    passable = passable_reasons(rules)
+    restorable = frozenset(f"rule:{r.group}" for r in rules.rules if r.action == "thread")
+    head = headline(lines, reasons, evidence, first, s.head_lines, passable, restorable)
+    unmarked = [None if i in head else why for i, why in enumerate(reasons)]  # the walks read head lines as kept
+    if not any(is_dated(lines[i].text) for i in head):
+        prose = {i for i, sc in scores if sc > 0}
+        core_words = {w[:5] for ln in lines[first:last + 1] for w in WORD.findall(ln.text.lower()) if len(w) >= 4}
+        header = dated_header(lines, unmarked, evidence, first, head, prose, core_words, runs, passable,
+                              end_reasons(rules))
+        if header:
+            return head | header
+    if not any(title_shaped(lines[i]) for i in head):
+        title = distant_title(lines, unmarked, evidence, min(head | {first}), passable, runs)
+        return head | ({title} if title is not None else set())
+    return head
 
 
 def end_reasons(rules: RuleSet) -> frozenset[str]:
