@@ -114,7 +114,7 @@ BYLINE = re.compile(r"^(?:by|posted|written|published|updated|von|par|por|publi�
 def is_meta(text: str) -> bool:
     """A post's metadata line (byline, date, "Tags: ... | 3 comments") rather than a title:
     it names an author, carries a date or time, or strings fields together with separators."""
-    return is_dated(text) or bool(re.search(r"\s[|•·»›]\s?", text))
+    return is_dated(text) or bool(re.search(r"\s[|•·»›>]\s?", text))
 
 
 def is_dated(text: str) -> bool:

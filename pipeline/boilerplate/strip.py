@@ -109,7 +109,7 @@ def article_head(lines, reasons, evidence, first: int, last: int, scores, runs: 
     if not any(is_dated(lines[i].text) for i in head):
         prose = {i for i, sc in scores if sc > 0}
         core_words = {w[:5] for ln in lines[first:last + 1] for w in WORD.findall(ln.text.lower()) if len(w) >= 4}
-        header = dated_header(lines, unmarked, evidence, first, head, prose, core_words, runs, passable,
+        header = dated_header(lines, unmarked, evidence, first, head, prose, core_words, passable,
                               end_reasons(rules))
         if header:
             return head | header

@@ -96,14 +96,14 @@ def distant_title(lines, reasons, evidence, first: int, passable, runs: set[int]
 
 
 def dated_header(lines, reasons, evidence, first: int, head: set[int], prose: set[int], core_words: set[str],
-                 runs: set[int], passable, box=frozenset(), reach: int = 24, near: int = 6) -> set[int]:
+                 passable, box=frozenset(), reach: int = 24, near: int = 6) -> set[int]:
     """The article's own header when a box of end matter ("Latest news", "Related articles",
     "Jump to comments") separates it from the text starting at ``first``: the nearest
     title-shaped line within ``reach`` lines above the ``head`` found so far that has a byline
     or date close by and shares its words with the core, with the header lines and lede
-    paragraphs below it (``header_block``). Teasers of other stories fail the word test;
-    headline lists are ``runs``. If the head has a title, only a different title beyond end
-    matter (``box``: its removal reasons) counts: the box is why it was not found."""
+    paragraphs below it (``header_block``). Teasers of other stories fail the word test. If
+    the head has a title, only a different title beyond end matter (``box``: its removal
+    reasons) counts: the box is why it was not found."""
     top = min(head | {first})
     titled = any(title_shaped(lines[i]) for i in head)
     known = {lines[i].text for i in head}
@@ -116,10 +116,10 @@ def dated_header(lines, reasons, evidence, first: int, head: set[int], prose: se
         if seen > reach:
             return set()
         crossed = crossed or reasons[t] in box
-        if reasons[t] or t in runs or ln.text in known or not title_shaped(ln) or not about(ln, core_words):
+        if reasons[t] or ln.text in known or not title_shaped(ln) or not about(ln, core_words):
             continue
         if (crossed or not titled) and dated_near(lines, t, top, near):
-            return header_block(lines, reasons, evidence, t, top, prose, passable)
+            return header_block(lines, reasons, evidence, header_start(lines, reasons, t), top, prose, passable)
     return set()
 
 
@@ -132,6 +132,17 @@ def about(ln: Line, core_words: set[str], min_share: float = 0.25) -> bool:
     return shared >= 1 and shared >= min_share * len(words)
 
 
+def header_start(lines, reasons, t: int, limit: int = 3) -> int:
+    """The first line of the header that line ``t`` belongs to: title, date and standfirst
+    stand one above the other, and the search meets the lowest of them first."""
+    for _ in range(limit):
+        above = next((j for j in range(t - 1, -1, -1) if not lines[j].empty), None)
+        if above is None or reasons[above] or not (title_shaped(lines[above], names=True) or is_dated(lines[above].text)):
+            break
+        t = above
+    return t
+
+
 def dated_near(lines, t: int, top: int, near: int) -> bool:
     """A byline or date within two non-empty lines above ``t`` or ``near`` below it (and above ``top``)."""
     above = [ln for ln in lines[:t] if not ln.empty][-2:]
@@ -140,7 +151,7 @@ def dated_near(lines, t: int, top: int, near: int) -> bool:
 
 
 def header_block(lines, reasons, evidence, t: int, top: int, prose: set[int], passable,
-                 max_words: int = 12, limit: int = 4) -> set[int]:
+                 max_words: int = 20, limit: int = 4) -> set[int]:
     """Title ``t`` and what follows it down to ``top``: short header lines (byline, date,
     source) over named tools, then the lede's prose paragraphs up to the first line that is
     neither (the box that split the article). A lede follows the title or a dated line with at
