@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
 WORD = re.compile(r"\w+(?:['’]\w+)?", re.U)
 BULLET = re.compile(r"^\s*(?:[•·▪◦●○■□‣⁃*–—-]|(\d{1,3})[.)])\s+")
@@ -138,3 +139,13 @@ def is_signature(text: str, tokens: list[str]) -> bool:
 
 def split_lines(text: str) -> list[Line]:
     return [line_features(i, raw) for i, raw in enumerate(text.split("\n"))]
+
+
+def nonempty_below(lines: list[Line], i: int, n: int, stop: int | None = None) -> list[int]:
+    """Indices of the first ``n`` non-empty lines below line ``i`` (and above ``stop``)."""
+    return list(islice((ln.index for ln in lines[i + 1:stop] if not ln.empty), n))
+
+
+def nonempty_above(lines: list[Line], i: int, n: int) -> list[int]:
+    """Indices of the nearest ``n`` non-empty lines above line ``i``, nearest first."""
+    return list(islice((lines[j].index for j in range(i - 1, -1, -1) if not lines[j].empty), n))

@@ -2,16 +2,17 @@
 walking up from the core over share buttons and labels."""
 from __future__ import annotations
 
-from ..lines import WORD, Line, is_dated, is_meta, stopwords
+from ..lines import WORD, Line, is_dated, is_meta, nonempty_above, nonempty_below, stopwords
 
 
 def headline(lines, reasons, evidence, first: int, limit: int, passable=frozenset(),
              restorable=frozenset()) -> set[int]:
     """Headline, standfirst and byline just above the core. Share buttons, nav labels and
     other ``passable`` removals between them and the text are stepped over; the walk stops at
-    end matter or thread evidence, or once the title itself (``title_shaped``) is taken: what
-    lies above a title is the page's chrome, or after ``limit`` short lines in a row (chrome a rule named counts half). Bylines that a ``restorable`` rule removed (the
-    post headers of comment threads look the same) are taken back."""
+    end matter or thread evidence, once the title itself (``title_shaped``) is taken (what
+    lies above a title is the page's chrome), or after ``limit`` short lines in a row (chrome
+    a rule named counts half). Bylines that a ``restorable`` rule removed (the post headers of
+    comment threads look the same) are taken back."""
     taken, seen, skipped, titled = set(), 0, 0, False
     boxed = boxed_in(lines, reasons, passable, first)
     for i in range(first - 1, -1, -1):
@@ -136,18 +137,20 @@ def header_start(lines, reasons, t: int, limit: int = 3) -> int:
     """The first line of the header that line ``t`` belongs to: title, date and standfirst
     stand one above the other, and the search meets the lowest of them first."""
     for _ in range(limit):
-        above = next((j for j in range(t - 1, -1, -1) if not lines[j].empty), None)
-        if above is None or reasons[above] or not (title_shaped(lines[above], names=True) or is_dated(lines[above].text)):
+        above = nonempty_above(lines, t, 1)
+        if not above or reasons[above[0]]:
             break
-        t = above
+        ln = lines[above[0]]
+        if not (title_shaped(ln, names=True) or is_dated(ln.text)):
+            break
+        t = ln.index
     return t
 
 
 def dated_near(lines, t: int, top: int, near: int) -> bool:
     """A byline or date within two non-empty lines above ``t`` or ``near`` below it (and above ``top``)."""
-    above = [ln for ln in lines[:t] if not ln.empty][-2:]
-    below = [ln for ln in lines[t + 1:top] if not ln.empty][:near]
-    return any(is_dated(ln.text) and ln.words <= 15 for ln in above + below)
+    close = nonempty_above(lines, t, 2) + nonempty_below(lines, t, near, stop=top)
+    return any(is_dated(lines[j].text) and lines[j].words <= 15 for j in close)
 
 
 def header_block(lines, reasons, evidence, t: int, top: int, prose: set[int], passable,

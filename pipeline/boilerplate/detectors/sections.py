@@ -6,6 +6,7 @@ the title) do not cut the article that follows them.
 """
 from __future__ import annotations
 
+from ..lines import nonempty_below
 from ..settings import StripSettings
 from .core import best_before, densest_run
 from .headline import title_shaped
@@ -43,11 +44,6 @@ def marked_below(lines, i: int, markers: set[int], reach: int = 2) -> bool:
     """A comment-section marker within ``reach`` lines below a reply cue: the cue line is the
     article's sign-off ("Hello! All images are copyright ..."), the section starts at the marker."""
     return any(j in markers for j in nonempty_below(lines, i, reach))
-
-
-def nonempty_below(lines, i: int, n: int) -> list[int]:
-    """Indices of the first ``n`` non-empty lines below line ``i``."""
-    return [ln.index for ln in lines[i + 1:] if not ln.empty][:n]
 
 
 def label_need(lines, i: int, min_core: float | None, threads: list[int], s: StripSettings,

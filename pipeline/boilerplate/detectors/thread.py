@@ -7,7 +7,7 @@ together, after the article has begun, do.
 """
 from __future__ import annotations
 
-from ..lines import Line
+from ..lines import Line, nonempty_above, nonempty_below
 from .core import MIN_STOP_SHARE
 
 # Headers needed within WINDOW non-empty lines to call a thread.
@@ -25,14 +25,14 @@ def header_evidence(lines: list[Line], i: int, rule_action: str | None) -> bool:
     if line.timestamp and line.words <= 14:
         return True
     if line.signature:  # a letter's "Name, City" sign-off, right below the letter it signs
-        prev = next((ln for ln in reversed(lines[:i]) if not ln.empty), None)
-        return prev is not None and prev.words >= 8 and not prev.signature
+        prev = [lines[j] for j in nonempty_above(lines, i, 1)]
+        return bool(prev) and prev[0].words >= 8 and not prev[0].signature
     # A bulleted user name ("• AM Hants") heading an unbulleted, further indented post; a list
     # of short items (ingredients, sub-headed sections) has no deeper indented text below.
     if not (line.bullet and line.namelike):
         return False
-    nxt = next((ln for ln in lines[i + 1:] if not ln.empty), None)
-    return nxt is not None and not nxt.bullet and nxt.indent > line.indent
+    nxt = [lines[j] for j in nonempty_below(lines, i, 1)]
+    return bool(nxt) and not nxt[0].bullet and nxt[0].indent > line.indent
 
 
 def thread_starts(lines: list[Line], evidence: list[bool]):
