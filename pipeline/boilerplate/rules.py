@@ -96,6 +96,10 @@ class RuleSet:
                 return rule
         return None
 
+    def reasons(self, *actions: str) -> frozenset[str]:
+        """The removal reasons (``rule:<group>``) of the groups with one of ``actions``."""
+        return frozenset(f"rule:{r.group}" for r in self.rules if r.action in actions)
+
     @property
     def groups(self) -> list[str]:
         return sorted({r.group for r in self.rules})

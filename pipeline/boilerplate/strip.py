@@ -8,11 +8,11 @@ from __future__ import annotations
 from ..records import RejectDocument
 from .detectors.core import (continued_prose, densest_run, echoed_lines, is_prose, numbered_items, shared_openings,
                              short_runs, teasers, title_runs, wrapped_prose)
-from .detectors.headline import dated_header, distant_title, headline, title_shaped
+from .detectors.headline import dated_header, distant_title, headline, key_words, title_shaped
 from .detectors.sections import find_cut
 from .detectors.links import introduced, labelled, link_labels
 from .detectors.thread import header_evidence
-from .lines import WORD, Line, is_dated, split_lines
+from .lines import Line, is_dated, split_lines
 from .rules import RuleSet
 from .settings import StripSettings
 from .template import template_lines
@@ -102,34 +102,24 @@ def article_head(lines, reasons, evidence, first: int, last: int, scores, runs: 
     """The lines above the core (``first``..``last``) that belong to the article: the headline
     block right above it, else its own dated header beyond a box of end matter, else a title
     behind unnamed chrome. Lines of ``reasons`` that the walks step over stay removed."""
-    passable = passable_reasons(rules)
-    restorable = frozenset(f"rule:{r.group}" for r in rules.rules if r.action == "thread")
+    # The walks step over single-line chrome (``drop``) and comment links of a post header
+    # (``cut``: a cut below the article never reaches them). The site template is a barrier:
+    # a headline is never part of it, and what lies beyond it is the site's frame.
+    passable = rules.reasons("drop", "cut")
+    restorable = rules.reasons("thread")  # bylines a thread rule removed
     head = headline(lines, reasons, evidence, first, s.head_lines, passable, restorable)
     unmarked = [None if i in head else why for i, why in enumerate(reasons)]  # the walks read head lines as kept
     if not any(is_dated(lines[i].text) for i in head):
         prose = {i for i, sc in scores if sc > 0}
-        core_words = {w[:5] for ln in lines[first:last + 1] for w in WORD.findall(ln.text.lower()) if len(w) >= 4}
+        core_words = set().union(*(key_words(ln.text) for ln in lines[first:last + 1]))
         header = dated_header(lines, unmarked, evidence, first, head, prose, core_words, passable,
-                              end_reasons(rules))
+                              rules.reasons("end", "cut"))
         if header:
             return head | header
     if not any(title_shaped(lines[i]) for i in head):
         title = distant_title(lines, unmarked, evidence, min(head | {first}), passable, runs)
         return head | ({title} if title is not None else set())
     return head
-
-
-def end_reasons(rules: RuleSet) -> frozenset[str]:
-    """Removal reasons of end matter: the rule groups that end an article or cut below it."""
-    return frozenset({f"rule:{r.group}" for r in rules.rules if r.action in ("end", "cut")})
-
-
-def passable_reasons(rules: RuleSet) -> frozenset[str]:
-    """Removal reasons a headline search may step over: single-line chrome (``drop`` groups)
-    and comment links of the post header (``cut`` groups; a cut below the article never
-    reaches the headline search). The site template is a barrier: a headline is never part of
-    it, and what lies beyond it is the site's frame."""
-    return frozenset({f"rule:{r.group}" for r in rules.rules if r.action in ("drop", "cut")})
 
 
 def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int, float]]:

@@ -126,11 +126,16 @@ def dated_header(lines, reasons, evidence, first: int, head: set[int], prose: se
 
 def about(ln: Line, core_words: set[str], min_share: float = 0.25) -> bool:
     """Whether a title names what the core is about: at least ``min_share`` of its longer
-    non-frequent words (at least one) occur in the core (``core_words``: their first five
-    letters, so that "crews" matches "crew" and "returned" "return")."""
-    words = {w[:5] for w in WORD.findall(ln.text.lower()) if len(w) >= 4 and w not in stopwords()}
+    non-frequent words (at least one) occur in the core (``core_words``: ``key_words``)."""
+    words = key_words(ln.text, frequent=False)
     shared = len(words & core_words)
     return shared >= 1 and shared >= min_share * len(words)
+
+
+def key_words(text: str, frequent: bool = True) -> set[str]:
+    """The first five letters of the words of four or more letters (so that "crews" matches
+    "crew" and "returned" "return"); without the most frequent words unless ``frequent``."""
+    return {w[:5] for w in WORD.findall(text.lower()) if len(w) >= 4 and (frequent or w not in stopwords())}
 
 
 def header_start(lines, reasons, t: int, limit: int = 3) -> int:
