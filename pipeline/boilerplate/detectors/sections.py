@@ -61,11 +61,10 @@ def label_need(lines, i: int, min_core: float | None, threads: list[int], s: Str
 def heads_article(lines, scores, i: int, above: float) -> bool:
     """A bare label ("Comments") with a title-headed run of prose right below it that is far
     denser (5x) than anything above: a tab or link in the page header, not a section head."""
-    span = densest_run([(j, sc) for j, sc in scores if j > i])
-    if span is None:
+    run = run_below(lines, scores, i)
+    if run is None:
         return False
-    between = [ln for ln in lines[i + 1:span[0]] if not ln.empty]
-    below = sum(sc for j, sc in scores if span[0] <= j <= span[1])
+    _, between, below = run
     return len(between) <= 4 and below >= 5 * above and any(title_shaped(ln) for ln in between)
 
 
@@ -75,9 +74,18 @@ def opens_article(lines, scores, i: int, above: float, s: StripSettings, threads
     that a thread of post headers opens is a long first comment, not the article."""
     if above >= s.min_core_words:
         return False
-    span = densest_run([(j, sc) for j, sc in scores if j > i])
-    if span is None or any(i < t <= span[0] for t in threads):
+    run = run_below(lines, scores, i)
+    if run is None or any(i < t <= run[0][0] for t in threads):
         return False
-    between = sum(1 for ln in lines[i + 1:span[0]] if not ln.empty)
-    below = sum(sc for j, sc in scores if span[0] <= j <= span[1])
-    return between <= 4 and below >= max(s.min_core_words, 3 * above)
+    _, between, below = run
+    return len(between) <= 4 and below >= max(s.min_core_words, 3 * above)
+
+
+def run_below(lines, scores, i: int):
+    """The densest run of prose below line ``i``: ``(span, non-empty lines between i and
+    the run, the run's score)``, or None."""
+    span = densest_run([(j, sc) for j, sc in scores if j > i])
+    if span is None:
+        return None
+    between = [ln for ln in lines[i + 1:span[0]] if not ln.empty]
+    return span, between, sum(sc for j, sc in scores if span[0] <= j <= span[1])
