@@ -7,6 +7,7 @@ import pytest
 
 from pipeline.boilerplate import StripSettings, build_template, default_rule_paths, load_rules, strip_record
 from pipeline.boilerplate.detectors.core import best_before, densest_run, is_prose
+from pipeline.boilerplate.detectors.tables import table_cells
 from pipeline.boilerplate.detectors.thread import header_evidence, thread_starts
 from pipeline.boilerplate.lines import line_features, split_lines
 from pipeline.boilerplate.template import site_of
@@ -263,3 +264,15 @@ def test_dated_header_beyond_a_news_box_must_be_about_the_text(title, kept):
     strip_record(rec, StripSettings(), RULES, {})
     assert (title in rec["text"]) is kept and "Latest news" not in rec["text"]
     assert rec["text"].endswith(PARA)
+
+
+def test_table_rows_need_equal_cell_counts_and_no_text_between():
+    table = split_lines("Scores:\nHome\nAway\nMonday\n2\n1\nTuesday\n0\n0\nFriday\n3\n2\nThat was the week.")
+    cells = table_cells(table)
+    assert {ln.text for ln in table if ln.index in cells} == {"Home", "Away", "Monday", "2", "1", "Tuesday", "0", "Friday", "3"}
+    # vote counts under comments: label-and-numbers rows, but the comment text sits between them
+    thread = split_lines("Ann\nGood point about the toll.\n12\n3\nBob\nI disagree entirely.\n7\n1\n"
+                         "Cy\nWhy now?\n2\n0")
+    assert table_cells(thread) == set()
+    # rows of different widths are not one table
+    assert table_cells(split_lines("A\n1\n2\nB\n3\n4\n5\nC\n6\n7")) == set()

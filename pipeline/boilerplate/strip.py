@@ -11,6 +11,7 @@ from .detectors.core import (continued_prose, densest_run, echoed_lines, is_pros
 from .detectors.headline import dated_header, distant_title, headline, key_words, title_shaped
 from .detectors.sections import find_cut
 from .detectors.links import introduced, labelled, link_labels
+from .detectors.tables import table_cells
 from .detectors.thread import header_evidence
 from .lines import Line, is_dated, split_lines
 from .rules import RuleSet
@@ -51,10 +52,13 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     cues = [bool(h and h.action == "cue") for h in hits]
     hints = [bool(h and h.action == "hint") for h in hits]
     hits = [None if h and h.action in ("cue", "hint") else h for h in hits]
+    table = table_cells(lines)  # their bare numbers are figures, not a widget's vote counts
+    hits = [None if h and h.action == "thread" and i in table else h for i, h in enumerate(hits)]
     is_tpl = template_lines(rec, template, s.template_min_docs, s.template_min_share,
                             s.batch_template_share, s.batch_template_words) \
         if s.use_template else (lambda _line: False)
-    tpl = [not ln.empty and ln.words <= s.template_max_words and is_tpl(ln.text) for ln in lines]
+    tpl = [not ln.empty and ln.words <= s.template_max_words and i not in table and is_tpl(ln.text)
+           for i, ln in enumerate(lines)]
     evidence = [s.detect_thread and header_evidence(lines, i, h.action if h else None) for i, h in enumerate(hits)]
 
     reasons: list[str | None] = [None] * n
@@ -67,7 +71,7 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     if not s.detect_core and not extracted:
         return reasons
 
-    scores = line_scores(lines, hits, evidence, tpl, s)
+    scores = line_scores(lines, hits, evidence, tpl, table, s)
     runs = title_runs(lines)  # lists of headlines, for the cut, the title search and the trailer
     cut, cut_why = find_cut(lines, hits, evidence, cues, hints, scores, runs, s)
     if extracted or not s.detect_core:
@@ -122,7 +126,7 @@ def article_head(lines, reasons, evidence, first: int, last: int, scores, runs: 
     return head
 
 
-def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int, float]]:
+def line_scores(lines, hits, evidence, tpl, table, s: StripSettings) -> list[tuple[int, float]]:
     """Core-detector score of every non-empty line: prose earns its words, the rest costs."""
     scores = []
     wrapped = wrapped_prose(lines, s.prose_min_words) | continued_prose(lines)
@@ -139,6 +143,8 @@ def line_scores(lines, hits, evidence, tpl, s: StripSettings) -> list[tuple[int,
             scores.append((i, -s.thread_line_cost))
         elif tpl[i] or action:
             scores.append((i, -2 * s.short_line_cost))
+        elif i in table:  # the article's figures or a sidebar's: neither prose nor chrome
+            scores.append((i, 0.0))
         elif i in echoed:  # gallery captions, repeated, cut-off or wire-list teasers: cost what prose earns
             scores.append((i, -float(ln.words)))
         elif i in wrapped or (is_prose(ln, s.prose_min_words) and i not in listing):
