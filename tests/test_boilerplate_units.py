@@ -9,7 +9,7 @@ from pipeline.boilerplate import StripSettings, build_template, default_rule_pat
 from pipeline.boilerplate.detectors.core import best_before, densest_run, is_prose
 from pipeline.boilerplate.detectors.tables import table_cells
 from pipeline.boilerplate.detectors.thread import header_evidence, thread_starts
-from pipeline.boilerplate.lines import line_features, split_lines
+from pipeline.boilerplate.lines import is_dated, line_features, split_lines
 from pipeline.boilerplate.template import site_of
 from pipeline.records import RejectDocument
 
@@ -276,3 +276,12 @@ def test_table_rows_need_equal_cell_counts_and_no_text_between():
     assert table_cells(thread) == set()
     # rows of different widths are not one table
     assert table_cells(split_lines("A\n1\n2\nB\n3\n4\n5\nC\n6\n7")) == set()
+
+
+@pytest.mark.parametrize("text, dated", [
+    ("By Ana Ruiz", True), ("Contributed by: Lee Park, with reporting by Sam Ode", True),
+    ("Photos by: Ken Ito", True), ("Updated 4:05 pm", True), ("Fotos von: Jan Berg", True),
+    ("Killed by a falling tree in the storm", False), ("Harbour crews prepare for the regatta", False),
+])
+def test_bylines_and_credit_labels_are_dated(text, dated):
+    assert is_dated(text) is dated

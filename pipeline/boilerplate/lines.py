@@ -109,7 +109,9 @@ def is_namelike(text: str, tokens: list[str]) -> bool:
     return not any(t in stopwords() for t in tokens if len(t) > 2)
 
 
-BYLINE = re.compile(r"^(?:by|posted|written|published|updated|von|par|por|publié|publicado|veröffentlicht)\b", re.I)
+# "By X", "Posted ...", and credit labels such as "Contributed by: X" or "Photos by: X".
+BYLINE = re.compile(r"^(?:by|posted|written|published|updated|von|par|por|publié|publicado|veröffentlicht)\b"
+                    r"|^(?:\w+\s+){0,3}(?:by|von|par|por):", re.I)
 
 
 def is_meta(text: str) -> bool:
