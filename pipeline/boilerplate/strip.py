@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..records import RejectDocument
 from .detectors.core import (continued_prose, densest_run, echoed_lines, is_prose, numbered_items, shared_openings,
                              short_runs, teasers, title_runs, wrapped_prose)
-from .detectors.headline import dated_header, distant_title, headline, key_words, title_shaped
+from .detectors.headline import about, dated_header, distant_title, headline, key_words, title_shaped
 from .detectors.sections import find_cut
 from .detectors.links import introduced, labelled, link_labels
 from .detectors.tables import table_cells
@@ -112,17 +112,22 @@ def article_head(lines, reasons, evidence, first: int, last: int, scores, runs: 
     passable = rules.reasons("drop", "cut")
     restorable = rules.reasons("thread")  # bylines a thread rule removed
     head = headline(lines, reasons, evidence, first, s.head_lines, passable, restorable)
+    core_words = set().union(*(key_words(ln.text) for ln in lines[first:last + 1]))
+    teaser = {i for i in head if title_shaped(lines[i])}
+    if any(about(lines[i], core_words) for i in teaser):
+        teaser = set()
+    head -= teaser  # the walk ended on the last headline of a story list: the title is above it
     unmarked = [None if i in head else why for i, why in enumerate(reasons)]  # the walks read head lines as kept
     if not any(is_dated(lines[i].text) for i in head):
         prose = {i for i, sc in scores if sc > 0}
-        core_words = set().union(*(key_words(ln.text) for ln in lines[first:last + 1]))
         header = dated_header(lines, unmarked, evidence, first, head, prose, core_words, passable,
-                              rules.reasons("end", "cut"))
+                              rules.reasons("end", "cut"), runs)
         if header:
             return head | header
     if not any(title_shaped(lines[i]) for i in head):
-        title = distant_title(lines, unmarked, evidence, min(head | {first}), passable, runs)
-        return head | ({title} if title is not None else set())
+        title = distant_title(lines, unmarked, evidence, min(head | {first}), passable, runs,
+                              core_words=core_words if teaser else None)
+        return head | ({title} if title is not None else teaser)
     return head
 
 

@@ -77,11 +77,12 @@ def title_shaped(ln: Line, min_words: int = 4, max_words: int = 20, names: bool 
         and (names or not ln.namelike) and not is_meta(ln.text)
 
 
-def distant_title(lines, reasons, evidence, first: int, passable, runs: set[int], reach: int = 16) -> int | None:
+def distant_title(lines, reasons, evidence, first: int, passable, runs: set[int], reach: int = 16,
+                  core_words: set[str] | None = None) -> int | None:
     """The title when unknown chrome (share and print links no rule names) separates it from
     the text: the nearest title-shaped line within ``reach`` lines
-    above the core that is not part of a list of headlines. End matter or thread evidence
-    on the way means the text has no title here."""
+    above the core that is not part of a list of headlines (and, given ``core_words``, is
+    ``about`` the core). End matter or thread evidence on the way means the text has no title here."""
     seen = 0
     for i in range(first - 1, -1, -1):
         ln = lines[i]
@@ -91,13 +92,13 @@ def distant_title(lines, reasons, evidence, first: int, passable, runs: set[int]
         if seen > reach or (reasons[i] and reasons[i] not in passable and not is_meta(ln.text)) \
                 or (evidence[i] and not ln.timestamp):
             return None
-        if not reasons[i] and i not in runs and title_shaped(ln):
+        if not reasons[i] and i not in runs and title_shaped(ln) and (core_words is None or about(ln, core_words)):
             return i
     return None
 
 
 def dated_header(lines, reasons, evidence, first: int, head: set[int], prose: set[int], core_words: set[str],
-                 passable, box=frozenset(), reach: int = 24, near: int = 6) -> set[int]:
+                 passable, box=frozenset(), runs: set[int] = frozenset(), reach: int = 24, near: int = 6) -> set[int]:
     """The article's own header when a box of end matter ("Latest news", "Related articles",
     "Jump to comments") separates it from the text starting at ``first``: the nearest
     title-shaped line within ``reach`` lines above the ``head`` found so far that has a byline
@@ -120,7 +121,8 @@ def dated_header(lines, reasons, evidence, first: int, head: set[int], prose: se
         if reasons[t] or ln.text in known or not title_shaped(ln) or not about(ln, core_words):
             continue
         if (crossed or not titled) and dated_near(lines, t, top, near):
-            return header_block(lines, reasons, evidence, header_start(lines, reasons, t), top, prose, passable)
+            teasers = {i for i in runs if title_shaped(lines[i]) and not about(lines[i], core_words)}
+            return header_block(lines, reasons, evidence, header_start(lines, reasons, t), top, prose, passable, teasers)
     return set()
 
 
@@ -158,11 +160,11 @@ def dated_near(lines, t: int, top: int, near: int) -> bool:
     return any(is_dated(lines[j].text) and lines[j].words <= 15 for j in close)
 
 
-def header_block(lines, reasons, evidence, t: int, top: int, prose: set[int], passable,
+def header_block(lines, reasons, evidence, t: int, top: int, prose: set[int], passable, teasers: set[int] = frozenset(),
                  max_words: int = 20, limit: int = 4) -> set[int]:
     """Title ``t`` and what follows it down to ``top``: short header lines (byline, date,
     source) over named tools, then the lede's prose paragraphs up to the first line that is
-    neither (the box that split the article). A lede follows the title or a dated line with at
+    neither (the box that split the article, or ``teasers``: headlines of other stories). A lede follows the title or a dated line with at
     most one other line between; prose further down the header is an author bio."""
     taken, lede, undated = {t}, False, 0
     for i in range(t + 1, top):
@@ -177,7 +179,7 @@ def header_block(lines, reasons, evidence, t: int, top: int, prose: set[int], pa
         elif reasons[i] in passable:
             continue
         elif (reasons[i] and not is_dated(ln.text)) or (evidence[i] and not ln.timestamp) \
-                or ln.words > max_words or len(taken) > limit:
+                or ln.words > max_words or len(taken) > limit or i in teasers:
             break
         else:
             taken.add(i)
