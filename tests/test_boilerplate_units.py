@@ -7,6 +7,7 @@ import pytest
 
 from pipeline.boilerplate import StripSettings, build_template, default_rule_paths, load_rules, strip_record
 from pipeline.boilerplate.detectors.core import best_before, densest_run, is_prose
+from pipeline.boilerplate.detectors.headline import title_shaped
 from pipeline.boilerplate.detectors.tables import table_cells
 from pipeline.boilerplate.detectors.thread import header_evidence, thread_starts
 from pipeline.boilerplate.lines import is_dated, line_features, split_lines
@@ -285,3 +286,11 @@ def test_table_rows_need_equal_cell_counts_and_no_text_between():
 ])
 def test_bylines_and_credit_labels_are_dated(text, dated):
     assert is_dated(text) is dated
+
+
+@pytest.mark.parametrize("text, title", [
+    ("Hilary Osborne and Phillip Inman", False), ("Ana Ruiz, Tom Dale & Kim Oh", False),
+    ("Ferry service returns to Gull Island", True), ("Cats and dogs share the prize", True),
+])
+def test_author_lists_are_not_titles(text, title):
+    assert title_shaped(line_features(0, text)) is title

@@ -2,6 +2,8 @@
 walking up from the core over share buttons and labels."""
 from __future__ import annotations
 
+import re
+
 from ..lines import WORD, Line, is_dated, is_meta, nonempty_above, nonempty_below, stopwords
 
 
@@ -70,11 +72,16 @@ def boxed_in(lines, reasons, passable, first: int, max_words: int = 4) -> set[in
     return out
 
 
+# "Hilary Osborne and Phillip Inman": the authors of a byline printed without "By".
+AUTHORS = re.compile(r"(?:[A-Z][\w'’-]+ ){1,2}[A-Z][\w'’-]+(?:, (?:[A-Z][\w'’-]+ ){1,2}[A-Z][\w'’-]+)*"
+                     r" (?:and|&|und|et|y) (?:[A-Z][\w'’-]+ ){1,2}[A-Z][\w'’-]+")
+
+
 def title_shaped(ln: Line, min_words: int = 4, max_words: int = 20, names: bool = False) -> bool:
     """A headline: a few words, not ending like a sentence or a label, no byline or date
     (and no name-like line without frequent words, unless ``names``)."""
     return min_words <= ln.words <= max_words and not ln.text.endswith((".", ":")) \
-        and (names or not ln.namelike) and not is_meta(ln.text)
+        and (names or not ln.namelike) and not is_meta(ln.text) and not AUTHORS.fullmatch(ln.text)
 
 
 def distant_title(lines, reasons, evidence, first: int, passable, runs: set[int], reach: int = 16,
