@@ -7,6 +7,7 @@ so ``disabled_groups = ("comments",)`` switches a kind off in every language)::
     action = "cut"        # drop | end | cut | thread | cue | hint  (see ACTIONS)
     max_words = 12        # never applied to longer lines, so body sentences are safe
     min_core = 20         # cut only: core score (about: prose words) needed above the line
+    inline = true         # end only: may also stand between two paragraphs (see ``RuleSet.inline``)
     lines = ['leave a (reply|comment)', '\\d+ comments?']
 
 Patterns are Python regexes matched case-insensitively against the WHOLE stripped line, so a
@@ -58,6 +59,7 @@ class Rule:
     pattern: re.Pattern | None  # patterns matched against the whole line
     origin: str  # file it came from, for notes
     contains: re.Pattern | None = None  # ".*X.*" patterns, searched as X (much faster)
+    inline: bool = False  # an end-matter box of this kind may sit inside the article
 
     def matches(self, line: str) -> bool:
         return bool((self.pattern and self.pattern.fullmatch(line))
@@ -101,6 +103,12 @@ class RuleSet:
         return frozenset(f"rule:{r.group}" for r in self.rules if r.action in actions)
 
     @property
+    def inline(self) -> frozenset[str]:
+        """Reasons of end-matter groups whose boxes also stand between paragraphs (newsletter
+        sign-ups, "Read more" lists); text may resume below them, never below a footer."""
+        return frozenset(f"rule:{r.group}" for r in self.rules if r.action == "end" and r.inline)
+
+    @property
     def groups(self) -> list[str]:
         return sorted({r.group for r in self.rules})
 
@@ -126,7 +134,7 @@ def load_rules(paths: list[str]) -> RuleSet:
                 whole = [p for p in patterns if not is_contains(p)]
                 inner = [p[2:-2] for p in patterns if is_contains(p)]
                 rules.append(Rule(name, action, max_words, min_core, alternation(whole), Path(path).name,
-                                  alternation(inner)))
+                                  alternation(inner), bool(spec.get("inline", False))))
     # cut beats end beats thread beats drop beats cue beats hint: a line is explained by its strongest meaning.
     order = {"cut": 0, "end": 1, "thread": 2, "drop": 3, "cue": 4, "hint": 5}
     rules.sort(key=lambda r: order[r.action])

@@ -6,6 +6,7 @@ core. Every removed line is recorded with the rule group or detector that remove
 from __future__ import annotations
 
 from ..records import RejectDocument
+from .detectors.boxes import inline_boxes
 from .detectors.core import (continued_prose, densest_run, echoed_lines, is_prose, numbered_items, shared_openings,
                              short_runs, teasers, title_runs, wrapped_prose)
 from .detectors.headline import about, dated_header, distant_title, headline, key_words, title_shaped
@@ -77,11 +78,15 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     if extracted or not s.detect_core:
         return [why or (cut_why if i >= cut and not lines[i].empty else None) for i, why in enumerate(reasons)]
     scores = [(i, sc) for i, sc in scores if i < cut]
+    boxes = inline_boxes(lines, reasons, evidence, cues, hints, scores, rules.reasons("end"), rules.inline)
+    scores = [(i, 0.0 if i in boxes else sc) for i, sc in scores]  # the core runs across them
     span = densest_run(scores)
     if span is None:  # no prose at all: keep what the rules left
         return [why or (cut_why if i >= cut else None) for i, why in enumerate(reasons)]
     first, last = span
-    keep = set(range(first, last + 1))
+    for i in boxes:
+        reasons[i] = reasons[i] or "detector:box"
+    keep = set(range(first, last + 1)) - boxes
     head = article_head(lines, reasons, evidence, first, last, scores, runs, rules, s)
     for i in head:
         reasons[i] = None

@@ -1,0 +1,126 @@
+"""Boxes of end matter set into the article: a newsletter sign-up or a "Read more" list
+between two of its paragraphs.
+
+An end-matter rule line stops the core, which is right at the end of the article and wrong in
+its middle. A box is a few short lines around an ``inline`` end-matter line (a rule group
+setting); when the article's text stands right above it and text about the same subject
+resumes right below it, the box is taken out and the core may run across it.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from .core import LONG_LINE
+from .headline import about, key_words, title_shaped
+
+# A box holds at most this many non-empty lines, none longer than BOX_WORDS words.
+BOX_LINES = 8
+BOX_WORDS = 20
+# The text below a box must have this many prose words and share this much of its
+# vocabulary (and at least MIN_SHARED_WORDS words) with the text above to continue it.
+MIN_RESUME_WORDS = 30
+MIN_SHARED = 0.05
+MIN_SHARED_WORDS = 2
+
+
+def inline_boxes(lines, reasons, evidence, cues, hints, scores, ends, inline) -> set[int]:
+    """Lines of the boxes of ``inline`` end matter that split the article (``scores``: the
+    core scores of the lines above the comment cut). A box with other ``ends`` (a footer,
+    an author bio) or thread evidence stays a barrier; text below with a reply cue (``cues``)
+    or that opens like a reply (``hints``: "Great overview!"), runs on in more headlines or
+    shares little with the text above is not the article's."""
+    order = [i for i, _ in scores]
+    score = dict(scores)
+    out: set[int] = set()
+    for k, i in enumerate(order):
+        if reasons[i] not in inline or i in out:
+            continue
+        box = extent(lines, reasons, score, order, k)
+        if any(evidence[j] or (reasons[j] in ends and reasons[j] not in inline) for j in box):
+            continue
+        top, bottom = order.index(min(box)), order.index(max(box))
+        if top == 0 or bottom == len(order) - 1:
+            continue
+        above, below = run_from(scores, top - 1, -1), run_from(scores, bottom + 1, 1)
+        if above is None or below is None:
+            continue
+        said = Counter(w for j in range(above[0], above[1] + 1) for w in words_of(lines[j]))
+        if any(cues[j] for j in range(below[0], below[1] + 1)) or hints[below[0]] or teasers(lines, reasons, box, below) \
+                or not continues(lines, below, said):
+            continue
+        out.update(box)
+    return out
+
+
+def run_from(scores, k: int, step: int) -> tuple[int, int] | None:
+    """The best-scoring run of lines that starts at ``scores[k]`` and goes on by ``step``
+    (``(first, last)`` line indices), or None if no such run scores above zero."""
+    best, total, end = 0.0, 0.0, None
+    for m in range(k, len(scores) if step == 1 else -1, step):
+        total += scores[m][1]
+        if total > best:
+            best, end = total, m
+    if end is None:
+        return None
+    return (scores[k][0], scores[end][0]) if step == 1 else (scores[end][0], scores[k][0])
+
+
+def extent(lines, reasons, score, order: list[int], k: int) -> set[int]:
+    """The box around the named line ``order[k]``: the named lines above it and one short
+    heading over them ("Get the morning briefing"); below it named lines and short lines that
+    are not prose (or a short sentence that a named line follows closely, the box's blurb),
+    up to ``BOX_LINES``. A title below that shares its words with the text under it, and is
+    not one of several headlines in a row, is the article's own heading and ends the box."""
+    up = k
+    while up > 0 and reasons[order[up - 1]] and k - up < BOX_LINES:
+        up -= 1
+    if up > 0:
+        head = lines[order[up - 1]]
+        if not reasons[head.index] and not head.bullet and head.words <= BOX_WORDS and score[head.index] <= 0:
+            up -= 1
+    box = set(order[up:k + 1])
+    for down in range(k + 1, len(order)):
+        j = order[down]
+        ln = lines[j]
+        if len(box) >= BOX_LINES:
+            break
+        if reasons[j]:
+            box.add(j)
+            continue
+        if ln.words > BOX_WORDS or ln.bullet or (score[j] > 0 and not any(reasons[x] for x in order[down + 1:down + 3])):
+            break
+        listed = title_shaped(lines[order[down - 1]], names=True) and not reasons[order[down - 1]]
+        if title_shaped(ln, names=True) and not listed and down + 1 < len(order) \
+                and about(ln, key_words(lines[order[down + 1]].text)):
+            break
+        box.add(j)
+    return box
+
+
+def words_of(ln) -> set[str]:
+    return key_words(ln.text, frequent=False) if not ln.empty else set()
+
+
+def teasers(lines, reasons, box: set[int], run: tuple[int, int]) -> bool:
+    """Whether the text below the box is a list of other stories: two or more headlines
+    (counting those in the box), each in the text followed by a single paragraph, its lede.
+    (A box of links has headlines only; an article's sections run to several paragraphs.)"""
+    def headline(j: int) -> bool:
+        return not lines[j].empty and not reasons[j] and title_shaped(lines[j], names=True)
+    text = [j for j in range(run[0], run[1] + 1) if not lines[j].empty]
+    heads = [k for k, j in enumerate(text) if headline(j)]
+    if not heads or len(heads) + sum(headline(j) for j in box) < 2:
+        return False
+    ends = heads[1:] + [len(text)]
+    return all(nxt - k == 2 for k, nxt in zip(heads, ends))
+
+
+def continues(lines, run: tuple[int, int], said: Counter) -> bool:
+    """Whether the run below a box is more of the article: enough prose words with a
+    paragraph among them (advertising copy comes in short lines), and a share of its
+    vocabulary ``said`` above (an author bio or another story has little)."""
+    text = [lines[j] for j in range(run[0], run[1] + 1) if not lines[j].empty]
+    words = set().union(*(words_of(ln) for ln in text))
+    shared = sum(w in said for w in words)
+    return sum(ln.words for ln in text) >= MIN_RESUME_WORDS and any(ln.words >= LONG_LINE for ln in text) \
+        and shared >= max(MIN_SHARED_WORDS, MIN_SHARED * len(words))
