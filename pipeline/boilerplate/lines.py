@@ -120,6 +120,11 @@ def is_meta(text: str) -> bool:
     return is_dated(text) or bool(re.search(r"\s[|•·»›>]\s?", text))
 
 
+def is_dateline(ln: "Line", max_words: int = 15) -> bool:
+    """A short dated line: a byline or dateline, not a caption or sentence that names a date."""
+    return ln.words <= max_words and is_dated(ln.text)
+
+
 def is_dated(text: str) -> bool:
     """A byline or dateline: names an author ("By X", "Posted by X") or carries a date or time."""
     return bool(BYLINE.match(text) or DATE.search(text) or CLOCK.search(text))

@@ -14,11 +14,11 @@ class StripSettings:
     # Inside the article core, drop runs of three or more headline-shaped lines that follow a
     # chrome label such as "Read more" (links to other stories placed between paragraphs).
     detect_link_lists: bool = True
-    use_template: bool = True
+    use_template: bool = True  # drop lines repeated across many documents of the same site
     # Text that an HTML main-content extractor produced already is the article region: apply
     # rules, template and the comment cut to it, but not the core detector (which would cut
     # list-like parts of real articles the extractor rightly kept).
-    trust_extractor: bool = True  # drop lines repeated across many documents of the same site
+    trust_extractor: bool = True
     # A sentence-like line is prose from this many words on; fewer makes captions count.
     prose_min_words: int = 6
     # Documents with fewer words than this (or a single line) pass through unchanged: too

@@ -14,7 +14,7 @@ from .detectors.sections import find_cut
 from .detectors.links import introduced, labelled, link_labels
 from .detectors.tables import table_cells
 from .detectors.thread import header_evidence
-from .lines import Line, is_dated, split_lines
+from .lines import Line, is_dateline, split_lines
 from .rules import RuleSet
 from .settings import StripSettings
 from .template import template_lines
@@ -123,7 +123,7 @@ def article_head(lines, reasons, evidence, first: int, last: int, scores, runs: 
         teaser = set()
     head -= teaser  # the walk ended on the last headline of a story list: the title is above it
     unmarked = [None if i in head else why for i, why in enumerate(reasons)]  # the walks read head lines as kept
-    if not any(is_dated(lines[i].text) for i in head):
+    if not any(is_dateline(lines[i]) for i in head):
         prose = {i for i, sc in scores if sc > 0}
         header = dated_header(lines, unmarked, evidence, first, head, prose, core_words, passable,
                               rules.reasons("end", "cut"), runs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..lines import WORD, Line, is_dated, is_meta, nonempty_above, nonempty_below, stopwords
+from ..lines import WORD, Line, is_dated, is_dateline, is_meta, nonempty_above, nonempty_below, stopwords
 
 
 def headline(lines, reasons, evidence, first: int, limit: int, passable=frozenset(),
@@ -24,7 +24,7 @@ def headline(lines, reasons, evidence, first: int, limit: int, passable=frozense
         if seen >= 2 * limit or skipped >= limit or len(taken) >= limit:
             break
         seen += 1
-        label = ln.text.endswith(":") and ln.words < 4  # "Font size:", "Follow us:"
+        label = is_label(ln)  # "Font size:", "Follow us:"
         byline = reasons[i] and is_meta(ln.text)  # "Posted by X on <date>" matched as chrome
         if byline and reasons[i] in restorable:  # a thread rule's post header: here the article's
             taken.add(i)
@@ -49,6 +49,11 @@ def headline(lines, reasons, evidence, first: int, limit: int, passable=frozense
                 break  # a page frame lies above the title
             titled = True
     return taken
+
+
+def is_label(ln: Line) -> bool:
+    """A widget's label ("Font size:", "Follow us:", "Get local alerts:")."""
+    return ln.text.endswith(":") and ln.words < 4
 
 
 def boxed_in(lines, reasons, passable, first: int, max_words: int = 4) -> set[int]:
@@ -164,7 +169,7 @@ def header_start(lines, reasons, t: int, limit: int = 3) -> int:
 def dated_near(lines, t: int, top: int, near: int) -> bool:
     """A byline or date within two non-empty lines above ``t`` or ``near`` below it (and above ``top``)."""
     close = nonempty_above(lines, t, 2) + nonempty_below(lines, t, near, stop=top)
-    return any(is_dated(lines[j].text) and lines[j].words <= 15 for j in close)
+    return any(is_dateline(lines[j]) for j in close)
 
 
 def header_block(lines, reasons, evidence, t: int, top: int, prose: set[int], passable, teasers: set[int] = frozenset(),
@@ -185,7 +190,7 @@ def header_block(lines, reasons, evidence, t: int, top: int, prose: set[int], pa
             break
         elif reasons[i] in passable:
             continue
-        elif (reasons[i] and not is_dated(ln.text)) or (evidence[i] and not ln.timestamp) \
+        elif (reasons[i] and not is_dated(ln.text)) or (evidence[i] and not ln.timestamp) or is_label(ln) \
                 or ln.words > max_words or len(taken) > limit or i in teasers:
             break
         else:
