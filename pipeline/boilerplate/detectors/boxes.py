@@ -8,11 +8,14 @@ resumes right below it, the box is taken out and the core may run across it.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 
+from ..lines import WORD, is_dateline
 from .core import LONG_LINE
 from .headline import about, key_words, title_shaped
 
+BY = re.compile(r"^(?:by|von|par|por)\s+", re.I)  # the author's name follows
 # A box holds at most this many non-empty lines, none longer than BOX_WORDS words.
 BOX_LINES = 8
 BOX_WORDS = 20
@@ -27,8 +30,8 @@ def inline_boxes(lines, reasons, evidence, cues, hints, scores, ends, inline) ->
     """Lines of the boxes of ``inline`` end matter that split the article (``scores``: the
     core scores of the lines above the comment cut). A box with other ``ends`` (a footer,
     an author bio) or thread evidence stays a barrier; text below with a reply cue (``cues``)
-    or that opens like a reply (``hints``: "Great overview!"), runs on in more headlines or
-    shares little with the text above is not the article's."""
+    or that opens like a reply (``hints``: "Great overview!"), names the author (a bio), runs
+    on in more headlines or shares little with the text above is not the article's."""
     order = [i for i, _ in scores]
     score = dict(scores)
     out: set[int] = set()
@@ -46,6 +49,7 @@ def inline_boxes(lines, reasons, evidence, cues, hints, scores, ends, inline) ->
             continue
         said = Counter(w for j in range(above[0], above[1] + 1) for w in words_of(lines[j]))
         if any(cues[j] for j in range(below[0], below[1] + 1)) or hints[below[0]] or teasers(lines, reasons, box, below) \
+                or authors(lines, min(box)) & set(WORD.findall(lines[below[0]].text)) \
                 or not continues(lines, below, said):
             continue
         out.update(box)
@@ -95,6 +99,15 @@ def extent(lines, reasons, score, order: list[int], k: int) -> set[int]:
             break
         box.add(j)
     return box
+
+
+def authors(lines, top: int) -> set[str]:
+    """Capitalised names of the bylines above line ``top`` ("By Nora Quill | May 4" -> Nora, Quill)."""
+    names: set[str] = set()
+    for ln in lines[:top]:
+        if is_dateline(ln) and BY.match(ln.text):
+            names.update(w for w in WORD.findall(BY.sub("", ln.text, count=1)) if len(w) > 2 and w[0].isupper())
+    return names
 
 
 def words_of(ln) -> set[str]:
