@@ -6,6 +6,7 @@ import json
 import pytest
 
 from pipeline.boilerplate import StripSettings, build_template, default_rule_paths, load_rules, strip_record
+from pipeline.boilerplate.detectors.boxes import run_from, teasers
 from pipeline.boilerplate.detectors.core import best_before, densest_run, is_prose
 from pipeline.boilerplate.detectors.headline import title_shaped
 from pipeline.boilerplate.detectors.tables import table_cells
@@ -294,3 +295,21 @@ def test_bylines_and_credit_labels_are_dated(text, dated):
 ])
 def test_author_lists_are_not_titles(text, title):
     assert title_shaped(line_features(0, text)) is title
+
+
+def test_run_from_starts_at_the_given_line_in_either_direction():
+    scores = [(0, 5.0), (2, -1.0), (4, 30.0), (6, -120.0), (8, 40.0)]  # (line, score); k indexes this list
+    assert run_from(scores, 1, 1) == (2, 4)  # takes the cost of line 2 to reach line 4
+    assert run_from(scores, 3, 1) == (8, 8)  # index 3 is line 6: the end line is not worth crossing
+    assert run_from(scores, 2, -1) == (0, 4)
+    assert run_from([(0, -2.0), (2, -1.0)], 0, 1) is None
+
+
+def test_teasers_are_headlines_with_one_lede_each():
+    lines = split_lines("Read more\nFerry strike ends after two weeks\nCrews voted on Friday to accept the new rota and return to work.\n"
+                        "Council delays vote on parking rules\nThe council put off its vote on the new parking rules until June.")
+    reasons = [None] * len(lines)
+    assert teasers(lines, reasons, {0, 1}, (2, 4))
+    article = split_lines("Read more\nFerry strike ends after two weeks\nThe crews voted on Friday.\nThe company agreed to a new rota.\n"
+                          "Passengers welcomed the news on Saturday.")
+    assert not teasers(article, [None] * len(article), {0}, (1, 4))
