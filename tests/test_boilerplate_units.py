@@ -300,7 +300,8 @@ def test_author_lists_are_not_titles(text, title):
 def test_run_from_starts_at_the_given_line_in_either_direction():
     scores = [(0, 5.0), (2, -1.0), (4, 30.0), (6, -120.0), (8, 40.0)]  # (line, score); k indexes this list
     assert run_from(scores, 1, 1) == (2, 4)  # takes the cost of line 2 to reach line 4
-    assert run_from(scores, 3, 1) == (8, 8)  # index 3 is line 6: the end line is not worth crossing
+    assert run_from(scores, 3, 1) is None  # from the end line (index 3): it costs more than follows
+    assert run_from(scores, 4, 1) == (8, 8)
     assert run_from(scores, 2, -1) == (0, 4)
     assert run_from([(0, -2.0), (2, -1.0)], 0, 1) is None
 
