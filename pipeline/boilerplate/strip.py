@@ -110,7 +110,9 @@ def article_head(lines, reasons, evidence, first: int, last: int, scores, runs: 
                  s: StripSettings) -> set[int]:
     """The lines above the core (``first``..``last``) that belong to the article: the headline
     block right above it, else its own dated header beyond a box of end matter, else a title
-    behind unnamed chrome. Lines of ``reasons`` that the walks step over stay removed."""
+    behind unnamed chrome. A walk that ends on a headline sharing no words with the core has
+    met the last teaser of a story list: the title is then looked for above that list. Lines
+    of ``reasons`` that the walks step over stay removed."""
     # The walks step over single-line chrome (``drop``) and comment links of a post header
     # (``cut``: a cut below the article never reaches them). The site template is a barrier:
     # a headline is never part of it, and what lies beyond it is the site's frame.

@@ -28,11 +28,11 @@ MIN_SHARED_WORDS = 2
 
 def inline_boxes(lines, reasons, evidence, cues, hints, scores, ends, inline) -> set[int]:
     """Lines of the boxes of ``inline`` end matter that split the article (``scores``: the
-    core scores of the lines above the comment cut). A box with other ``ends`` (a footer,
-    an author bio) or thread evidence stays a barrier; text below with a reply cue (``cues``)
-    or that opens like a reply (``hints``: "Great overview!"), names the author (a bio), runs
-    on in more headlines or shares little with the text above is not the article's."""
+    core scores of the lines above the comment cut): prose runs right above and right below
+    the box, and the one below ``resumes`` the one above. A box with other ``ends`` (a
+    footer, an author bio) or thread evidence stays a barrier."""
     order = [i for i, _ in scores]
+    pos = {i: k for k, i in enumerate(order)}
     score = dict(scores)
     out: set[int] = set()
     for k, i in enumerate(order):
@@ -41,19 +41,25 @@ def inline_boxes(lines, reasons, evidence, cues, hints, scores, ends, inline) ->
         box = extent(lines, reasons, score, order, k)
         if any(evidence[j] or (reasons[j] in ends and reasons[j] not in inline) for j in box):
             continue
-        top, bottom = order.index(min(box)), order.index(max(box))
+        top, bottom = pos[min(box)], pos[max(box)]
         if top == 0 or bottom == len(order) - 1:
             continue
         above, below = run_from(scores, top - 1, -1), run_from(scores, bottom + 1, 1)
-        if above is None or below is None:
-            continue
-        said = Counter(w for j in range(above[0], above[1] + 1) for w in words_of(lines[j]))
-        if any(cues[j] for j in range(below[0], below[1] + 1)) or hints[below[0]] or teasers(lines, reasons, box, below) \
-                or authors(lines, min(box)) & set(WORD.findall(lines[below[0]].text)) \
-                or not continues(lines, below, said):
-            continue
-        out.update(box)
+        if above is not None and below is not None and resumes(lines, reasons, cues, hints, box, above, below):
+            out.update(box)
     return out
+
+
+def resumes(lines, reasons, cues, hints, box: set[int], above: tuple[int, int], below: tuple[int, int]) -> bool:
+    """Whether the run ``below`` the box is more of the text ``above`` it. Not when it has a
+    reply cue (``cues``) or opens like a reply (``hints``: "Great overview!"), names the
+    byline's author (a bio), is a list of headlines with ledes, or shares little with the text."""
+    if any(cues[j] for j in range(below[0], below[1] + 1)) or hints[below[0]]:
+        return False
+    if teasers(lines, reasons, box, below) or authors(lines, min(box)) & set(WORD.findall(lines[below[0]].text)):
+        return False
+    said = Counter(w for j in range(above[0], above[1] + 1) for w in words_of(lines[j]))
+    return continues(lines, below, said)
 
 
 def run_from(scores, k: int, step: int) -> tuple[int, int] | None:
