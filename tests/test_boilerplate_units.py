@@ -6,7 +6,7 @@ import json
 import pytest
 
 from pipeline.boilerplate import StripSettings, build_template, default_rule_paths, load_rules, strip_record
-from pipeline.boilerplate.detectors.boxes import run_from, teasers
+from pipeline.boilerplate.detectors.boxes import run_from, story_list
 from pipeline.boilerplate.detectors.core import best_before, densest_run, is_prose
 from pipeline.boilerplate.detectors.headline import title_shaped
 from pipeline.boilerplate.detectors.tables import table_cells
@@ -306,11 +306,11 @@ def test_run_from_starts_at_the_given_line_in_either_direction():
     assert run_from([(0, -2.0), (2, -1.0)], 0, 1) is None
 
 
-def test_teasers_are_headlines_with_one_lede_each():
+def test_story_list_is_headlines_with_one_lede_each():
     lines = split_lines("Read more\nFerry strike ends after two weeks\nCrews voted on Friday to accept the new rota and return to work.\n"
                         "Council delays vote on parking rules\nThe council put off its vote on the new parking rules until June.")
     reasons = [None] * len(lines)
-    assert teasers(lines, reasons, {0, 1}, (2, 4))
+    assert story_list(lines, reasons, {0, 1}, (2, 4))
     article = split_lines("Read more\nFerry strike ends after two weeks\nThe crews voted on Friday.\nThe company agreed to a new rota.\n"
                           "Passengers welcomed the news on Saturday.")
-    assert not teasers(article, [None] * len(article), {0}, (1, 4))
+    assert not story_list(article, [None] * len(article), {0}, (1, 4))

@@ -120,7 +120,7 @@ def is_meta(text: str) -> bool:
     return is_dated(text) or bool(re.search(r"\s[|•·»›>]\s?", text))
 
 
-def is_dateline(ln: "Line", max_words: int = 15) -> bool:
+def is_dateline(ln: Line, max_words: int = 15) -> bool:
     """A short dated line: a byline or dateline, not a caption or sentence that names a date."""
     return ln.words <= max_words and is_dated(ln.text)
 

@@ -7,7 +7,7 @@ so ``disabled_groups = ("comments",)`` switches a kind off in every language)::
     action = "cut"        # drop | end | cut | thread | cue | hint  (see ACTIONS)
     max_words = 12        # never applied to longer lines, so body sentences are safe
     min_core = 20         # cut only: core score (about: prose words) needed above the line
-    inline = true         # end only: may also stand between two paragraphs (see ``RuleSet.inline``)
+    inline = true         # end only: may also stand between two paragraphs (see ``RuleSet.reasons``)
     lines = ['leave a (reply|comment)', '\\d+ comments?']
 
 Patterns are Python regexes matched case-insensitively against the WHOLE stripped line, so a
@@ -98,15 +98,11 @@ class RuleSet:
                 return rule
         return None
 
-    def reasons(self, *actions: str) -> frozenset[str]:
-        """The removal reasons (``rule:<group>``) of the groups with one of ``actions``."""
-        return frozenset(f"rule:{r.group}" for r in self.rules if r.action in actions)
-
-    @property
-    def inline(self) -> frozenset[str]:
-        """Reasons of end-matter groups whose boxes also stand between paragraphs (newsletter
-        sign-ups, "Read more" lists); text may resume below them, never below a footer."""
-        return frozenset(f"rule:{r.group}" for r in self.rules if r.action == "end" and r.inline)
+    def reasons(self, *actions: str, inline: bool = False) -> frozenset[str]:
+        """The removal reasons (``rule:<group>``) of the groups with one of ``actions``; with
+        ``inline`` only of those whose boxes also stand between paragraphs (newsletter sign-ups,
+        "Read more" lists: text may resume below them, never below a footer)."""
+        return frozenset(f"rule:{r.group}" for r in self.rules if r.action in actions and (r.inline or not inline))
 
     @property
     def groups(self) -> list[str]:

@@ -9,7 +9,7 @@ from ..records import RejectDocument
 from .detectors.boxes import inline_boxes
 from .detectors.core import (continued_prose, densest_run, echoed_lines, is_prose, numbered_items, shared_openings,
                              short_runs, teasers, title_runs, wrapped_prose)
-from .detectors.headline import about, dated_header, distant_title, headline, key_words, title_shaped
+from .detectors.headline import dated_header, distant_title, headline, key_words, other_story, title_shaped
 from .detectors.sections import find_cut
 from .detectors.links import introduced, labelled, link_labels
 from .detectors.tables import table_cells
@@ -78,7 +78,8 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     if extracted or not s.detect_core:
         return [why or (cut_why if i >= cut and not lines[i].empty else None) for i, why in enumerate(reasons)]
     scores = [(i, sc) for i, sc in scores if i < cut]
-    boxes = inline_boxes(lines, reasons, evidence, cues, hints, scores, rules.reasons("end"), rules.inline)
+    boxes = inline_boxes(lines, reasons, evidence, cues, hints, scores, rules.reasons("end"),
+                         rules.reasons("end", inline=True))
     scores = [(i, 0.0 if i in boxes else sc) for i, sc in scores]  # the core runs across them
     span = densest_run(scores)
     if span is None:  # no prose at all: keep what the rules left
@@ -121,7 +122,7 @@ def article_head(lines, reasons, evidence, first: int, last: int, scores, runs: 
     head = headline(lines, reasons, evidence, first, s.head_lines, passable, restorable)
     core_words = set().union(*(key_words(ln.text) for ln in lines[first:last + 1]))
     teaser = {i for i in head if title_shaped(lines[i])}
-    if any(about(lines[i], core_words) for i in teaser):
+    if not all(other_story(lines[i], core_words) for i in teaser):
         teaser = set()
     head -= teaser  # the walk ended on the last headline of a story list: the title is above it
     unmarked = [None if i in head else why for i, why in enumerate(reasons)]  # the walks read head lines as kept

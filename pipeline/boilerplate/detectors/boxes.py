@@ -54,9 +54,9 @@ def resumes(lines, reasons, cues, hints, box: set[int], above: tuple[int, int], 
     """Whether the run ``below`` the box is more of the text ``above`` it. Not when it has a
     reply cue (``cues``) or opens like a reply (``hints``: "Great overview!"), names the
     byline's author (a bio), is a list of headlines with ledes, or shares little with the text."""
-    if any(cues[j] for j in range(below[0], below[1] + 1)) or hints[below[0]]:
+    if any(cues[j] for j in run_lines(lines, below)) or hints[below[0]]:
         return False
-    if teasers(lines, reasons, box, below) or authors(lines, min(box)) & set(WORD.findall(lines[below[0]].text)):
+    if story_list(lines, reasons, box, below) or authors(lines, min(box)) & set(WORD.findall(lines[below[0]].text)):
         return False
     said = Counter(w for j in range(above[0], above[1] + 1) for w in words_of(lines[j]))
     return continues(lines, below, said)
@@ -99,8 +99,8 @@ def extent(lines, reasons, score, order: list[int], k: int) -> set[int]:
             continue
         if ln.words > BOX_WORDS or ln.bullet or (score[j] > 0 and not any(reasons[x] for x in order[down + 1:down + 3])):
             break
-        listed = title_shaped(lines[order[down - 1]], names=True) and not reasons[order[down - 1]]
-        if title_shaped(ln, names=True) and not listed and down + 1 < len(order) \
+        listed = unnamed_headline(lines, reasons, order[down - 1])
+        if unnamed_headline(lines, reasons, j) and not listed and down + 1 < len(order) \
                 and about(ln, key_words(lines[order[down + 1]].text)):
             break
         box.add(j)
@@ -120,15 +120,22 @@ def words_of(ln) -> set[str]:
     return key_words(ln.text, frequent=False) if not ln.empty else set()
 
 
-def teasers(lines, reasons, box: set[int], run: tuple[int, int]) -> bool:
+def unnamed_headline(lines, reasons, j: int) -> bool:
+    return not lines[j].empty and not reasons[j] and title_shaped(lines[j], names=True)
+
+
+def run_lines(lines, run: tuple[int, int]) -> list[int]:
+    """Indices of the non-empty lines of ``run`` (``(first, last)``)."""
+    return [j for j in range(run[0], run[1] + 1) if not lines[j].empty]
+
+
+def story_list(lines, reasons, box: set[int], run: tuple[int, int]) -> bool:
     """Whether the text below the box is a list of other stories: two or more headlines
     (counting those in the box), each in the text followed by a single paragraph, its lede.
     (A box of links has headlines only; an article's sections run to several paragraphs.)"""
-    def headline(j: int) -> bool:
-        return not lines[j].empty and not reasons[j] and title_shaped(lines[j], names=True)
-    text = [j for j in range(run[0], run[1] + 1) if not lines[j].empty]
-    heads = [k for k, j in enumerate(text) if headline(j)]
-    if not heads or len(heads) + sum(headline(j) for j in box) < 2:
+    text = run_lines(lines, run)
+    heads = [k for k, j in enumerate(text) if unnamed_headline(lines, reasons, j)]
+    if not heads or len(heads) + sum(unnamed_headline(lines, reasons, j) for j in box) < 2:
         return False
     ends = heads[1:] + [len(text)]
     return all(nxt - k == 2 for k, nxt in zip(heads, ends))
@@ -138,7 +145,7 @@ def continues(lines, run: tuple[int, int], said: Counter) -> bool:
     """Whether the run below a box is more of the article: enough prose words with a
     paragraph among them (advertising copy comes in short lines), and a share of its
     vocabulary ``said`` above (an author bio or another story has little)."""
-    text = [lines[j] for j in range(run[0], run[1] + 1) if not lines[j].empty]
+    text = [lines[j] for j in run_lines(lines, run)]
     words = set().union(*(words_of(ln) for ln in text))
     shared = sum(w in said for w in words)
     return sum(ln.words for ln in text) >= MIN_RESUME_WORDS and any(ln.words >= LONG_LINE for ln in text) \

@@ -133,9 +133,14 @@ def dated_header(lines, reasons, evidence, first: int, head: set[int], prose: se
         if reasons[t] or ln.text in known or not title_shaped(ln) or not about(ln, core_words):
             continue
         if (crossed or not titled) and dated_near(lines, t, top, near):
-            teasers = {i for i in runs if title_shaped(lines[i]) and not about(lines[i], core_words)}
+            teasers = {i for i in runs if other_story(lines[i], core_words)}
             return header_block(lines, reasons, evidence, header_start(lines, reasons, t), top, prose, passable, teasers)
     return set()
+
+
+def other_story(ln: Line, core_words: set[str]) -> bool:
+    """A headline that is not ``about`` the core: the teaser of another story."""
+    return title_shaped(ln) and not about(ln, core_words)
 
 
 def about(ln: Line, core_words: set[str], min_share: float = 0.25) -> bool:
