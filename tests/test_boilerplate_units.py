@@ -9,6 +9,7 @@ from pipeline.boilerplate import StripSettings, build_template, default_rule_pat
 from pipeline.boilerplate.detectors.boxes import run_from, story_list
 from pipeline.boilerplate.detectors.core import best_before, densest_run, is_prose
 from pipeline.boilerplate.detectors.headline import title_shaped
+from pipeline.boilerplate.detectors.sections import opens_article
 from pipeline.boilerplate.detectors.tables import table_cells
 from pipeline.boilerplate.detectors.thread import header_evidence, thread_starts
 from pipeline.boilerplate.lines import is_dated, line_features, split_lines
@@ -314,3 +315,16 @@ def test_story_list_is_headlines_with_one_lede_each():
     article = split_lines("Read more\nFerry strike ends after two weeks\nThe crews voted on Friday.\nThe company agreed to a new rota.\n"
                           "Passengers welcomed the news on Saturday.")
     assert not story_list(article, [None] * len(article), {0}, (1, 4))
+
+
+def test_comment_link_under_byline_opens_a_short_post():
+    """A "Read comments (2)" link right below the byline is the post's header: it does not cut
+    the short report that follows, though that report is below the usual core size."""
+    lines = split_lines("\n".join([
+        "Harriers name unchanged side", "By Tom Ashby", "Read comments (2)",
+        "The manager has named the same eleven that won at Millbrook for this evening's derby at Quarry Lane.",
+        "The captain, who limped off late on Saturday, passed a fitness test this morning and starts."]))
+    scores = [(2, -2.0), (3, 17.0), (4, 16.0)]
+    assert opens_article(lines, scores, 2, above=12.0, s=StripSettings())
+    lines[1] = line_features(1, "Harriers name unchanged side")  # no byline above: a section mark
+    assert not opens_article(lines, scores, 2, above=12.0, s=StripSettings())

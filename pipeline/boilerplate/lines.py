@@ -114,6 +114,9 @@ BYLINE = re.compile(r"^(?:by|posted|written|published|updated|von|par|por|publiÃ
                     r"|^(?:\w+\s+){0,3}(?:by|von|par|por):", re.I)
 
 
+BY_AUTHOR = re.compile(r"^(?:by|von|par|por)\s+", re.I)  # a byline proper: the author's name follows
+
+
 def is_meta(text: str) -> bool:
     """A post's metadata line (byline, date, "Tags: ... | 3 comments") rather than a title:
     it names an author, carries a date or time, or strings fields together with separators."""

@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ..lines import WORD, is_dateline
+from ..lines import BY_AUTHOR, WORD, is_dateline
 from .core import LONG_LINE
 from .headline import about, key_words, title_shaped
 
-BY = re.compile(r"^(?:by|von|par|por)\s+", re.I)  # the author's name follows
 # A box holds at most this many non-empty lines, none longer than BOX_WORDS words.
 BOX_LINES = 8
 BOX_WORDS = 20
@@ -111,8 +110,8 @@ def authors(lines, top: int) -> set[str]:
     """Capitalised names of the bylines above line ``top`` ("By Nora Quill | May 4" -> Nora, Quill)."""
     names: set[str] = set()
     for ln in lines[:top]:
-        if is_dateline(ln) and BY.match(ln.text):
-            names.update(w for w in WORD.findall(BY.sub("", ln.text, count=1)) if len(w) > 2 and w[0].isupper())
+        if is_dateline(ln) and BY_AUTHOR.match(ln.text):
+            names.update(w for w in WORD.findall(BY_AUTHOR.sub("", ln.text, count=1)) if len(w) > 2 and w[0].isupper())
     return names
 
 

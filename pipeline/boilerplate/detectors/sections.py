@@ -6,7 +6,7 @@ the title) do not cut the article that follows them.
 """
 from __future__ import annotations
 
-from ..lines import nonempty_below
+from ..lines import BY_AUTHOR, nonempty_above, nonempty_below
 from ..settings import StripSettings
 from .core import best_before, densest_run
 from .headline import title_shaped
@@ -78,6 +78,9 @@ def opens_article(lines, scores, i: int, above: float, s: StripSettings, threads
     if run is None or any(i < t <= run[0][0] for t in threads):
         return False
     _, between, below = run
+    if any(BY_AUTHOR.match(lines[j].text) for j in nonempty_above(lines, i, 2)):
+        # a comment link right under the byline is in the post's header, however short the post
+        return len(between) <= 4 and below >= max(SHORT_ARTICLE, 2 * above)
     return len(between) <= 4 and below >= max(s.min_core_words, 3 * above)
 
 
