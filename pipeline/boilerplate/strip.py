@@ -14,7 +14,7 @@ from .detectors.sections import find_cut
 from .detectors.links import introduced, labelled, link_labels
 from .detectors.tables import table_cells
 from .detectors.thread import header_evidence
-from .lines import Line, is_dateline, split_lines
+from .lines import BY_AUTHOR, Line, is_dateline, split_lines
 from .rules import RuleSet
 from .settings import StripSettings
 from .template import template_lines
@@ -170,7 +170,7 @@ def line_scores(lines, hits, evidence, tpl, table, s: StripSettings) -> list[tup
 
 
 def trailer(lines, reasons, evidence, last: int, runs: set[int] = frozenset(), limit: int = 3) -> set[int]:
-    """Short closing sentences right below the core ("As one does."), a heading that ends
+    """Short closing sentences or a signature right below the core ("As one does."), a heading that ends
     the text (a scrape cut at the next section keeps its title), and the list that the core's
     last line (or a closing line) announces with a colon ("Ingredients for 4 portions:")."""
     taken: set[int] = set()
@@ -180,8 +180,9 @@ def trailer(lines, reasons, evidence, last: int, runs: set[int] = frozenset(), l
         if ln.empty:
             continue
         heading = i == final and ln.words >= 3
+        signed = BY_AUTHOR.match(ln.text) is not None  # "by Dawn Camp, who ..." signs the text off
         if i > last and (reasons[i] or evidence[i] or len(taken) >= limit
-                         or not (ln.ends_sentence or heading) or ln.words < 2 or ln.namelike):
+                         or not (ln.ends_sentence or heading or signed) or ln.words < 2 or ln.namelike):
             break
         if i > last:
             taken.add(i)
