@@ -98,7 +98,9 @@ class StripBoilerplate(ShardStage):
 
     def prepare(self):
         template = read_json(Path(self.input()["template"].path) / "template.json")
-        return settings_of(self), boilerplate.load_rules(self.rule_files()), template
+        settings, rules = settings_of(self), boilerplate.load_rules(self.rule_files())
+        boilerplate.check_disabled(rules, settings.disabled_groups)
+        return settings, rules, template
 
     def apply(self, rec, context):
         settings, rules, template = context

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from pipeline.boilerplate import StripSettings, build_template, default_rule_paths, load_rules, strip_record
+from pipeline.boilerplate import (StripSettings, build_template, check_disabled, default_rule_paths, load_rules,
+                                  strip_record)
 from pipeline.boilerplate.detectors.boxes import run_from, story_list
 from pipeline.boilerplate.detectors.core import best_before, densest_run, is_prose
 from pipeline.boilerplate.detectors.headline import title_shaped
@@ -56,6 +57,12 @@ def test_disabled_group_is_ignored():
     rec = {"id": "x", "text": text, "notes": {}}
     strip_record(rec, StripSettings(disabled_groups=("share",)), RULES, {})
     assert "Tweet" in rec["text"]
+
+
+def test_unknown_disabled_group_is_an_error():
+    check_disabled(RULES, ("share", "comments"))
+    with pytest.raises(ValueError, match="no rule group named 'share_bar'.*share"):
+        check_disabled(RULES, ("share_bar",))
 
 
 def test_line_features_timestamps_and_names():

@@ -109,6 +109,14 @@ class RuleSet:
         return sorted({r.group for r in self.rules})
 
 
+def check_disabled(rules: RuleSet, disabled: tuple[str, ...]) -> None:
+    """A disabled group that no rule file defines is a typo, not a silent no-op."""
+    unknown = sorted(set(disabled) - set(rules.groups))
+    if unknown:
+        raise ValueError(f"disabled_groups: no rule group named {', '.join(map(repr, unknown))}; "
+                         f"the rule files define {', '.join(rules.groups)}")
+
+
 def load_rules(paths: list[str]) -> RuleSet:
     """Parse every rule file; order of ``paths`` does not matter (files are sorted)."""
     rules = []
