@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 
 from pipeline.boilerplate import (StripSettings, build_template, check_disabled, default_rule_paths, load_rules,
                                   strip_record)
-from pipeline.boilerplate.detectors.boxes import run_from, story_list
+from pipeline.boilerplate.detectors.boxes import runs_from, story_list
 from pipeline.boilerplate.detectors.core import best_before, densest_run, is_prose
 from pipeline.boilerplate.detectors.headline import title_shaped
 from pipeline.boilerplate.detectors.sections import opens_article
@@ -307,11 +308,30 @@ def test_author_lists_are_not_titles(text, title):
 
 def test_run_from_starts_at_the_given_line_in_either_direction():
     scores = [(0, 5.0), (2, -1.0), (4, 30.0), (6, -120.0), (8, 40.0)]  # (line, score); k indexes this list
-    assert run_from(scores, 1, 1) == (2, 4)  # takes the cost of line 2 to reach line 4
-    assert run_from(scores, 3, 1) is None  # from the end line (index 3): it costs more than follows
-    assert run_from(scores, 4, 1) == (8, 8)
-    assert run_from(scores, 2, -1) == (0, 4)
-    assert run_from([(0, -2.0), (2, -1.0)], 0, 1) is None
+    run_from = runs_from(scores)
+    assert run_from(1, 1) == (2, 4)  # takes the cost of line 2 to reach line 4
+    assert run_from(3, 1) is None  # from the end line (index 3): it costs more than follows
+    assert run_from(4, 1) == (8, 8)
+    assert run_from(2, -1) == (0, 4)
+    assert runs_from([(0, -2.0), (2, -1.0)])(0, 1) is None
+
+
+def test_run_from_agrees_with_a_scan_from_every_line():
+    def scan(scores, k, step):  # the plain definition: walk on from k, keep the first best end
+        best, total, end = 0.0, 0.0, None
+        for m in range(k, len(scores) if step == 1 else -1, step):
+            total += scores[m][1]
+            if total > best:
+                best, end = total, m
+        return None if end is None else tuple(sorted((scores[k][0], scores[end][0])))
+    rng = random.Random(7)
+    for _ in range(200):
+        scores = [(2 * i, float(rng.choice([-120, -10, -2, -2, 0, 0.5 * rng.randint(1, 9), rng.randint(1, 40)])))
+                  for i in range(rng.randint(1, 30))]
+        run_from = runs_from(scores)
+        for k in range(len(scores)):
+            for step in (1, -1):
+                assert run_from(k, step) == scan(scores, k, step), (scores, k, step)
 
 
 def test_story_list_is_headlines_with_one_lede_each():

@@ -230,7 +230,9 @@ def spans(lines: list[Line], reasons: list[str | None]) -> list[dict]:
             continue
         if out and out[-1]["by"] == why and out[-1]["lines"][1] >= ln.index - 2:
             out[-1]["lines"][1] = ln.index
-            out[-1]["text"] += "\n" + ln.text
+            out[-1]["text"].append(ln.text)
         else:
-            out.append({"lines": [ln.index, ln.index], "by": why, "text": ln.text})
+            out.append({"lines": [ln.index, ln.index], "by": why, "text": [ln.text]})
+    for span in out:  # joined once: appending to a string per line is quadratic on long spans
+        span["text"] = "\n".join(span["text"])
     return out

@@ -33,6 +33,7 @@ def inline_boxes(lines, reasons, evidence, cues, hints, scores, ends, inline) ->
     order = [i for i, _ in scores]
     pos = {i: k for k, i in enumerate(order)}
     score = dict(scores)
+    run_from = runs_from(scores)
     out: set[int] = set()
     for k, i in enumerate(order):
         if reasons[i] not in inline or i in out:
@@ -43,7 +44,7 @@ def inline_boxes(lines, reasons, evidence, cues, hints, scores, ends, inline) ->
         top, bottom = pos[min(box)], pos[max(box)]
         if top == 0 or bottom == len(order) - 1:
             continue
-        above, below = run_from(scores, top - 1, -1), run_from(scores, bottom + 1, 1)
+        above, below = run_from(top - 1, -1), run_from(bottom + 1, 1)
         if above is not None and below is not None and resumes(lines, reasons, cues, hints, box, above, below):
             out.update(box)
     return out
@@ -61,17 +62,34 @@ def resumes(lines, reasons, cues, hints, box: set[int], above: tuple[int, int], 
     return continues(lines, below, said)
 
 
-def run_from(scores, k: int, step: int) -> tuple[int, int] | None:
-    """The best-scoring run of lines that starts at ``scores[k]`` and goes on by ``step``
-    (``(first, last)`` line indices), or None if no such run scores above zero."""
-    best, total, end = 0.0, 0.0, None
-    for m in range(k, len(scores) if step == 1 else -1, step):
-        total += scores[m][1]
-        if total > best:
-            best, end = total, m
-    if end is None:
-        return None
-    return (scores[k][0], scores[end][0]) if step == 1 else (scores[end][0], scores[k][0])
+def runs_from(scores):
+    """``run(k, step)``: the best-scoring run of lines that starts at ``scores[k]`` and goes on
+    by ``step`` (+1 down, -1 up) as ``(first, last)`` line indices, or None if no such run
+    scores above zero; the earliest end wins a tie. Prefix sums answer every box in constant
+    time (a scan per box was quadratic on long documents full of boxes)."""
+    n = len(scores)
+    pre = [0.0]
+    for _, sc in scores:
+        pre.append(pre[-1] + sc)
+    down: list[int | None] = [None] * n  # end of the best run going down from k
+    best, arg = float("-inf"), -1
+    for m in range(n - 1, -1, -1):
+        if pre[m + 1] >= best:
+            best, arg = pre[m + 1], m
+        down[m] = arg if best - pre[m] > 0 else None
+    up: list[int | None] = [None] * n  # end of the best run going up from k
+    low, arg = float("inf"), -1
+    for m in range(n):
+        if pre[m] <= low:
+            low, arg = pre[m], m
+        up[m] = arg if pre[m + 1] - low > 0 else None
+
+    def run(k: int, step: int) -> tuple[int, int] | None:
+        end = down[k] if step == 1 else up[k]
+        if end is None:
+            return None
+        return (scores[k][0], scores[end][0]) if step == 1 else (scores[end][0], scores[k][0])
+    return run
 
 
 def extent(lines, reasons, score, order: list[int], k: int) -> set[int]:
