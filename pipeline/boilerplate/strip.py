@@ -170,9 +170,10 @@ def line_scores(lines, hits, evidence, tpl, table, s: StripSettings) -> list[tup
 
 
 def trailer(lines, reasons, evidence, last: int, runs: set[int] = frozenset(), limit: int = 3) -> set[int]:
-    """Short closing sentences or a signature right below the core ("As one does."), a heading that ends
-    the text (a scrape cut at the next section keeps its title), and the list that the core's
-    last line (or a closing line) announces with a colon ("Ingredients for 4 portions:")."""
+    """Short closing sentences ("As one does.") or a signature ("by Dawn Camp, who ...") right
+    below the core, a heading that ends the text (a scrape cut at the next section keeps its
+    title), and the list that the core's last line (or a closing line) announces with a colon
+    ("Ingredients for 4 portions:")."""
     taken: set[int] = set()
     final = max((i for i, ln in enumerate(lines) if not ln.empty), default=-1)
     for i in range(last, len(lines)):
@@ -180,7 +181,7 @@ def trailer(lines, reasons, evidence, last: int, runs: set[int] = frozenset(), l
         if ln.empty:
             continue
         heading = i == final and ln.words >= 3
-        signed = BY_AUTHOR.match(ln.text) is not None  # "by Dawn Camp, who ..." signs the text off
+        signed = BY_AUTHOR.match(ln.text) is not None
         if i > last and (reasons[i] or evidence[i] or len(taken) >= limit
                          or not (ln.ends_sentence or heading or signed) or ln.words < 2 or ln.namelike):
             break

@@ -8,7 +8,6 @@ resumes right below it, the box is taken out and the core may run across it.
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from ..lines import BY_AUTHOR, WORD, is_dateline
