@@ -102,10 +102,10 @@ def story_links(a: dict[str, np.ndarray], s: ClusterSettings) -> tuple[np.ndarra
     if s.story_shared_terms > 0:
         shared = shared_term_pairs(a["story_terms"], a["story_weights"], a["story_offsets"],
                                    s.story_shared_top, s.story_shared_terms, s.max_bucket)
+        if s.story_max_days > 0 and len(shared):  # the LSH pairs are date-bounded already
+            d0, d1 = a["day"][shared[:, 0]], a["day"][shared[:, 1]]
+            shared = shared[(d0 < 0) | (d1 < 0) | (np.abs(d0 - d1) <= s.story_max_days)]
         pairs = merge_pairs(pairs, shared, len(n_terms))
-    if s.story_max_days > 0 and len(pairs):
-        d0, d1 = a["day"][pairs[:, 0]], a["day"][pairs[:, 1]]
-        pairs = pairs[(d0 < 0) | (d1 < 0) | (np.abs(d0 - d1) <= s.story_max_days)]
     sim = cosine_pairs(a["story_terms"], a["story_weights"], a["story_offsets"], pairs)
     sim = sim / pair_threshold(n_terms, pairs, s)
     if s.story_template_factor != 1.0 and len(pairs):
