@@ -49,12 +49,13 @@ def strip_record(rec: dict, settings: StripSettings, rules: RuleSet, template: d
 def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, template: dict) -> list[str | None]:
     """Reason per line (``rule:<group>`` / ``detector:<name>``), None for kept lines."""
     n = len(lines)
-    hits = [None if ln.empty else rules.match(ln.text, ln.words, s.disabled_groups) for ln in lines]
-    cues = [bool(h and h.action == "cue") for h in hits]
-    hints = [bool(h and h.action == "hint") for h in hits]
-    hits = [None if h and h.action in ("cue", "hint") else h for h in hits]
+    matched = [None if ln.empty else rules.match(ln.text, ln.words, s.disabled_groups) for ln in lines]
+    cues = [bool(h and h.action == "cue") for h in matched]
+    hints = [bool(h and h.action == "hint") for h in matched]
     table = table_cells(lines)  # their bare numbers are figures, not a widget's vote counts
-    hits = [None if h and h.action == "thread" and i in table else h for i, h in enumerate(hits)]
+    # cues and hints only inform the detectors; they remove nothing themselves
+    hits = [None if h and (h.action in ("cue", "hint") or (h.action == "thread" and i in table)) else h
+            for i, h in enumerate(matched)]
     is_tpl = template_lines(rec, template, s.template_min_docs, s.template_min_share,
                             s.batch_template_share, s.batch_template_words) \
         if s.use_template else (lambda _line: False)
