@@ -28,7 +28,7 @@ CHILD = """
 import json, resource, sys, time
 import numpy as np
 sys.path.insert(0, {root!r})
-from pipeline.clustering import ClusterSettings, cluster
+from storydedup.pipeline.cluster.levels import ClusterSettings, cluster
 
 def hwm_mb():
     try:
@@ -39,7 +39,7 @@ def hwm_mb():
 n = int(sys.argv[1])
 with np.load(sys.argv[2], allow_pickle=False) as z:
     full = {{k: z[k] for k in z.files}}
-from pipeline.signatures import CSR_GROUPS
+from storydedup.pipeline.signatures.compute import CSR_GROUPS
 offsets_of = {{p: key for key, payload in CSR_GROUPS.items() for p in payload}}
 arrays = {{k: (v[:n + 1] if k in CSR_GROUPS else v[:int(full[offsets_of[k]][n])] if k in offsets_of
               else v[:n]) for k, v in full.items()}}
@@ -66,7 +66,7 @@ def _reusable(path: Path, n: int, fields: set[str]) -> bool:
 def main() -> None:
     from synthetic_news import generate
 
-    from pipeline.signatures import SignatureSettings, compute_signatures, concat_shards
+    from storydedup.pipeline.signatures.compute import SignatureSettings, compute_signatures, concat_shards
 
     sizes = [int(x) for x in (sys.argv[1] if len(sys.argv) > 1 else "20000,100000,200000").split(",")]
     keep = Path(sys.argv[2]) if len(sys.argv) > 2 else None

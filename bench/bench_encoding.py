@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import ftfy  # noqa: E402
 
-from pipeline.repair import RepairSettings, repair_record, repair_text, repair_text_full  # noqa: E402
+from storydedup.pipeline.decode.repair import RepairSettings, repair_record, repair_text, repair_text_full  # noqa: E402
 
 VOCAB = {
     "en": ("the minister said on Tuesday that talks with the union would resume after the "

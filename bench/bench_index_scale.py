@@ -26,12 +26,12 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np
 
-from pipeline.candidates import lsh_params
-from pipeline.clustering import ClusterSettings
-from pipeline.dates import day_number
-from pipeline.index import open_index
-from pipeline.index.store import new_generation
-from pipeline.minhash import batch_minhash
+from storydedup.pipeline.cluster.candidates import lsh_params
+from storydedup.pipeline.cluster.levels import ClusterSettings
+from storydedup.pipeline.dates import day_number
+from storydedup.pipeline.index import open_index
+from storydedup.pipeline.index.store import new_generation
+from storydedup.pipeline.signatures.minhash import batch_minhash
 
 SEED, TERMS, STORY_TERMS, NEW_STORIES = 7, 60, 80, 500
 LINES = 12
@@ -42,9 +42,9 @@ import json, resource, sys, time
 sys.path.insert(0, {root!r})
 sys.path.insert(0, {bench!r})
 from bench_index_scale import batch_name, day_arrays
-from pipeline.clustering import ClusterSettings
-from pipeline.dates import day_number
-from pipeline.index import open_index
+from storydedup.pipeline.cluster.levels import ClusterSettings
+from storydedup.pipeline.dates import day_number
+from storydedup.pipeline.index import open_index
 location, day, docs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 arrays = {{k: v for k, v in day_arrays(day, docs).items() if not k.startswith("_")}}
 index = open_index(location)

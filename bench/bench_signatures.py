@@ -19,10 +19,10 @@ import numpy as np
 from datasketch import MinHash
 from synthetic_news import generate
 
-from pipeline.minhash import batch_minhash
-from pipeline.shingles import batch_shingle_hashes, reference_shingle_hashes
-from pipeline.signatures import SignatureSettings, compute_signatures
-from pipeline.story import reference_story_features, story_features
+from storydedup.pipeline.signatures.minhash import batch_minhash
+from storydedup.pipeline.signatures.shingles import batch_shingle_hashes, reference_shingle_hashes
+from storydedup.pipeline.signatures.compute import SignatureSettings, compute_signatures
+from storydedup.pipeline.signatures.story import reference_story_features, story_features
 
 
 def rate(n: int, fn) -> float:

@@ -16,7 +16,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.boilerplate import StripSettings, default_rule_paths, load_rules, strip_record
+from storydedup.pipeline.strip import StripSettings
+from storydedup.pipeline.strip import rule_paths
+from storydedup.pipeline.strip import load_rules
+from storydedup.pipeline.strip import strip_record
 
 PARAGRAPHS = [
     "The harbour board voted on Tuesday to raise the sea wall by forty centimetres along the ferry terminal.",
@@ -57,7 +60,7 @@ def strip_seconds(text: str, rules, repeat: int = 3) -> float:
 
 def main() -> None:
     base = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
-    rules = load_rules(default_rule_paths())
+    rules = load_rules(rule_paths())
     print(f"{'shape':8s} {'lines':>8s} {'seconds':>9s} {'us/line':>8s}")
     for name, build in (("thread", thread), ("boxes", boxes), ("prose", prose)):
         times = {}

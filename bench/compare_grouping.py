@@ -1,10 +1,10 @@
-"""Do two checkouts group the same documents identically? (speed work must not change results)
+"""Do two installs group the same documents identically? (speed work must not change results)
 
-Runs ``compute_signatures`` (shards of 500) and ``cluster`` of each checkout's ``pipeline`` in its
-own child process on the same records, then compares every signature array, every assignment
+Runs ``compute_signatures`` (shards of 500) and ``cluster`` with each interpreter (a venv with one
+checkout installed, e.g. ``pip install -e``) in its own child process on the same records, then compares every signature array, every assignment
 and the clustering counters. Records come from ``documents.jsonl`` files (e.g. the output of
 ``storydedup evaluate``): fields id, text, title, published.
-Usage: python bench/compare_grouping.py OLD_CHECKOUT NEW_CHECKOUT documents.jsonl [...]
+Usage: python bench/compare_grouping.py OLD_VENV/bin/python NEW_VENV/bin/python documents.jsonl [...]
 """
 from __future__ import annotations
 
@@ -18,9 +18,8 @@ import numpy as np
 
 CHILD = """
 import json, pickle, sys
-sys.path.insert(0, sys.argv[1])
-from pipeline.signatures import SignatureSettings, compute_signatures, concat_shards
-from pipeline.clustering import ClusterSettings, cluster
+from storydedup.pipeline.signatures.compute import SignatureSettings, compute_signatures, concat_shards
+from storydedup.pipeline.cluster.levels import ClusterSettings, cluster
 out = {}
 for path in sys.argv[3:]:
     with open(path, encoding="utf-8") as f:
@@ -35,8 +34,8 @@ with open(sys.argv[2], "wb") as f:
 """
 
 
-def run(checkout: str, files: list[str], dest: Path) -> dict:
-    subprocess.run([sys.executable, "-c", CHILD, checkout, str(dest), *files], check=True)
+def run(python: str, files: list[str], dest: Path) -> dict:
+    subprocess.run([python, "-c", CHILD, "-", str(dest), *files], check=True)
     with open(dest, "rb") as f:
         return pickle.load(f)
 

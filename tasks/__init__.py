@@ -1,19 +1,21 @@
-"""The Luigi layer: one task per (stage, shard); each calls plain functions in ``pipeline``.
+"""The Luigi layer: one task per (stage, shard); each calls plain functions in ``storydedup.pipeline``.
 
-``luigi --module tasks Publish --inputs '["sample"]' --output out --local-scheduler`` runs it all;
-``luigi --module tasks DailyBatch --date 2026-11-21 --inputs '["/data/{date}"]' --root /srv/storydedup``
-runs one daily batch (see tasks/daily.py).
+``luigi --module storydedup.tasks Publish --inputs '["sample"]' --output-dir out --local-scheduler``
+runs it all; ``luigi --module storydedup.tasks DailyBatch --date 2026-11-21 --inputs '["/data/{date}"]'
+--root /srv/storydedup`` runs one daily batch (see daily.py). Imports point one way:
+cli -> daily -> publish -> stages -> read -> base -> pipeline.
 """
-from .stages import (  # noqa: F401  (re-exported so `luigi --module tasks` finds every task)
+from luigi.tools.range import RangeDailyBase  # noqa: F401  (backfills: `--of DailyBatch`)
+
+# Re-exported so that `luigi --module storydedup.tasks` finds every task.
+from storydedup.tasks.daily import DailyBatch  # noqa: F401
+from storydedup.tasks.publish import Publish  # noqa: F401
+from storydedup.tasks.read import ReadInputs  # noqa: F401
+from storydedup.tasks.stages import (  # noqa: F401
     Clusters,
     ExtractHTML,
-    Publish,
-    ReadInputs,
     RepairText,
     Signatures,
     SiteTemplate,
     StripBoilerplate,
 )
-from luigi.tools.range import RangeDailyBase  # noqa: F401,E402  (backfills: `--of DailyBatch`)
-
-from .daily import DailyBatch  # noqa: F401,E402

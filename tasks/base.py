@@ -12,8 +12,8 @@ from pathlib import Path
 
 import luigi
 
-from pipeline import inputs as input_files
-from pipeline.records import atomic_dir, read_jsonl, reject_record, write_json, write_jsonl
+from storydedup.pipeline.read import inputs as input_files
+from storydedup.pipeline.records import atomic_dir, read_jsonl, reject_record, write_json, write_jsonl
 
 log = logging.getLogger("storydedup")
 # Bump when a stage's code changes its results, so old directories are not reused.
@@ -65,7 +65,7 @@ class StageTask(luigi.Task):
 
     def significant(self) -> dict:
         """Everything that changes this stage's result (besides upstream stages)."""
-        from .settings import settings_of
+        from storydedup.tasks.settings import settings_of
 
         out = {"stage": self.stage, "code": CODE_VERSION}
         if self.settings_cls is not None:
@@ -73,6 +73,10 @@ class StageTask(luigi.Task):
 
             out["settings"] = dataclasses.asdict(settings_of(self))
         return out
+
+    def check(self) -> None:
+        """Raise ``ConfigError`` for a missing or unusable resource (rules, model) before any
+        work starts; stages that read such files override it."""
 
     def upstream_stages(self) -> list["StageTask"]:
         reqs = self.requires()
@@ -103,6 +107,19 @@ class StageTask(luigi.Task):
         self.set_progress_percentage(int(100 * done / total) if total else 100)
 
 
+def all_upstream(task) -> list[StageTask]:
+    """Every stage task ``task`` depends on, directly or not, each once."""
+    seen, todo, out = set(), [task], []
+    while todo:
+        t = todo.pop()
+        for up in t.upstream_stages():
+            if up.task_id not in seen:
+                seen.add(up.task_id)
+                out.append(up)
+                todo.append(up)
+    return out
+
+
 class DailyParams:
     """Parameters of a daily batch, passed from Publish to Clusters (empty batch: a one-off run)."""
 
@@ -114,7 +131,7 @@ class DailyParams:
 
 def index_batches(location: str) -> list[str]:
     """Batches committed to the index at ``location``."""
-    from pipeline.index import open_index
+    from storydedup.pipeline.index import open_index
 
     index = open_index(location)
     try:
@@ -150,7 +167,7 @@ class ShardStage(StageTask):
 
     def prepare(self):
         """Per-run context passed to ``apply`` (e.g. loaded rules); default: the settings."""
-        from .settings import settings_of
+        from storydedup.tasks.settings import settings_of
 
         return settings_of(self)
 
@@ -158,7 +175,7 @@ class ShardStage(StageTask):
         raise NotImplementedError
 
     def run(self):
-        from pipeline.records import RejectDocument
+        from storydedup.pipeline.records import RejectDocument
 
         started = time.time()
         context = self.prepare()

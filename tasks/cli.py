@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -10,17 +11,15 @@ from pathlib import Path
 
 import luigi
 
-from pipeline.inputs import InputError, discover
-from pipeline.records import read_json, remove_stale_temporaries, write_json
+from storydedup.pipeline import resources
+from storydedup.pipeline.read.inputs import InputError, discover
+from storydedup.pipeline.records import read_json, remove_stale_temporaries, write_json
+from storydedup.pipeline.resources import ConfigError
 
-from . import outputs
-from .base import DEFAULT_SHARD_SIZE, log
+from storydedup.tasks import outputs
+from storydedup.tasks.base import DEFAULT_SHARD_SIZE, all_upstream, log
+from storydedup.tasks.errors import UsageError
 
-DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config" / "storydedup.cfg"
-
-
-class UsageError(Exception):
-    """Bad arguments or environment: one line saying what is wrong and what to do."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def run_options(sp, inputs_required=True):
-        sp.add_argument("--config", help="Luigi config file with settings (read after config/storydedup.cfg)")
+        sp.add_argument("--config", help="Luigi config file with settings (read after the packaged storydedup.cfg)")
+        sp.add_argument("--rules", action="append", metavar="DIR",
+                        help="folder of boilerplate rule files added to the packaged ones (repeatable)")
         sp.add_argument("--workers", type=int, default=1, help="shards processed in parallel (default 1)")
         sp.add_argument("--scheduler-url", help="central luigid, e.g. http://127.0.0.1:8082 (default: local scheduler)")
         sp.add_argument("--quiet", action="store_true", help="only print the summary")
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(getattr(args, "quiet", False))
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, InputError) as exc:
+    except (UsageError, InputError, ConfigError) as exc:
         print(f"storydedup: error: {exc}", file=sys.stderr)
         return 2
 
@@ -101,8 +102,9 @@ def _setup_logging(quiet: bool) -> None:
 _ADDED_CONFIG: list[str] = []
 
 
-def load_config(path: str | None) -> None:
-    """Read config/storydedup.cfg, then the user's file; replaces what an earlier call added.
+def load_config(path: str | None, rules: list[str] | None = None) -> None:
+    """Read the packaged storydedup.cfg, then the user's file, then ``rules`` (``--rules``
+    folders, added to ``[StripBoilerplate] extra_rules``); replaces what an earlier call added.
 
     Luigi's parser is a process-wide singleton that only ever merges files in, so a second
     run in one process (tests, ``evaluate``) would inherit the first run's settings.
@@ -111,11 +113,15 @@ def load_config(path: str | None) -> None:
         raise UsageError(f"config file not found: {path} (pass an existing file to --config)")
     parser_cls = luigi.configuration.LuigiConfigParser
     parser_cls._config_paths = [p for p in parser_cls._config_paths if p not in _ADDED_CONFIG]
-    _ADDED_CONFIG[:] = [str(DEFAULT_CONFIG)] + ([str(Path(path).resolve())] if path else [])
+    _ADDED_CONFIG[:] = [str(resources.default_config())] + ([str(Path(path).resolve())] if path else [])
     parser_cls._config_paths.extend(_ADDED_CONFIG)
     # Same parser object (Luigi modules hold references to it), emptied and re-read.
-    parser_cls.instance().clear()
+    parser = parser_cls.instance()
+    parser.clear()
     parser_cls.reload()
+    if rules:
+        configured = json.loads(parser.get("StripBoilerplate", "extra_rules", "[]"))
+        parser.set("StripBoilerplate", "extra_rules", json.dumps(configured + rules))
     # Task instances are cached by parameter values; settings may have changed, so drop them.
     luigi.task_register.Register.clear_instance_cache()
 
@@ -138,12 +144,13 @@ def cmd_run(args) -> int:
     out = Path(args.output).resolve()
     inputs = [str(Path(p).resolve()) for p in args.input]
     spec = {"inputs": inputs, "output_dir": str(out), "shard_size": args.shard_size,
-            "config": str(Path(args.config).resolve()) if args.config else None}
+            "config": str(Path(args.config).resolve()) if args.config else None,
+            "rules": [str(Path(d).resolve()) for d in args.rules or ()]}
     if args.batch:
         spec.update(_batch_spec(args, out))
     discover([p.format(date=spec.get("batch", "")) for p in inputs])  # fails early on missing inputs
     _check_output(Path(spec["output_dir"]))
-    load_config(args.config)
+    load_config(args.config, spec["rules"])
     if args.force:
         removed = outputs.remove_from_stage(_publish_task(_top_task(spec)), "10")
         log.info("--force: removed %d stage outputs of batch %s", removed, spec["batch"])
@@ -153,7 +160,7 @@ def cmd_run(args) -> int:
 def _batch_spec(args, root: Path) -> dict:
     import datetime as dt
 
-    from .daily import batch_dir, default_index
+    from storydedup.tasks.daily import batch_dir, default_index
 
     try:
         day = dt.date.fromisoformat(args.batch)
@@ -168,11 +175,11 @@ def _top_task(spec: dict):
     if spec.get("batch"):
         import datetime as dt
 
-        from .daily import DailyBatch
+        from storydedup.tasks.daily import DailyBatch
 
         return DailyBatch(date=dt.date.fromisoformat(spec["batch"]), inputs=spec["inputs"], root=spec["root"],
                           index=spec["index"], shard_size=spec["shard_size"])
-    from .publish import Publish
+    from storydedup.tasks.publish import Publish
 
     return Publish(inputs=spec["inputs"], output_dir=spec["output_dir"], shard_size=spec["shard_size"])
 
@@ -186,6 +193,8 @@ def execute(spec: dict, args) -> int:
     remove_stale_temporaries(out)
     task = _top_task(spec)
     publish = _publish_task(task)
+    for stage in {type(t): t for t in all_upstream(publish)}.values():
+        stage.check()
     if task.complete():
         outputs.write_run_file(out, spec, publish)
         print(f"Nothing to do: {out} is up to date with these inputs and settings "
@@ -207,7 +216,7 @@ def execute(spec: dict, args) -> int:
         outputs.write_run_file(out, spec, publish)
         print(outputs.run_summary(out, time.time() - started))
         if spec.get("batch"):
-            from .daily import history_table
+            from storydedup.tasks.daily import history_table
 
             lines = history_table(Path(spec["root"])).splitlines()
             print("\n".join([lines[0]] + [row for row in lines[1:] if row.startswith(spec["batch"])]))
@@ -260,7 +269,9 @@ def _load_run(out: str) -> dict:
 
 def cmd_rerun(args) -> int:
     spec = _load_run(args.output)
-    load_config(args.config or spec.get("config"))
+    if args.rules:
+        spec["rules"] = [str(Path(d).resolve()) for d in args.rules]
+    load_config(args.config or spec.get("config"), spec.get("rules"))
     removed = outputs.remove_from_stage(_publish_task(_top_task(spec)), args.from_stage)
     log.info("removed %d stage outputs from %s on", removed, args.from_stage)
     return execute(spec, args)
@@ -280,14 +291,14 @@ def cmd_stats(args) -> int:
 
 
 def cmd_history(args) -> int:
-    from .daily import history_table
+    from storydedup.tasks.daily import history_table
 
     print(history_table(Path(args.output)))
     return 0
 
 
 def cmd_evaluate(args) -> int:
-    from pipeline import evaluation
+    from storydedup.pipeline import evaluation
 
     worst = 0
     for set_dir in args.sets:

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import luigi
 
-from pipeline.records import atomic_write_text, dumps, read_json, read_jsonl
+from storydedup.pipeline.records import atomic_write_text, dumps, read_json, read_jsonl
 
-from .base import DEFAULT_SHARD_SIZE
-from .publish import Publish
+from storydedup.tasks.base import DEFAULT_SHARD_SIZE
+from storydedup.tasks.publish import Publish
 
 HISTORY_DIR = "history"
 HISTORY_FILE = "history.jsonl"
@@ -83,7 +83,7 @@ class DailyBatch(luigi.Task):
                 "config": None, "batch": self.date.isoformat(), "root": self.root, "index": publish.index}
 
     def run(self):
-        from .outputs import write_run_file
+        from storydedup.tasks.outputs import write_run_file
 
         publish = self.publish_task()
         write_run_file(Path(publish.output_dir), self.run_spec(), publish)
@@ -95,7 +95,7 @@ class DailyBatch(luigi.Task):
 
 def history_entry(batch: str, publish: Publish, largest: int = 3) -> dict:
     """Counts of one finished batch, read from the stage directories of its run."""
-    from .outputs import stage_stats
+    from storydedup.tasks.outputs import stage_stats
 
     run = stage_stats(publish.stage_dir())
     groups = stage_stats(publish.requires()["clusters"].stage_dir())

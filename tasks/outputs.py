@@ -6,7 +6,9 @@ import json
 import shutil
 from pathlib import Path
 
-from pipeline.records import read_json, read_jsonl
+from storydedup.pipeline.records import read_json, read_jsonl
+from storydedup.tasks.base import all_upstream
+from storydedup.tasks.errors import UsageError
 
 TEXT_STAGES = ("10_read", "20_extract", "30_repair", "50_strip")
 RUN_FILE = "_run.json"
@@ -16,11 +18,9 @@ def write_run_file(out: Path, spec: dict, task) -> None:
     """What `rerun`, `inspect` and `stats` need to find a finished run again."""
     import time
 
-    from pipeline.records import write_json
+    from storydedup.pipeline.records import write_json
 
-    from .publish import _all_upstream
-
-    stages = {t.stage: t.stage_dir().name for t in [task] + _all_upstream(task)}
+    stages = {t.stage: t.stage_dir().name for t in [task] + all_upstream(task)}
     write_json(out / RUN_FILE, {**spec, "stages": dict(sorted(stages.items())),
                                 "completed": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
 
@@ -31,9 +31,7 @@ def stage_number(name: str) -> int:
 
 def resolve_stage(task, wanted: str) -> int:
     """'strip', '50' or '50_strip' -> 50."""
-    from .publish import _all_upstream
-
-    names = sorted({t.stage for t in [task] + _all_upstream(task)}, key=stage_number)
+    names = sorted({t.stage for t in [task] + all_upstream(task)}, key=stage_number)
     for name in names:
         if wanted in (name, name.split("_", 1)[1], name.split("_", 1)[0]):
             return stage_number(name)
@@ -42,16 +40,13 @@ def resolve_stage(task, wanted: str) -> int:
 
 def remove_from_stage(task, wanted: str) -> int:
     """Delete the outputs of stage ``wanted`` and of every later stage of this run."""
-    from .cli import UsageError
-    from .publish import _all_upstream
-
     try:
         first = resolve_stage(task, wanted)
     except ValueError:
-        names = sorted({t.stage for t in [task] + _all_upstream(task)}, key=stage_number)
+        names = sorted({t.stage for t in [task] + all_upstream(task)}, key=stage_number)
         raise UsageError(f"unknown stage {wanted!r}: use one of {', '.join(names)}") from None
     removed = 0
-    for t in [task] + _all_upstream(task):
+    for t in [task] + all_upstream(task):
         if stage_number(t.stage) >= first and Path(t.output().path).exists():
             shutil.rmtree(t.output().path)
             removed += 1
@@ -118,7 +113,6 @@ def _find_in_jsonl(path: Path, doc_id: str):
 
 
 def inspect_document(out: Path, spec: dict, doc_id: str, full: bool = False) -> str:
-    from .cli import UsageError
 
     final = _find_in_jsonl(out / "documents.jsonl", doc_id)
     reject = None if final else _find_in_jsonl(out / "rejects.jsonl", doc_id)

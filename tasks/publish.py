@@ -5,27 +5,15 @@ import os
 import time
 from pathlib import Path
 
-
-from pipeline.records import atomic_dir, read_jsonl, write_json, write_jsonl
-
-from .base import BatchStage, DailyParams, ShardStage, StageTask, log
+from storydedup.pipeline.records import atomic_dir, read_jsonl, write_json, write_jsonl
+from storydedup.tasks.base import BatchStage, DailyParams, ShardStage, all_upstream, log
+from storydedup.tasks.read import ReadInputs
+from storydedup.tasks.stages import Clusters, StripBoilerplate
 
 PUBLIC_FIELDS = ("id", "title", "url", "source", "published", "text")
 CLUSTER_FIELDS = ("dup_cluster", "story_cluster", "dup_representative", "story_representative",
                   "dup_similarity", "story_similarity")
 OUTPUT_FILES = ("documents.jsonl", "clusters.jsonl", "rejects.jsonl")
-
-
-def _all_upstream(task) -> list[StageTask]:
-    seen, todo, out = set(), [task], []
-    while todo:
-        t = todo.pop()
-        for up in t.upstream_stages():
-            if up.task_id not in seen:
-                seen.add(up.task_id)
-                out.append(up)
-                todo.append(up)
-    return out
 
 
 class Publish(DailyParams, BatchStage):
@@ -34,16 +22,12 @@ class Publish(DailyParams, BatchStage):
     stage = "90_publish"
 
     def requires(self):
-        from .stages import Clusters, StripBoilerplate
-
         return {"clusters": self.clone(Clusters),
                 "texts": self.shards_of(StripBoilerplate)}
 
     def reject_files(self) -> list[Path]:
-        from .read import ReadInputs
-
         files = []
-        for up in _all_upstream(self):
+        for up in all_upstream(self):
             if isinstance(up, ShardStage):
                 files.append(Path(up.output().path) / "rejects.jsonl.gz")
             elif isinstance(up, ReadInputs):

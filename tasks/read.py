@@ -4,11 +4,11 @@ from __future__ import annotations
 import time
 
 
-from pipeline import inputs as input_files
-from pipeline.read import read_item
-from pipeline.records import RejectDocument, reject_record
+from storydedup.pipeline.read import inputs as input_files
+from storydedup.pipeline.read.items import read_item
+from storydedup.pipeline.records import RejectDocument, reject_record
 
-from .base import BatchStage, log, write_shard
+from storydedup.tasks.base import BatchStage, log, write_shard
 
 
 class ReadInputs(BatchStage):
@@ -45,7 +45,7 @@ class ReadInputs(BatchStage):
             buffer_docs.clear()
             buffer_rejects.clear()
 
-        from pipeline.records import atomic_dir, write_json
+        from storydedup.pipeline.records import atomic_dir, write_json
 
         with atomic_dir(self.output().path) as tmp:
             for source in input_files.discover(list(self.inputs)):

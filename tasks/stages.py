@@ -11,15 +11,15 @@ from pathlib import Path
 
 import luigi
 
-from pipeline import boilerplate, clustering, extract, repair, signatures
-from pipeline.records import atomic_dir, read_json, read_jsonl, write_json, write_jsonl
-
-from .base import BatchStage, DailyParams, ShardStage, index_batches, log
-from .publish import Publish  # noqa: F401  (re-export)
-from .read import ReadInputs
-from .settings import settings_of, with_settings
-
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
+from storydedup.pipeline import strip
+from storydedup.pipeline.cluster import levels as clustering
+from storydedup.pipeline.decode import repair
+from storydedup.pipeline.extract import html as extract
+from storydedup.pipeline.records import atomic_dir, read_json, read_jsonl, write_json, write_jsonl
+from storydedup.pipeline.signatures import compute as signatures
+from storydedup.tasks.base import BatchStage, DailyParams, ShardStage, index_batches, log
+from storydedup.tasks.read import ReadInputs
+from storydedup.tasks.settings import settings_of, with_settings
 
 
 @with_settings(extract.ExtractSettings)
@@ -63,7 +63,7 @@ class SiteTemplate(BatchStage):
                 self.progress(n, len(self.input()), "shards")
                 yield from read_jsonl(Path(target.path) / "docs.jsonl.gz")
 
-        template = boilerplate.build_template(records())
+        template = strip.build_template(records())
         self.progress(len(self.input()), len(self.input()), "shards")
         with atomic_dir(self.output().path) as tmp:
             write_json(tmp / "template.json", template)
@@ -72,16 +72,20 @@ class SiteTemplate(BatchStage):
             write_json(tmp / "_params.json", self.params_record())
 
 
-@with_settings(boilerplate.StripSettings)
+@with_settings(strip.StripSettings)
 class StripBoilerplate(ShardStage):
     """Comment threads, widget chrome, newsletter boxes, share bars... each removal recorded."""
 
     stage = "50_strip"
-    rules_dir = luigi.Parameter(default="", description="rule files directory (default: config/rules)")
+    rules_dir = luigi.Parameter(default="", description="rule folder used instead of the packaged rules")
+    extra_rules = luigi.ListParameter(default=(), description="rule folders added to the rules (--rules DIR)")
 
     def rule_files(self) -> list[str]:
-        folder = Path(self.rules_dir) if self.rules_dir else CONFIG_DIR / "rules"
-        return sorted(str(p) for p in folder.glob("*.toml"))
+        return strip.rule_paths(self.rules_dir or None, tuple(self.extra_rules))
+
+    def rule_digests(self) -> list[dict]:
+        return [{"file": path, "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
+                for path in self.rule_files()]
 
     def significant(self) -> dict:
         # The rules' content, not their path, decides the result: editing a file re-runs the stage.
@@ -89,6 +93,12 @@ class StripBoilerplate(ShardStage):
         for path in self.rule_files():
             digest.update(Path(path).name.encode() + b"\0" + Path(path).read_bytes() + b"\0")
         return {**super().significant(), "rules": digest.hexdigest()[:16]}
+
+    def params_record(self) -> dict:
+        return {**super().params_record(), "rule_files": self.rule_digests()}
+
+    def check(self) -> None:
+        strip.check_disabled(strip.load_rules(self.rule_files()), settings_of(self).disabled_groups)
 
     def requires(self):
         return {"docs": self.clone(RepairText), "template": self.clone(SiteTemplate)}
@@ -98,13 +108,13 @@ class StripBoilerplate(ShardStage):
 
     def prepare(self):
         template = read_json(Path(self.input()["template"].path) / "template.json")
-        settings, rules = settings_of(self), boilerplate.load_rules(self.rule_files())
-        boilerplate.check_disabled(rules, settings.disabled_groups)
+        settings, rules = settings_of(self), strip.load_rules(self.rule_files())
+        strip.check_disabled(rules, settings.disabled_groups)
         return settings, rules, template
 
     def apply(self, rec, context):
         settings, rules, template = context
-        return boilerplate.strip_record(rec, settings, rules, template)
+        return strip.strip_record(rec, settings, rules, template)
 
 
 @with_settings(signatures.SignatureSettings)
@@ -156,8 +166,8 @@ class Clusters(DailyParams, BatchStage):
     def group(self, arrays: dict):
         if not self.batch:
             return clustering.cluster(arrays, settings_of(self))
-        from pipeline.dates import day_number
-        from pipeline.index import open_index
+        from storydedup.pipeline.dates import day_number
+        from storydedup.pipeline.index import open_index
 
         index = open_index(self.index)
         try:

@@ -67,7 +67,7 @@ def seeds_dir() -> Path:
 @pytest.fixture
 def cli(capsys):
     """Run the storydedup CLI in-process; returns (exit code, stdout, stderr)."""
-    from tasks.cli import main
+    from storydedup.tasks.cli import main
 
     def run(*argv):
         code = main([str(a) for a in argv])

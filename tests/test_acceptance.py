@@ -10,8 +10,8 @@ from conftest import REPO, read_rows
 
 
 def _build(inputs, out, workers=1):
-    from tasks import Publish
-    from tasks.cli import load_config
+    from storydedup.tasks import Publish
+    from storydedup.tasks.cli import load_config
 
     load_config(None)
     task = Publish(inputs=[str(p) for p in inputs], output_dir=str(out), shard_size=500)

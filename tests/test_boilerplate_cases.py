@@ -7,14 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.boilerplate import StripSettings, build_template, default_rule_paths, load_rules, strip_record
+from storydedup.pipeline.strip import StripSettings
+from storydedup.pipeline.strip import build_template
+from storydedup.pipeline.strip import rule_paths
+from storydedup.pipeline.strip import load_rules
+from storydedup.pipeline.strip import strip_record
 
 CASES = sorted((Path(__file__).parent / "cases" / "boilerplate").glob("*.toml"))
 
 
 def strip_text(text: str, settings: StripSettings = StripSettings()) -> tuple[str, dict]:
     rec = {"id": "case", "text": text, "notes": {}}
-    rules = load_rules(default_rule_paths())
+    rules = load_rules(rule_paths())
     strip_record(rec, settings, rules, build_template([rec]))
     return rec["text"], rec["notes"]
 

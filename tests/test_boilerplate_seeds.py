@@ -5,7 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.boilerplate import StripSettings, build_template, default_rule_paths, load_rules, strip_record
+from storydedup.pipeline.strip import StripSettings
+from storydedup.pipeline.strip import build_template
+from storydedup.pipeline.strip import rule_paths
+from storydedup.pipeline.strip import load_rules
+from storydedup.pipeline.strip import strip_record
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed folder {SEEDS} not present")
@@ -18,7 +22,7 @@ def norm(text: str) -> str:
 @pytest.mark.parametrize("name", sorted(p.name for p in SEEDS.glob("*.txt")) if SEEDS.is_dir() else [])
 def test_seed_exact(name):
     rec = {"id": name, "text": (SEEDS / name).read_text(encoding="utf-8"), "notes": {}}
-    strip_record(rec, StripSettings(), load_rules(default_rule_paths()), build_template([rec]))
+    strip_record(rec, StripSettings(), load_rules(rule_paths()), build_template([rec]))
     stem = name.removesuffix(".txt")
     accepted = [norm((SEEDS / "expected" / n).read_text(encoding="utf-8"))
                 for n in (name, f"{stem}.alt.txt") if (SEEDS / "expected" / n).exists()]

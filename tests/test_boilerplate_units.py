@@ -6,19 +6,21 @@ import random
 
 import pytest
 
-from pipeline.boilerplate import (StripSettings, build_template, check_disabled, default_rule_paths, load_rules,
-                                  strip_record)
-from pipeline.boilerplate.detectors.boxes import runs_from, story_list
-from pipeline.boilerplate.detectors.core import best_before, densest_run, is_prose
-from pipeline.boilerplate.detectors.headline import title_shaped
-from pipeline.boilerplate.detectors.sections import opens_article
-from pipeline.boilerplate.detectors.tables import table_cells
-from pipeline.boilerplate.detectors.thread import header_evidence, thread_starts
-from pipeline.boilerplate.lines import is_dated, line_features, split_lines
-from pipeline.boilerplate.template import site_of
-from pipeline.records import RejectDocument
+from storydedup.pipeline.resources import ConfigError
 
-RULES = load_rules(default_rule_paths())
+from storydedup.pipeline.strip import (StripSettings, build_template, check_disabled, rule_paths, load_rules,
+                                  strip_record)
+from storydedup.pipeline.strip.detectors.boxes import runs_from, story_list
+from storydedup.pipeline.strip.detectors.core import best_before, densest_run, is_prose
+from storydedup.pipeline.strip.detectors.headline import title_shaped
+from storydedup.pipeline.strip.detectors.sections import opens_article
+from storydedup.pipeline.strip.detectors.tables import table_cells
+from storydedup.pipeline.strip.detectors.thread import header_evidence, thread_starts
+from storydedup.pipeline.strip.lines import is_dated, line_features, split_lines
+from storydedup.pipeline.strip.template import site_of
+from storydedup.pipeline.records import RejectDocument
+
+RULES = load_rules(rule_paths())
 PARA = ("The committee met on Monday to discuss the budget for the coming year and agreed that "
         "the library and the swimming pool would both stay open through the winter months.")
 
@@ -36,14 +38,14 @@ def test_rules_match_whole_lines_only():
 def test_rule_file_errors_are_reported(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[group.x]\naction = 'explode'\nlines = ['a']\n")
-    with pytest.raises(ValueError, match="unknown action"):
+    with pytest.raises(ConfigError, match="unknown action"):
         load_rules([str(bad)])
 
 
 def test_rules_extend_from_config_without_code(tmp_path):
     extra = tmp_path / "extra.toml"
     extra.write_text("[group.house_widget]\naction = 'cut'\nlines = ['talk to the newsroom']\n")
-    rules = load_rules(default_rule_paths() + [str(extra)])
+    rules = load_rules(rule_paths() + [str(extra)])
     rec = {"id": "x", "text": article("Talk to the newsroom", "Great piece, thanks for writing it!"), "notes": {}}
     counters = strip_record(rec, StripSettings(), rules, {})
     # the marker line and the comment below it, both credited to the group that cut them
@@ -62,7 +64,7 @@ def test_disabled_group_is_ignored():
 
 def test_unknown_disabled_group_is_an_error():
     check_disabled(RULES, ("share", "comments"))
-    with pytest.raises(ValueError, match="no rule group named 'share_bar'.*share"):
+    with pytest.raises(ConfigError, match="no rule group named 'share_bar'.*share"):
         check_disabled(RULES, ("share_bar",))
 
 
@@ -152,14 +154,14 @@ def test_labels_dressed_as_links_match_their_wording(line):
 
 
 def test_numbered_list_in_sequence_counts_as_text():
-    from pipeline.boilerplate.detectors.core import numbered_items
+    from storydedup.pipeline.strip.detectors.core import numbered_items
     lines = split_lines("Intro\n1. First Title Here\n\n2. Second Title Here\nA note\n3. Third Title Here\n7. Stray Title Line")
     assert numbered_items(lines) == {1, 3, 5}
     assert numbered_items(split_lines("1. One Item Here\n3. Other Item Here\n4. Last Item Here")) == set()
 
 
 def test_echoed_lines_are_captions_not_prose():
-    from pipeline.boilerplate.detectors.core import echoed_lines
+    from storydedup.pipeline.strip.detectors.core import echoed_lines
     caption = "{} competes in the final at the city stadium during the summer games on Tuesday evening"
     text = "\n".join([PARA, "The mayor said the new pool would open in spring next year."]
                      + [caption.format(name) for name in ("Ann", "Bea", "Cleo", "Dora")])
@@ -192,7 +194,7 @@ def test_documents_without_site_use_batch_labels():
     docs = [{"id": str(n), "text": f"Home\nReply\nStory number {n} is about a different topic entirely."}
             for n in range(40)]
     template = build_template(docs)
-    from pipeline.boilerplate.template import template_lines
+    from storydedup.pipeline.strip.template import template_lines
     s = StripSettings()
     is_tpl = template_lines(docs[0], template, s.template_min_docs, s.template_min_share,
                             s.batch_template_share, s.batch_template_words)
@@ -211,7 +213,7 @@ def test_contains_patterns_match_like_whole_line_patterns(tmp_path):
 
 
 def test_script_source_is_not_prose():
-    from pipeline.boilerplate.detectors.core import is_code
+    from storydedup.pipeline.strip.detectors.core import is_code
     js = 'loadImages() { if (document.images) { over = newImage("a.gif"); out = newImage("b.gif"); } }'
     assert is_code(line_features(0, js)) and not is_prose(line_features(0, js), 6)
     assert not is_code(line_features(0, PARA))

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import textwrap
 
-from pipeline.boilerplate import StripSettings, load_rules, strip_record
-from pipeline.boilerplate.detectors.core import wrapped_prose
-from pipeline.boilerplate.lines import split_lines
+from storydedup.pipeline.strip import StripSettings
+from storydedup.pipeline.strip import load_rules
+from storydedup.pipeline.strip import strip_record
+from storydedup.pipeline.strip.detectors.core import wrapped_prose
+from storydedup.pipeline.strip.lines import split_lines
 
 BODY = (
     "The council of Brindlemoor voted on Thursday to close the old quarry road to lorries after "

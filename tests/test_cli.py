@@ -64,7 +64,7 @@ def test_commands_on_a_directory_without_a_run(cli, tmp_path):
 
 
 def test_failed_task_exits_with_retcode(cli, corpus, tmp_path, monkeypatch):
-    from pipeline import boilerplate
+    from storydedup.pipeline import strip as boilerplate
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated bug")

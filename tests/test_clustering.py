@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.candidates import candidate_pairs, lsh_params
-from pipeline.clustering import ClusterSettings, cluster
-from pipeline.linkage import average_linkage
-from pipeline.signatures import SignatureSettings, compute_signatures, concat_shards
+from storydedup.pipeline.cluster.candidates import candidate_pairs, lsh_params
+from storydedup.pipeline.cluster.levels import ClusterSettings, cluster
+from storydedup.pipeline.cluster.linkage import average_linkage
+from storydedup.pipeline.signatures.compute import SignatureSettings, compute_signatures, concat_shards
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 VOCAB = [f"w{i}" for i in range(3000)]

@@ -107,13 +107,13 @@ def test_rerun_from_a_stage_of_a_caught_up_batch(three_days, cli):
 
 CRASH_AFTER_INDEX = """
 import os, sys
-from tasks import stages
+from storydedup.tasks import stages
 original = stages.Clusters.group
 def dying(self, arrays):
     result = original(self, arrays)
     os._exit(9)  # the index has the batch, the stage directory was never written
 stages.Clusters.group = dying
-from tasks.cli import main
+from storydedup.tasks.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -140,8 +140,8 @@ def test_backfill_with_luigi_range_tool(tmp_path):
 
     import luigi
 
-    from tasks import DailyBatch, RangeDailyBase
-    from tasks.cli import load_config
+    from storydedup.tasks import DailyBatch, RangeDailyBase
+    from storydedup.tasks.cli import load_config
 
     load_config(None)
     pattern = write_days(tmp_path / "scrape")

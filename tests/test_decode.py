@@ -7,10 +7,10 @@ import random
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from pipeline.decode import decode_bytes, meta_charset, normalise_charset
-from pipeline.read import read_item
-from pipeline.records import RejectDocument
-from pipeline.repair import RepairSettings, repair_text
+from storydedup.pipeline.decode.charset import decode_bytes, meta_charset, normalise_charset
+from storydedup.pipeline.read.items import read_item
+from storydedup.pipeline.records import RejectDocument
+from storydedup.pipeline.decode.repair import RepairSettings, repair_text
 
 # Our own sentences, each made into bytes in a legacy charset inside the test.
 LEGACY = [

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pipeline.evaluation import (
+from storydedup.pipeline.evaluation import (
     boilerplate_failures, cluster_errors, pair_errors,
     body_units, contains_snippet, format_report, load_output, lookup, norm_exact,
     score_boilerplate, score_clusters, score_encoding, score_set,

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.extract import ExtractSettings, extract_record, visible_text
-from pipeline.records import RejectDocument
+from storydedup.pipeline.extract.html import ExtractSettings, extract_record, visible_text
+from storydedup.pipeline.records import RejectDocument
 
 BODY = ("The regional orchestra will play its first concert in the restored opera house on Saturday, "
         "more than forty years after the building closed because of a leaking roof.")

@@ -8,10 +8,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.clustering import ClusterSettings, cluster
-from pipeline.signatures import SignatureSettings, compute_signatures
-from pipeline.story_input import prose_lines, story_record, with_headline
-from pipeline.term_candidates import heaviest_terms, merge_pairs, shared_term_pairs
+from storydedup.pipeline.cluster.levels import ClusterSettings, cluster
+from storydedup.pipeline.signatures.compute import SignatureSettings, compute_signatures
+from storydedup.pipeline.signatures.story_input import prose_lines, story_record, with_headline
+from storydedup.pipeline.cluster.term_candidates import heaviest_terms, merge_pairs, shared_term_pairs
 
 # Two accounts of one (invented) port strike, written independently: few shared word runs,
 # many shared names, places and figures.

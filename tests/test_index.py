@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from redis_server import redis_port, redis_url  # noqa: F401  (fixtures)
 
-from pipeline.clustering import ClusterSettings, cluster
-from pipeline.dates import day_number
-from pipeline.index import open_index
-from pipeline.index.store import ConcurrentUpdate
-from pipeline.signatures import SignatureSettings, compute_signatures
+from storydedup.pipeline.cluster.levels import ClusterSettings, cluster
+from storydedup.pipeline.dates import day_number
+from storydedup.pipeline.index import open_index
+from storydedup.pipeline.index.store import ConcurrentUpdate
+from storydedup.pipeline.signatures.compute import SignatureSettings, compute_signatures
 
 WIRE = (
     "Firefighters in Varnholm battled a blaze at the Kestrel Bay desalination plant for six hours "

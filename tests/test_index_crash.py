@@ -13,9 +13,9 @@ import redis
 from redis_server import redis_port, redis_url  # noqa: F401  (fixtures)
 from test_index import DAYS, arrays, canonical, run_days
 
-from pipeline.clustering import ClusterSettings
-from pipeline.dates import day_number
-from pipeline.index import open_index
+from storydedup.pipeline.cluster.levels import ClusterSettings
+from storydedup.pipeline.dates import day_number
+from storydedup.pipeline.index import open_index
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,10 +23,10 @@ CHILD = """
 import os, sys
 import numpy as np
 sys.path[:0] = [{root!r}]
-import pipeline.index.embedded as embedded
-import pipeline.index.redis_store as redis_store
-from pipeline.clustering import ClusterSettings
-from pipeline.index import open_index
+import storydedup.pipeline.index.embedded as embedded
+import storydedup.pipeline.index.redis_store as redis_store
+from storydedup.pipeline.cluster.levels import ClusterSettings
+from storydedup.pipeline.index import open_index
 
 location, arrays_path, batch, day, point = sys.argv[1:6]
 with np.load(arrays_path, allow_pickle=False) as z:

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from pipeline import inputs
+from storydedup.pipeline.read import inputs
 
 
 def _warc(path, gz: bool):

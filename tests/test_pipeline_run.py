@@ -20,8 +20,8 @@ def current_stages(out: Path) -> dict[str, str]:
 
 
 def test_luigi_build_reports_success(corpus, tmp_path):
-    from tasks import Publish
-    from tasks.cli import load_config
+    from storydedup.tasks import Publish
+    from storydedup.tasks.cli import load_config
 
     load_config(None)
     task = Publish(inputs=[str(corpus)], output_dir=str(tmp_path / "out"), shard_size=3)
@@ -100,8 +100,8 @@ def test_rerun_from_stage_recomputes_it_and_later(corpus, tmp_path, cli):
 
 CRASH = """
 import os, sys
-import tasks.base as base
-from pipeline import records
+import storydedup.tasks.base as base
+from storydedup.pipeline import records
 orig = records.write_jsonl
 def dying(path, rows):
     n = orig(path, rows)
@@ -109,7 +109,7 @@ def dying(path, rows):
         os._exit(9)  # like SIGKILL: no cleanup, no exception handling
     return n
 base.write_jsonl = dying
-from tasks.cli import main
+from storydedup.tasks.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 

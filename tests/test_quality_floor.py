@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.evaluation import format_report, load_output, lookup, score_set, set_file
-from pipeline.evaluation.floors import dumps_floors, load_floors, sets_of, tightened, violations
+from storydedup.pipeline.evaluation import format_report, load_output, lookup, score_set, set_file
+from storydedup.pipeline.evaluation.floors import dumps_floors, load_floors, sets_of, tightened, violations
 
 FLOOR_FILE = Path(__file__).with_name("quality_floor.json")
 FLOORS = sets_of(load_floors(FLOOR_FILE))
@@ -62,7 +62,7 @@ def test_floor_paths_name_real_metrics(set_name):
 @needs_eval
 @pytest.mark.parametrize("set_name", sorted(FLOORS))
 def test_pipeline_meets_quality_floor(set_name, tmp_path):
-    from tasks.cli import main
+    from storydedup.tasks.cli import main
 
     set_dir = EVAL / set_name
     out = tmp_path / "out"

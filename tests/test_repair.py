@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from pipeline.repair import RepairSettings, repair_record, repair_text, repair_text_full, text_is_clean
+from storydedup.pipeline.decode.repair import RepairSettings, repair_record, repair_text, repair_text_full, text_is_clean
 
 CASES = Path(__file__).resolve().parent / "cases" / "encoding"
 DEFAULT = RepairSettings()
@@ -142,8 +142,8 @@ def test_settings_are_simple_types():
 # The pieces of the clean check must agree with what they stand in for.
 from ftfy.badness import is_bad  # noqa: E402
 
-from pipeline.badness import _TRIGGER_RE, looks_bad  # noqa: E402
-from pipeline.repair import _MIXED_WORD, has_mixed_word, is_tidy, tidy_whitespace  # noqa: E402
+from storydedup.pipeline.decode.badness import _TRIGGER_RE, looks_bad  # noqa: E402
+from storydedup.pipeline.decode.repair import _MIXED_WORD, has_mixed_word, is_tidy, tidy_whitespace  # noqa: E402
 
 CHECK_ALPHABET = "".join(sorted(set(_TRIGGER_RE.pattern) - set("[]\\"))) + "abzAZ \n\t\xa0\u3000.,-'ÃÂœŒ°²вЂЃΑω"
 

@@ -15,7 +15,7 @@ STAGE_LINE = re.compile(r"^(\d\d_\w+)(?: shard (\d+)/\d+)?: ", re.M)
 
 def storydedup(*args, **popen) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-m", "tasks.cli", *map(str, args)], env=env, cwd=REPO,
+    return subprocess.Popen([sys.executable, "-m", "storydedup.tasks.cli", *map(str, args)], env=env, cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
 
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-from pipeline.minhash import SCHEME, batch_minhash
-from pipeline.shingles import batch_shingle_hashes, reference_shingle_hashes
-from pipeline.signatures import SignatureSettings, compute_signatures, concat_shards
+from storydedup.pipeline.signatures.minhash import SCHEME, batch_minhash
+from storydedup.pipeline.signatures.shingles import batch_shingle_hashes, reference_shingle_hashes
+from storydedup.pipeline.signatures.compute import SignatureSettings, compute_signatures, concat_shards
 
 WORDS = ("river council budget vote mayor school bridge storm harbour police court market "
          "energy price report health minister farmer train station museum").split()

@@ -7,10 +7,10 @@ import random
 import numpy as np
 import pytest
 
-from pipeline.candidates import candidate_pairs
-from pipeline.linkage import average_linkage, reference_average_linkage
-from pipeline.minhash import EMPTY, _numpy_minhash, batch_minhash, permutations
-from pipeline.story import reference_story_features, story_features
+from storydedup.pipeline.cluster.candidates import candidate_pairs
+from storydedup.pipeline.cluster.linkage import average_linkage, reference_average_linkage
+from storydedup.pipeline.signatures.minhash import EMPTY, _numpy_minhash, batch_minhash, permutations
+from storydedup.pipeline.signatures.story import reference_story_features, story_features
 
 
 def test_compiled_minhash_equals_matrix_definition_with_repeats_and_empty_documents():

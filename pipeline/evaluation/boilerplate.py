@@ -10,7 +10,7 @@ import statistics
 from collections import Counter, defaultdict
 from typing import Iterable, Mapping
 
-from .tokens import contains_snippet, joined, norm_exact, rnd, tokens
+from storydedup.pipeline.evaluation.tokens import contains_snippet, joined, norm_exact, rnd, tokens
 
 COMMENT_KINDS = ("comment", "newsletter")
 OTHER_KINDS = ("related", "chrome")

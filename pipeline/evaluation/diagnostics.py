@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Mapping
 
-from .boilerplate import COMMENT_KINDS, body_units, token_prf
-from .grouping import predicted_or_singleton
-from .tokens import contains_snippet, joined, rnd, tokens
+from storydedup.pipeline.evaluation.boilerplate import COMMENT_KINDS, body_units, token_prf
+from storydedup.pipeline.evaluation.grouping import predicted_or_singleton
+from storydedup.pipeline.evaluation.tokens import contains_snippet, joined, rnd, tokens
 
 
 def boilerplate_failures(gold_rows: list[dict], outputs_by_id: Mapping[str, str | None],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Mapping
 
-from .tokens import collapse_space, rnd, unify_quotes
+from storydedup.pipeline.evaluation.tokens import collapse_space, rnd, unify_quotes
 
 
 def norm_encoding(text: str | None) -> str:

@@ -17,7 +17,7 @@ import math
 import sys
 from pathlib import Path
 
-from .scoring import lookup
+from storydedup.pipeline.evaluation.scoring import lookup
 
 MARGIN = 0.005
 

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from itertools import combinations
 from typing import Iterable, Mapping
 
-from .tokens import prf, rnd
+from storydedup.pipeline.evaluation.tokens import prf, rnd
 
 
 def _pairs(n: int) -> int:

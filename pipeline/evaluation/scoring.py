@@ -4,10 +4,10 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from .boilerplate import score_boilerplate, score_html_snippets
-from .encoding import score_encoding
-from .grouping import score_clusters, score_near_dup_links, score_pairs
-from .sets import read_meta, read_rows, set_file
+from storydedup.pipeline.evaluation.boilerplate import score_boilerplate, score_html_snippets
+from storydedup.pipeline.evaluation.encoding import score_encoding
+from storydedup.pipeline.evaluation.grouping import score_clusters, score_near_dup_links, score_pairs
+from storydedup.pipeline.evaluation.sets import read_meta, read_rows, set_file
 
 
 def coverage(gold_ids: list[str], documents: list[dict], rejects: list[dict]) -> dict:

@@ -14,10 +14,10 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 
-from ..clustering import ClusterSettings
-from .embedded import EmbeddedStore
-from .incremental import group_batch
-from .store import Store
+from storydedup.pipeline.cluster.levels import ClusterSettings
+from storydedup.pipeline.index.embedded import EmbeddedStore
+from storydedup.pipeline.index.incremental import group_batch
+from storydedup.pipeline.index.store import Store
 
 
 class Index:
@@ -57,7 +57,7 @@ def open_index(location: str) -> Index:
     """``redis://host:port/db[?prefix=name]`` -> Redis backend (prefix default "storydedup");
     anything else is a directory for the embedded backend (created if missing)."""
     if location.startswith("redis://"):
-        from .redis_store import RedisStore
+        from storydedup.pipeline.index.redis_store import RedisStore
 
         url = urlparse(location)
         db = int(url.path.strip("/") or 0)

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..candidates import band_keys
-from .store import (
+from storydedup.pipeline.cluster.candidates import band_keys
+from storydedup.pipeline.index.store import (
     LEVELS,
     PAYLOAD_FIELDS,
     SIG_FIELD,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..linkage import average_linkage, components
-from .store import resolve
+from storydedup.pipeline.cluster.linkage import average_linkage, components
+from storydedup.pipeline.index.store import resolve
 
 
 def join_duplicates(n: int, new_keys: list[str], old_dup: list[str], pairs: np.ndarray,

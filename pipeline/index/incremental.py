@@ -16,12 +16,12 @@ import time
 
 import numpy as np
 
-from ..candidates import lsh_params
-from ..clustering import ClusterSettings, canonical_order, duplicate_links, story_links
-from ..signatures import concat_shards
-from .grouping import join_duplicates, join_stories
-from .output import cluster_records
-from .store import (
+from storydedup.pipeline.cluster.candidates import lsh_params
+from storydedup.pipeline.cluster.levels import ClusterSettings, canonical_order, duplicate_links, story_links
+from storydedup.pipeline.signatures.compute import concat_shards
+from storydedup.pipeline.index.grouping import join_duplicates, join_stories
+from storydedup.pipeline.index.output import cluster_records
+from storydedup.pipeline.index.store import (
     LEVELS,
     SIG_FIELD,
     Store,

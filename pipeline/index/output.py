@@ -7,11 +7,11 @@ from itertools import pairwise
 
 import numpy as np
 
-from ..clustering import ClusterSettings, canonical_order
-from ..representative import best_of_groups, rank
-from ..signatures import concat_shards
-from ..similarity import cosine_pairs, jaccard_pairs
-from .store import resolve
+from storydedup.pipeline.cluster.levels import ClusterSettings, canonical_order
+from storydedup.pipeline.cluster.representative import best_of_groups, rank
+from storydedup.pipeline.signatures.compute import concat_shards
+from storydedup.pipeline.cluster.similarity import cosine_pairs, jaccard_pairs
+from storydedup.pipeline.index.store import resolve
 
 FIELDS = ("dup_sig", "dup_size", "length", "day", "story_terms", "story_weights", "story_offsets")
 

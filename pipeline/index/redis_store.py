@@ -22,7 +22,7 @@ import numpy as np
 import redis
 from datasketch import LeanMinHash, MinHashLSH
 
-from .store import (
+from storydedup.pipeline.index.store import (
     LEVELS,
     PAYLOAD_FIELDS,
     SIG_FIELD,

@@ -17,7 +17,7 @@ from contextlib import nullcontext
 
 import numpy as np
 
-from ..signatures import take_csr_rows
+from storydedup.pipeline.signatures.compute import take_csr_rows
 
 LEVELS = ("duplicate", "story")
 SIG_FIELD = {"duplicate": "dup_sig", "story": "story_sig"}

@@ -1,0 +1,1 @@
+"""Extract stage: HTML pages -> main text (``html``: trafilatura with every option fixed)."""

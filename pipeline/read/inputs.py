@@ -1,0 +1,199 @@
+"""Input discovery and reading: .txt, .html/.htm, .jsonl(.gz), .warc(.gz).
+
+``discover`` turns the user's --input paths into an ordered list of sources; ``iter_raw``
+yields one raw item per input document, in that order. A raw item carries either decoded
+``text``/``html`` (JSONL) or undecoded ``data`` bytes plus any declared charset (files, WARC);
+decoding is the read stage's job (see ``pipeline.decode.charset``). Problems with a single document
+come back as items with an ``error`` so the caller can reject them with a reason.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+SUFFIXES = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".html": "html",
+    ".htm": "html",
+    ".jsonl": "jsonl",
+    ".jsonl.gz": "jsonl",
+    ".warc": "warc",
+    ".warc.gz": "warc",
+}
+# Files a directory walk skips silently: dot-files and our own sidecars.
+IGNORED_NAMES = {"README", "README.md", "LICENSE", "meta.json"}
+OPTIONAL_FIELDS = ("url", "title", "published", "source")
+
+
+class InputError(Exception):
+    """A problem with the user's input paths, reported before any work starts."""
+
+
+@dataclass(frozen=True)
+class Source:
+    path: str  # absolute
+    root: str  # the --input it came from (a directory, or the file's parent)
+    kind: str
+
+    @property
+    def rel(self) -> str:
+        return os.path.relpath(self.path, self.root)
+
+
+def kind_of(path: str) -> str | None:
+    name = path.lower()
+    for suffix in sorted(SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return SUFFIXES[suffix]
+    return None
+
+
+def discover(paths: list[str] | tuple[str, ...]) -> list[Source]:
+    """Expand --input paths into sources, directories recursively, in a stable order."""
+    if not paths:
+        raise InputError("no --input given: pass at least one file or directory")
+    sources: list[Source] = []
+    for given in paths:
+        p = Path(given).expanduser()
+        if not p.exists():
+            raise InputError(f"input not found: {given} (check the path)")
+        if p.is_dir():
+            root = str(p.resolve())
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    if name.startswith(".") or name in IGNORED_NAMES:
+                        continue
+                    full = os.path.join(dirpath, name)
+                    kind = kind_of(name)
+                    if kind is None:
+                        continue  # a directory may hold other files; only known kinds are inputs
+                    sources.append(Source(full, root, kind))
+        else:
+            kind = kind_of(p.name)
+            if kind is None:
+                raise InputError(
+                    f"unknown file type: {given} (supported: .txt, .html, .htm, .jsonl, .jsonl.gz, .warc, .warc.gz)"
+                )
+            full = str(p.resolve())
+            sources.append(Source(full, os.path.dirname(full), kind))
+    if not sources:
+        raise InputError(f"no input documents found under {', '.join(paths)} (supported: .txt, .html, .jsonl, .warc)")
+    return sources
+
+
+def fingerprint(sources: list[Source]) -> list[list]:
+    """What identifies the input for caching: path, size and mtime of every source."""
+    out = []
+    for s in sources:
+        st = os.stat(s.path)
+        out.append([s.path, st.st_size, st.st_mtime_ns])
+    return out
+
+
+def _open_binary(path: str):
+    return gzip.open(path, "rb") if path.lower().endswith(".gz") else open(path, "rb")
+
+
+def count_documents(source: Source) -> int:
+    """Cheap pre-count used to plan shards before any document is parsed."""
+    if source.kind in ("txt", "html"):
+        return 1
+    if source.kind == "jsonl":
+        with _open_binary(source.path) as fh:
+            return sum(1 for line in fh if line.strip())
+    return sum(1 for _ in _warc_records(source))
+
+
+def iter_raw(source: Source) -> Iterator[dict]:
+    if source.kind in ("txt", "html"):
+        with open(source.path, "rb") as fh:
+            data = fh.read()
+        yield {"id": source.rel, "format": source.kind, "origin": source.rel, "data": data}
+    elif source.kind == "jsonl":
+        yield from _iter_jsonl(source)
+    else:
+        yield from _warc_records(source)
+
+
+def _iter_jsonl(source: Source) -> Iterator[dict]:
+    with _open_binary(source.path) as fh:
+        lineno = 0
+        for raw in fh:
+            lineno += 1
+            if not raw.strip():
+                continue
+            origin = f"{source.rel}:{lineno}"
+            fallback_id = origin
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                # Not UTF-8: keep the bytes of each field and let the decoder find the charset.
+                line = raw.decode("latin-1")
+                latin1 = True
+            else:
+                latin1 = False
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield {"id": fallback_id, "origin": origin, "format": "jsonl",
+                       "error": "unparseable JSON line", "detail": str(exc)}
+                continue
+            if not isinstance(obj, dict):
+                yield {"id": fallback_id, "origin": origin, "format": "jsonl",
+                       "error": "JSON line is not an object"}
+                continue
+            item = {"id": str(obj["id"]) if obj.get("id") not in (None, "") else fallback_id,
+                    "origin": origin, "format": "jsonl"}
+            for key in OPTIONAL_FIELDS:
+                if obj.get(key) not in (None, ""):
+                    item[key] = obj[key] if isinstance(obj[key], str) else str(obj[key])
+            body_key = "html" if isinstance(obj.get("html"), str) and obj.get("html") else "text"
+            body = obj.get(body_key)
+            if not isinstance(body, str):
+                item["error"] = "no text or html field"
+                yield item
+                continue
+            if obj.get("id") in (None, ""):
+                item["id_note"] = "no id field; id is file:line"
+            if body_key == "html":
+                item["format"] = "html"
+            if latin1:
+                item["data"] = body.encode("latin-1", errors="replace")
+            else:
+                item[body_key] = body
+            yield item
+
+
+def _warc_records(source: Source) -> Iterator[dict]:
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(source.path, "rb") as fh:
+        for n, record in enumerate(ArchiveIterator(fh, arc2warc=True)):
+            if record.rec_type != "response":
+                continue
+            headers = record.rec_headers
+            url = headers.get_header("WARC-Target-URI")
+            rec_id = headers.get_header("WARC-Record-ID") or url or f"{source.rel}#{n}"
+            item = {"id": rec_id.strip("<>"), "origin": f"{source.rel}#{n}", "format": "html"}
+            if url:
+                item["url"] = url
+            date = headers.get_header("WARC-Date")
+            if date:
+                item["published"] = date
+            ctype = (record.http_headers.get_header("Content-Type") if record.http_headers else None) or ""
+            if ctype and "html" not in ctype.lower() and "xml" not in ctype.lower():
+                item["error"] = "WARC response is not HTML"
+                item["detail"] = ctype
+                record.content_stream().read()
+                yield item
+                continue
+            item["data"] = record.content_stream().read()
+            if "charset=" in ctype.lower():
+                item["declared_charset"] = ctype.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
+            yield item

@@ -1,0 +1,164 @@
+"""Story representation: a salience-weighted term vector plus a MinHash of its top terms.
+
+Two independent reports of one story share few word sequences but many *salient* words: names,
+places, numbers, rare nouns. Each document becomes a sparse vector of ``(1 + ln tf) * idf``
+weights, where idf = ``-ln(frequency)`` comes from the wordfreq tables of the configured
+languages (the largest frequency over them, so no language detection and no corpus statistics:
+it works one document at a time, on a stream). Words are cut to ``stem_chars`` characters, a
+cheap stand-in for stemming across inflecting languages. The ``lsh_terms`` heaviest terms form a
+set whose MinHash feeds LSH for candidates; the cosine of the stored vectors decides.
+
+:func:`reference_story_features` is the readable definition; :func:`story_features` computes the
+same arrays for a whole batch: one compiled tokenising pass, Python work only once per distinct
+token of the batch, then compiled per-document weighting and top-term selection.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from functools import lru_cache
+
+import numpy as np
+import wordfreq
+import xxhash
+
+from storydedup.pipeline.signatures.minhash import batch_minhash
+from storydedup.pipeline.signatures.shingles import char_tables
+from storydedup.pipeline.signatures.story_kernels import tokenise, weigh_documents
+
+_WORD = re.compile(r"\w+")
+_RARE = 1e-7  # frequency assumed for words missing from every table
+_KNOWN_TOKENS = 1_000_000
+
+
+@lru_cache(maxsize=4)
+def frequency_table(languages: tuple[str, ...]) -> dict[str, float]:
+    """word -> largest frequency over ``languages`` (wordfreq 'small' lists: ~50k words each)."""
+    table: dict[str, float] = {}
+    for lang in languages:
+        for word, f in wordfreq.get_frequency_dict(lang, wordlist="small").items():
+            if f > table.get(word, 0.0):
+                table[word] = f
+    return table
+
+
+def story_text(rec: dict) -> str:
+    """What the story vector reads: title twice (it counts double), then the body; NFKC, lower."""
+    return unicodedata.normalize("NFKC", f"{rec.get('title') or ''}\n{rec.get('title') or ''}\n"
+                                 f"{rec.get('text') or ''}").lower()
+
+
+def idf(tok: str, table: dict[str, float]) -> float:
+    return -math.log(max(table.get(tok, 0.0), _RARE))
+
+
+def term_of(tok: str, stem_chars: int) -> str | None:
+    """The term a token counts for (its stem), None for single letters."""
+    digit = tok.isdigit()
+    if len(tok) < 2 and not digit:
+        return None
+    return tok if digit or stem_chars <= 0 else tok[:stem_chars]
+
+
+def term_weights(text: str, title: str, languages: tuple[str, ...], stem_chars: int) -> dict[str, float]:
+    """Unnormalised salience weight per term of one document; title words count twice."""
+    table = frequency_table(languages)
+    weights: dict[str, float] = {}
+    for tok, n in Counter(_WORD.findall(story_text({"text": text, "title": title}))).items():
+        term = term_of(tok, stem_chars)
+        if term is not None:
+            weights[term] = weights.get(term, 0.0) + (1.0 + math.log(n)) * idf(tok, table)
+    return weights
+
+
+def term_hash(term: str) -> int:
+    return xxhash.xxh64_intdigest(term.encode("utf-8"))
+
+
+def reference_story_features(records: list[dict], languages: tuple[str, ...], stem_chars: int,
+                             vector_terms: int, lsh_terms: int, num_perm: int, seed: int) -> dict[str, np.ndarray]:
+    """Slow, readable definition of what :func:`story_features` computes."""
+    terms, weights, lsh_hashes = [], [], []
+    offsets = np.zeros(len(records) + 1, dtype=np.int64)
+    lsh_offsets = np.zeros(len(records) + 1, dtype=np.int64)
+    for i, rec in enumerate(records):
+        w = term_weights(rec.get("text") or "", rec.get("title") or "", languages, stem_chars)
+        top = sorted(w.items(), key=lambda kv: (-kv[1], kv[0]))[:vector_terms]
+        hashed = sorted((term_hash(t), v) for t, v in top)
+        total = 0.0
+        for _, v in hashed:  # left to right, as the compiled path adds
+            total += v * v
+        norm = math.sqrt(total) or 1.0
+        terms.extend(h for h, _ in hashed)
+        weights.extend(v / norm for _, v in hashed)
+        offsets[i + 1] = offsets[i] + len(hashed)
+        lsh_hashes.extend(term_hash(t) & 0xFFFFFFFF for t, _ in top[:lsh_terms])
+        lsh_offsets[i + 1] = len(lsh_hashes)
+    sig, _ = batch_minhash(np.array(lsh_hashes, dtype=np.uint32), lsh_offsets, num_perm, seed)
+    return {"story_terms": np.array(terms, dtype=np.uint64), "story_weights": np.array(weights, dtype=np.float32),
+            "story_offsets": offsets, "story_sig": sig}
+
+
+@lru_cache(maxsize=4)
+def _known_tokens(languages: tuple[str, ...], stem_chars: int) -> dict[str, tuple[str | None, float, int]]:
+    """token -> (term or None, idf, term hash), kept across batches: small shards see the same
+    common words again and again. Cleared when it exceeds _KNOWN_TOKENS entries (~100 MB)."""
+    return {}
+
+
+def _token_properties(tokens: list[str], languages: tuple[str, ...], stem_chars: int):
+    """Per distinct token: skip flag, idf, term id; per term: hash and rank in string order."""
+    table = frequency_table(languages)
+    known = _known_tokens(languages, stem_chars)
+    if len(known) > _KNOWN_TOKENS:
+        known.clear()
+    term_ids: dict[str, int] = {}
+    hashes: list[int] = []
+    idfs: list[float] = []
+    term_index: list[int] = []
+    for tok in tokens:
+        info = known.get(tok)
+        if info is None:
+            term = term_of(tok, stem_chars)
+            info = known[tok] = (term, 0.0, 0) if term is None else (term, idf(tok, table), term_hash(term))
+        term, weight, hashed = info
+        idfs.append(weight)
+        if term is None:
+            term_index.append(-1)
+            continue
+        tid = term_ids.setdefault(term, len(term_ids))
+        if tid == len(hashes):
+            hashes.append(hashed)
+        term_index.append(tid)
+    terms = list(term_ids)
+    rank = np.empty(len(terms), dtype=np.int64)
+    rank[sorted(range(len(terms)), key=terms.__getitem__)] = np.arange(len(terms))
+    term_index_arr = np.array(term_index, dtype=np.int64)
+    return ((term_index_arr < 0).astype(np.uint8), np.array(idfs, dtype=np.float64), term_index_arr, rank,
+            np.array(hashes, dtype=np.uint64))
+
+
+def story_features(records: list[dict], languages: tuple[str, ...], stem_chars: int, vector_terms: int,
+                   lsh_terms: int, num_perm: int, seed: int) -> dict[str, np.ndarray]:
+    """Per document: the top ``vector_terms`` terms (hash-sorted, L2-normalised weights) in CSR
+    arrays ``story_terms``/``story_weights``/``story_offsets``, their count, and
+    ``story_sig`` = MinHash (``num_perm`` slots) of the ``lsh_terms`` heaviest terms.
+    Cost: linear in the text plus one Python step per distinct token of the batch, so larger
+    batches amortise better (token ids are exact up to 64-bit hash collisions of distinct tokens)."""
+    texts = [story_text(rec) for rec in records]
+    joined = "".join(texts)
+    bounds = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in texts], out=bounds[1:])
+    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    uid, doc_tokens, first = tokenise(cps, bounds, char_tables()[0])
+    tokens = [joined[s:e] for s, e in first.tolist()]
+    skip, idfs, term_index, rank, hashes = _token_properties(tokens, tuple(languages), stem_chars)
+    longest = int(np.diff(doc_tokens).max()) if len(texts) else 0
+    log_tf = np.array([0.0] + [1.0 + math.log(n) for n in range(1, longest + 1)])
+    terms, weights, offsets, lsh_hashes, lsh_offsets = weigh_documents(
+        uid, doc_tokens, skip, idfs, term_index, rank, hashes, log_tf, vector_terms, lsh_terms)
+    sig, _ = batch_minhash(lsh_hashes, lsh_offsets, num_perm, seed)
+    return {"story_terms": terms, "story_weights": weights.astype(np.float32), "story_offsets": offsets,
+            "story_sig": sig}

@@ -1,0 +1,168 @@
+"""Named rule groups kept as data: TOML files under config/rules/, one table per group.
+
+File format (one file per language or theme; groups of the same name in several files merge,
+so ``disabled_groups = ("comments",)`` switches a kind off in every language)::
+
+    [group.comments]
+    action = "cut"        # drop | end | cut | thread | cue | hint  (see ACTIONS)
+    max_words = 12        # never applied to longer lines, so body sentences are safe
+    min_core = 20         # cut only: core score (about: prose words) needed above the line
+    inline = true         # end only: may also stand between two paragraphs (see ``RuleSet.reasons``)
+    lines = ['leave a (reply|comment)', '\\d+ comments?']
+
+Patterns are Python regexes matched case-insensitively against the WHOLE stripped line, so a
+body sentence that merely contains "comment" or "subscribe" never matches. A pattern written
+``.*X.*`` (the ``cue`` groups use them) matches any line containing X. A label dressed as a
+link ("Comments »", "Comments (12)", "[Reply]") also matches its bare wording.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from storydedup.pipeline import resources
+from storydedup.pipeline.resources import ConfigError
+
+# drop: remove the line only (share buttons, ad markers, cookie notices).
+# end: end matter starts here (newsletter box, related list, author bio, footer): a strong
+#      barrier for the core detector, which may still cross it when prose continues below.
+# cut: a comment section starts here ("12 comments", "Leave a reply"): once an article core
+#      is above it, everything from this line on goes.
+# thread: evidence of a reader-comment thread (timestamps, "Reply", "X says:"); a weaker
+#      barrier that the thread detector counts.
+# cue: wording typical of a reader's reply ("Thanks for sharing!", "@Anna"): never removes a
+#      line by itself, only tells the thread detector where replies cluster.
+# hint: conversational openings ("I ...", "You ...", "Great ..."): weaker than a cue, counted
+#      only where it is far more common than in the text above.
+ACTIONS = ("drop", "end", "cut", "thread", "cue", "hint")
+
+
+# Arrows (either way), pipes and counters that widgets print around a label; they carry no wording.
+_DECOR = "»›>→↓▼▸▾«‹<←↑▲◂|·•+"
+_COUNTER = re.compile(r"\s*[(\[]\s*\d+\s*[)\]]\s*$")
+
+
+def bare_label(line: str) -> str:
+    """The line without link arrows, a trailing "(12)" counter, trailing dots ("About the
+    author...") or enclosing brackets ("[Reply]")."""
+    bare = _COUNTER.sub("", line.strip(_DECOR + " ")).strip(_DECOR + " ").rstrip(".…:! ")
+    if len(bare) > 2 and bare[0] + bare[-1] in ("[]", "()", "{}", "<>"):
+        bare = bare[1:-1].strip(_DECOR + " ")
+    return bare
+
+
+@dataclass(frozen=True)
+class Rule:
+    group: str
+    action: str
+    max_words: int
+    min_core: float | None  # core score needed above a ``cut`` line (None: the settings' value)
+    pattern: re.Pattern | None  # patterns matched against the whole line
+    origin: str  # file it came from, for notes
+    contains: re.Pattern | None = None  # ".*X.*" patterns, searched as X (much faster)
+    inline: bool = False  # an end-matter box of this kind may sit inside the article
+
+    def matches(self, line: str) -> bool:
+        return bool((self.pattern and self.pattern.fullmatch(line))
+                    or (self.contains and self.contains.search(line)))
+
+
+TOOL_BAR = re.compile(r"\s+[|·•]\s+")
+
+
+@dataclass
+class RuleSet:
+    rules: list[Rule] = field(default_factory=list)
+
+    def match(self, line: str, n_words: int, disabled: tuple[str, ...] = ()) -> Rule | None:
+        """First rule (strongest action first) matching the whole stripped line, or None.
+        A label dressed as a link ("Comments »", "Comments (12)", "› Related") also matches
+        its bare wording."""
+        found = self._match(line, n_words, disabled)
+        if found is not None:
+            return found
+        # "Printer friendly version | E-mail to a colleague": a bar of tools each named by a
+        # drop rule is one more such line (split only lines no rule matched: match runs per line)
+        parts = [p.strip() for p in TOOL_BAR.split(line)]
+        if len(parts) > 1 and all(parts):
+            each = [self._match(p, len(p.split()), disabled) for p in parts]
+            if all(r is not None and r.action == "drop" for r in each):
+                return each[0]
+        return None
+
+    def _match(self, line: str, n_words: int, disabled: tuple[str, ...]) -> Rule | None:
+        bare = bare_label(line)
+        for rule in self.rules:
+            if rule.group in disabled or n_words > rule.max_words:
+                continue
+            if rule.matches(line) or (bare != line and bare and rule.matches(bare)):
+                return rule
+        return None
+
+    def reasons(self, *actions: str, inline: bool = False) -> frozenset[str]:
+        """The removal reasons (``rule:<group>``) of the groups with one of ``actions``; with
+        ``inline`` only of those whose boxes also stand between paragraphs (newsletter sign-ups,
+        "Read more" lists: text may resume below them, never below a footer)."""
+        return frozenset(f"rule:{r.group}" for r in self.rules if r.action in actions and (r.inline or not inline))
+
+    @property
+    def groups(self) -> list[str]:
+        return sorted({r.group for r in self.rules})
+
+
+def check_disabled(rules: RuleSet, disabled: tuple[str, ...]) -> None:
+    """A disabled group that no rule file defines is a typo, not a silent no-op."""
+    unknown = sorted(set(disabled) - set(rules.groups))
+    if unknown:
+        raise ConfigError(f"disabled_groups: no rule group named {', '.join(map(repr, unknown))}; "
+                         f"the rule files define {', '.join(rules.groups)}")
+
+
+def load_rules(paths: list[str]) -> RuleSet:
+    """Parse every rule file; order of ``paths`` does not matter (files are sorted)."""
+    rules = []
+    for path in sorted(str(p) for p in paths):
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"rule file unusable: {path} ({exc})") from None
+        for name, spec in data.get("group", {}).items():
+            action = spec.get("action", "drop")
+            if action not in ACTIONS:
+                raise ConfigError(f"{path}: group {name!r} has unknown action {action!r}")
+            max_words = int(spec.get("max_words", 12))
+            min_core = float(spec["min_core"]) if "min_core" in spec else None
+            patterns = spec.get("lines", [])
+            for pat in patterns:
+                try:
+                    re.compile(pat, re.I | re.U)
+                except re.error as exc:
+                    raise ConfigError(f"{path}: group {name!r}: bad pattern {pat!r}: {exc}") from exc
+            if patterns:  # one alternation per group: a single regex call per line and group
+                whole = [p for p in patterns if not is_contains(p)]
+                inner = [p[2:-2] for p in patterns if is_contains(p)]
+                rules.append(Rule(name, action, max_words, min_core, alternation(whole), Path(path).name,
+                                  alternation(inner), bool(spec.get("inline", False))))
+    # cut beats end beats thread beats drop beats cue beats hint: a line is explained by its strongest meaning.
+    order = {"cut": 0, "end": 1, "thread": 2, "drop": 3, "cue": 4, "hint": 5}
+    rules.sort(key=lambda r: order[r.action])
+    return RuleSet(rules)
+
+
+def is_contains(pattern: str) -> bool:
+    """``.*X.*`` matches a whole line exactly when X occurs in it."""
+    return len(pattern) > 4 and pattern.startswith(".*") and pattern.endswith(".*") and not pattern.endswith("\\.*")
+
+
+def alternation(patterns: list[str]) -> re.Pattern | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I | re.U) if patterns else None
+
+
+def rule_paths(folder: str | Path | None = None, extra: tuple[str | Path, ...] = ()) -> list[str]:
+    """The rule files a run uses: every ``*.toml`` of ``folder`` (default: the packaged rules),
+    then those of each ``extra`` folder. A folder that is missing, unreadable or holds no rule
+    file is an error, so a run never goes on without the rules it was meant to have."""
+    folders = [Path(folder) if folder else resources.rules_dir(), *map(Path, extra)]
+    return [str(p) for f in folders for p in resources.files_in(f, "*.toml")]
