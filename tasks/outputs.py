@@ -133,6 +133,8 @@ def inspect_document(out: Path, spec: dict, doc_id: str, full: bool = False) -> 
             break
         body = rec.get("text") if rec.get("text") is not None else rec.get("html", "")
         lines.append(f"\n== {dirname} ({len(body)} characters)")
+        for used in read_json(shard / "_params.json").get("rule_files", ()):
+            lines.append(f"-- rule file: {used['file']} (sha256 {used['sha256'][:12]})")
         notes = (rec.get("notes") or {})
         for key, value in notes.items():
             if stage.endswith(key) or key in _NOTES_OF.get(stage, ()):

@@ -160,6 +160,7 @@ def test_inspect_and_stats_show_every_stage(corpus, tmp_path, cli):
     for stage in ("10_read", "20_extract", "30_repair", "50_strip", "clusters"):
         assert stage in stdout
     assert '"charset"' in stdout and "Café" in stdout
+    assert "-- rule file: " in stdout and "en.toml (sha256 " in stdout
     code, stdout, _ = cli("inspect", "--output", out, "feed.jsonl.gz:3")
     assert code == 0 and "rejected at 10_read: unparseable JSON line" in stdout
     code, stdout, _ = cli("stats", "--output", out)
