@@ -46,6 +46,14 @@ def stage_stats(stage_dir: Path) -> dict:
     return total
 
 
+def funnel_counts(stats: dict) -> dict:
+    """A stage's documents in, kept, rejected and seconds (those it records; the cluster
+    stage counts its input as ``documents``)."""
+    counts = {"in": stats.get("in", stats.get("documents"))}
+    counts.update({k: stats[k] for k in ("kept", "rejected", "seconds") if k in stats})
+    return {k: v for k, v in counts.items() if v is not None}
+
+
 def shards(stage_dir: Path) -> list[Path]:
     return sorted(Path(stage_dir).glob("shard-*"))
 

@@ -7,7 +7,8 @@ import shutil
 from pathlib import Path
 
 from storydedup.pipeline.records import read_jsonl
-from storydedup.pipeline.run_outputs import (RUN_FILE, document_trail, find_in_jsonl, record_body,
+from storydedup.pipeline.run_outputs import (RUN_FILE, document_trail, find_in_jsonl, funnel_counts,
+                                             record_body,
                                              stage_notes, stage_number, stage_stats)
 from storydedup.tasks.base import all_upstream
 from storydedup.tasks.errors import UsageError
@@ -59,8 +60,9 @@ def stage_table(out: Path, spec: dict) -> str:
     details = []
     for stage, dirname in spec["stages"].items():
         stats = stage_stats(out / dirname)
-        rows.append(f"{dirname:<32} {stats.get('in', stats.get('documents', '')):>8} "
-                    f"{stats.get('kept', ''):>8} {stats.get('rejected', ''):>8} {stats.get('seconds', ''):>8}")
+        counts = funnel_counts(stats)
+        rows.append(f"{dirname:<32} {counts.get('in', ''):>8} "
+                    f"{counts.get('kept', ''):>8} {counts.get('rejected', ''):>8} {counts.get('seconds', ''):>8}")
         for key in ("reject_reasons", "counters"):
             if stats.get(key):
                 top = sorted(stats[key].items(), key=lambda kv: -kv[1])[:12]

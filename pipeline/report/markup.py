@@ -57,13 +57,15 @@ def section(anchor: str, title: str, body: str) -> str:
 
 
 def layout(title: str, body: str, root: str, nav: list[tuple[str, str]]) -> str:
-    """A whole page; ``root`` is the relative path from the page to the report folder."""
-    links = " ".join(link(root + href, text) for href, text in nav)
+    """A whole page; ``root`` is the relative path from the page to the report folder, made the
+    page's base, so every link in the report is written relative to the report folder."""
+    links = " ".join(link(href, text) for href, text in nav)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+            + (f'<base href="{esc(root)}">' if root else "")
+            + f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{esc(title)}</title>"
-            f'<link rel="stylesheet" href="{esc(root)}assets/report.css"></head>'
+            '<link rel="stylesheet" href="assets/report.css"></head>'
             f"<body><nav>{links}</nav><main><h1>{esc(title)}</h1>{body}</main></body></html>\n")
 
 

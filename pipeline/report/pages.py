@@ -7,6 +7,7 @@ import numpy as np
 from storydedup.pipeline.report import charts
 from storydedup.pipeline.report.collect import RunData, ReportLimits, rule_files
 from storydedup.pipeline.report.document import document_href, strip_view
+from storydedup.pipeline.run_outputs import funnel_counts
 from storydedup.pipeline.report.markup import esc, figure, link, num, page_file, section, table, url_link
 
 LEVEL_PREFIX = {"duplicate": "dup", "story": "story"}
@@ -18,19 +19,20 @@ def cluster_href(level: str, cluster_id: str) -> str:
 
 def funnel(data: RunData, assets: dict) -> str:
     rows, attrs = [], []
+    counts = {stage: funnel_counts(data.stats[stage]) for stage in data.spec["stages"]}
     for stage, dirname in data.spec["stages"].items():
         s = data.stats[stage]
         reasons = ", ".join(f"{esc(k)}: {num(v)}" for k, v in sorted(s.get("reject_reasons", {}).items(),
                                                                        key=lambda kv: -kv[1]))
-        rows.append([esc(dirname)] + [f'<span class="{k}">{num(s[k]) if k in s else ""}</span>'
+        rows.append([esc(dirname)] + [f'<span class="{k}">{num(counts[stage].get(k, ""))}</span>'
                                       for k in ("in", "kept", "rejected", "seconds")] + [reasons])
         attrs.append(f'data-stage="{esc(stage)}"')
-    shown = [s for s in data.spec["stages"] if "in" in data.stats[s]]
-    assets["funnel.svg"] = charts.bars(shown, {"in": [data.stats[s]["in"] for s in shown],
-                                               "kept": [data.stats[s].get("kept", 0) for s in shown]},
+    shown = [s for s in data.spec["stages"] if "kept" in counts[s]]
+    assets["funnel.svg"] = charts.bars(shown, {"in": [counts[s]["in"] for s in shown],
+                                               "kept": [counts[s]["kept"] for s in shown]},
                                        "Documents per stage", "documents")
-    seconds = [s for s in data.spec["stages"] if "seconds" in data.stats[s]]
-    assets["seconds.svg"] = charts.bars(seconds, {"seconds": [data.stats[s]["seconds"] for s in seconds]},
+    seconds = [s for s in data.spec["stages"] if "seconds" in counts[s]]
+    assets["seconds.svg"] = charts.bars(seconds, {"seconds": [counts[s]["seconds"] for s in seconds]},
                                         "Seconds per stage (all shards added up)", "seconds")
     return (table(["stage", "in", "kept", "rejected", "seconds", "rejected because"], rows, "funnel", attrs)
             + '<div class="grid">' + figure("assets/funnel.svg", "documents per stage")

@@ -75,26 +75,25 @@ def _run_report(out: Path, tmp: Path, limits: ReportLimits) -> None:
         for c in listed:
             _write(tmp, cluster_href(level, c["id"]),
                    layout(f"{level} cluster {c['id']}", cluster_body(data, level, c, limits), "../", nav))
+    listed = {(level, c["id"]) for level, clusters in data.largest.items() for c in clusters}
+
+    def cluster_page(level: str, cluster_id: str) -> str | None:  # only listed clusters have one
+        return cluster_href(level, cluster_id) if (level, cluster_id) in listed else None
+
     ids = sorted(data.trails.keys() | {r["id"] for r in data.rejects})
     for doc_id in ids:
         _write(tmp, document_href(data, doc_id),
-               layout(f"Document {doc_id}", document_body(data, doc_id, cluster_href_from_page), "../", nav))
+               layout(f"Document {doc_id}", document_body(data, doc_id, cluster_page), "../", nav))
     pages = [ids[i:i + limits.rows_per_page] for i in range(0, len(ids), limits.rows_per_page)] or [[]]
     scope = ("every document of the run" if data.all_pages else
              f"the documents linked from the report (runs over {limits.all_documents:,} documents are sampled)")
     for n, chunk in enumerate(pages, 1):
-        pager = " ".join(link(f"page-{k}.html", str(k)) if k != n else f"<b>{k}</b>" for k in range(1, len(pages) + 1))
+        pager = " ".join(link(f"documents/page-{k}.html", str(k)) if k != n else f"<b>{k}</b>" for k in range(1, len(pages) + 1))
         body = (f"<p>Pages for {esc(scope)}: {len(ids):,}.</p><p>{pager}</p>"
                 + table(["document", "source", "published", "story cluster or reject reason"],
                         document_list(chunk, data), "documents"))
         _write(tmp, f"documents/page-{n}.html", layout(f"Documents, page {n} of {len(pages)}", body, "../", nav))
     _assets(tmp, assets)
-
-
-def cluster_href_from_page(level: str, cluster_id: str) -> str:
-    """A cluster page's link from a document page (one folder down); listed clusters only get a page,
-    so an unlisted one links to the overview's cluster section."""
-    return "../" + cluster_href(level, cluster_id)
 
 
 def _history_report(root: Path, tmp: Path) -> None:
