@@ -36,10 +36,10 @@ def url_link(url) -> str:
 
 def table(headers: list[str], rows: list[list[str]], cls: str = "", row_attrs: list[str] | None = None) -> str:
     """Cells are HTML already (built with esc/link); headers are plain text."""
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers) if any(headers) else ""
     body = "".join(f"<tr{(' ' + row_attrs[i]) if row_attrs else ''}>" + "".join(f"<td>{c}</td>" for c in row)
                    + "</tr>" for i, row in enumerate(rows))
-    return f'<table class="{esc(cls)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<table class="{esc(cls)}">{f"<thead><tr>{head}</tr></thead>" if head else ""}<tbody>{body}</tbody></table>'
 
 
 def num(value) -> str:
