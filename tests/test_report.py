@@ -15,7 +15,6 @@ from conftest import ARTICLE, OTHER, REPO, read_rows
 import browser as chromium
 from storydedup.pipeline.records import read_jsonl
 
-pytestmark = pytest.mark.browser
 ARTIFACTS = REPO / "tests" / "artifacts"
 
 HOSTILE_ID = '<script>window.__pwned=1</script>'
@@ -57,7 +56,13 @@ def runs(tmp_path_factory):
     root = base / "daily"
     feed = hostile_corpus(base / "hostile")
     assert run_cli("run", "--batch", "2026-03-02", "--input", feed, "--output", root, "--quiet", "--report") == 0
-    return {"sample": sample, "root": root, "batch": root / "batches" / "2026-03-02"}
+    # a second day: a copy of an earlier document (a cluster reaching into the first batch) and a new one
+    day2 = base / "day2.jsonl"
+    day2.write_text(json.dumps({"id": "plain-copy", "text": OTHER}) + "\n"
+                    + json.dumps({"id": "new", "text": ARTICLE.replace("Porto Velho", "Santos")}) + "\n")
+    assert run_cli("run", "--batch", "2026-03-03", "--input", day2, "--output", root, "--quiet", "--report") == 0
+    return {"sample": sample, "root": root, "batch": root / "batches" / "2026-03-02",
+            "day2": root / "batches" / "2026-03-03"}
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +89,7 @@ def stats_table(capsys, out: Path) -> dict:
     return rows
 
 
+@pytest.mark.browser
 def test_funnel_equals_stats(runs, browser, capsys):
     browser.open(runs["sample"] / "report" / "index.html")
     shown = {}
@@ -96,6 +102,7 @@ def test_funnel_equals_stats(runs, browser, capsys):
     assert browser.console_errors() == []
 
 
+@pytest.mark.browser
 def test_every_asset_is_local_and_loads(runs, browser):
     browser.open(runs["sample"] / "report" / "index.html")
     sources = browser.driver.execute_script(
@@ -106,6 +113,7 @@ def test_every_asset_is_local_and_loads(runs, browser):
     assert browser.console_errors() == []
 
 
+@pytest.mark.browser
 def test_a_click_on_a_cluster_opens_its_members(runs, browser):
     browser.open(runs["sample"] / "report" / "index.html")
     first = browser.driver.find_element("css selector", "table.duplicate a.cluster")
@@ -121,6 +129,7 @@ def test_a_click_on_a_cluster_opens_its_members(runs, browser):
     assert browser.console_errors() == []
 
 
+@pytest.mark.browser
 def test_document_page_shows_removed_lines_with_their_reasons(runs, browser):
     browser.open(runs["sample"] / "report" / "index.html")
     link = browser.driver.find_element("css selector", "table.lost-most a")
@@ -136,6 +145,7 @@ def test_document_page_shows_removed_lines_with_their_reasons(runs, browser):
     assert browser.console_errors() == []
 
 
+@pytest.mark.browser
 def test_screenshot_artefact(runs, browser):
     browser.open(runs["sample"] / "report" / "index.html")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -149,6 +159,7 @@ def _pages(report: Path) -> list[Path]:
     return sorted(report.rglob("*.html"))
 
 
+@pytest.mark.browser
 def test_hostile_text_is_inert_and_shown_literally(runs, browser):
     report = runs["batch"] / "report"
     pages = _pages(report)
@@ -187,11 +198,13 @@ def test_ids_never_become_paths(runs):
     assert not list(runs["root"].rglob("*onmouseover*")) and not list(runs["root"].parent.rglob("x\" *"))
 
 
+@pytest.mark.browser
 def test_history_page_of_the_daily_root(runs, browser):
     browser.open(runs["root"] / "report" / "index.html")
     rows = browser.driver.find_elements("css selector", "table.history tbody tr")
     entries = read_rows(runs["root"] / "history.jsonl")
     assert [r.find_element("css selector", "td").text for r in rows] == [e["batch"] for e in entries]
+    assert len(entries) == 2
     assert len(browser.driver.find_elements("css selector", "figure img")) == 5
     rows[0].find_element("css selector", "a").click()
     assert browser.driver.title.startswith("Run report: 2026-03-02")
@@ -220,7 +233,8 @@ def test_every_link_in_the_report_resolves(runs):
             self.targets += [attrs[k] for k in ("href", "src") if k in attrs and tag != "base"]
 
     checked = 0
-    for report in (runs["sample"] / "report", runs["batch"] / "report", runs["root"] / "report"):
+    for report in (runs["sample"] / "report", runs["batch"] / "report", runs["day2"] / "report",
+                   runs["root"] / "report"):
         for page in _pages(report):
             parser = Links()
             parser.feed(page.read_text(encoding="utf-8"))
@@ -233,3 +247,15 @@ def test_every_link_in_the_report_resolves(runs):
                 assert resolved.is_file(), (page, target)
                 checked += 1
     assert checked > 100
+
+
+def test_cluster_stage_histograms_count_every_candidate_pair(runs):
+    """The report's similarity histograms (cluster stage _stats.json) add up to its counts."""
+    from storydedup.pipeline.run_outputs import read_run, stage_stats
+
+    stats = stage_stats(runs["sample"] / read_run(runs["sample"])["stages"]["70_clusters"])
+    dup, story = stats["dup_similarity_histogram"], stats["story_score_histogram"]
+    assert sum(dup["accepted"]) == stats["dup_links"] > 0
+    assert sum(dup["accepted"]) + sum(dup["rejected"]) == stats["dup_candidates"]
+    assert sum(story["accepted"]) + sum(story["rejected"]) == stats["story_candidates"] > 0
+    assert len(dup["edges"]) == len(dup["accepted"]) + 1 and dup["edges"][-1] == 1.0

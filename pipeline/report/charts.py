@@ -7,6 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 # Text stays text (smaller files, selectable labels); fixed hash salt and no date keep the
 # SVG of the same data byte-identical between writes.
@@ -29,8 +30,8 @@ def _figure(width: float = 6.4, height: float = 3.0) -> Figure:
     return fig
 
 
-def bars(labels: list[str], series: dict[str, list[float]], title: str, xlabel: str) -> str:
-    """Horizontal bars, one group per label, one bar per series."""
+def bars(labels: list[str], series: dict[str, list[float]], title: str, xlabel: str, counts: bool = True) -> str:
+    """Horizontal bars, one group per label, one bar per series (``counts``: integer ticks)."""
     with matplotlib.rc_context(_RC):
         fig = _figure(6.4, max(1.6, 0.28 * len(labels) * max(1, len(series)) + 0.9))
         ax = fig.axes[0]
@@ -40,6 +41,8 @@ def bars(labels: list[str], series: dict[str, list[float]], title: str, xlabel: 
             ax.barh(ys, values, height=height, label=name, color=COLOURS[k % len(COLOURS)])
         ax.set_yticks([i + 0.4 - height / 2 for i in range(len(labels))], labels=labels)
         ax.invert_yaxis()
+        if counts:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(title)
         ax.set_xlabel(xlabel)
         if len(series) > 1:
@@ -67,8 +70,8 @@ def histogram(edges: list[float], series: dict[str, list[int]], title: str, xlab
         return _svg(fig)
 
 
-def lines(x: list[str], series: dict[str, list[float]], title: str, ylabel: str) -> str:
-    """One line per series over categorical x values (days)."""
+def lines(x: list[str], series: dict[str, list[float]], title: str, ylabel: str, counts: bool = False) -> str:
+    """One line per series over categorical x values (days) (``counts``: integer ticks)."""
     with matplotlib.rc_context(_RC):
         fig = _figure()
         ax = fig.axes[0]
@@ -76,6 +79,8 @@ def lines(x: list[str], series: dict[str, list[float]], title: str, ylabel: str)
             ax.plot(range(len(x)), values, marker="o", markersize=3, label=name, color=COLOURS[k % len(COLOURS)])
         step = max(1, len(x) // 12)
         ax.set_xticks(range(0, len(x), step), labels=x[::step], rotation=30, ha="right")
+        if counts:
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(title)
         ax.set_ylabel(ylabel)
         ax.legend()

@@ -73,7 +73,7 @@ def document_body(data: RunData, doc_id: str, cluster_href) -> str:
     facts = [("id", esc(doc_id)), ("title", esc(meta.get("title") or first.get("title"))),
              ("source", esc(meta.get("source") or first.get("source"))),
              ("published", esc(meta.get("published") or first.get("published"))),
-             ("url", url_link(meta.get("url") or first.get("url"))), ("origin", esc(first.get("origin")))]
+             ("url", url_link(meta.get("url") or first.get("url"))), ("origin", esc(first.get("origin") or (reject or {}).get("origin")))]
     if reject:
         facts.append(("rejected", esc(f"at {reject.get('stage')}: {reject['reason']}"
                                       + (f" ({reject['detail']})" if reject.get("detail") else ""))))
@@ -93,7 +93,7 @@ def document_body(data: RunData, doc_id: str, cluster_href) -> str:
         notes = stage_notes(step["stage"], rec.get("notes"))
         html = [f"<h3>{esc(step['dirname'])} ({len(body):,} characters)</h3>"]
         if notes:
-            html.append(f'<pre class="notes">{esc(json.dumps(notes, ensure_ascii=False, indent=1))}</pre>')
+            html.append(f'<pre class="notes">{esc(json.dumps(notes, ensure_ascii=False))}</pre>')
         if previous is None:
             shown = body[:MAX_SOURCE_CHARS]
             html.append(f"<pre>{esc(shown)}</pre>" + ('<p class="note">[cut]</p>' if len(body) > len(shown) else ""))

@@ -28,10 +28,11 @@ def history_body(root: Path, entries: list[dict], assets: dict, report_dir: Path
     reasons = sorted({r for e in entries for r in e.get("reject_reasons", {})})
     plots = {
         "history_documents.svg": (charts.lines(days, {k: [e.get(f, 0) for e in entries] for k, f in (
-            ("in", "documents_in"), ("kept", "documents"), ("rejected", "rejected"))}, "Documents per batch", "documents")),
+            ("in", "documents_in"), ("kept", "documents"), ("rejected", "rejected"))}, "Documents per batch", "documents",
+            counts=True)),
         "history_stories.svg": (charts.lines(days, {k: [e.get(f, 0) for e in entries] for k, f in (
             ("new stories", "new_stories"), ("continuing stories", "extended_stories"),
-            ("merged", "merged_stories"))}, "New and continuing stories", "stories")),
+            ("merged", "merged_stories"))}, "New and continuing stories", "stories", counts=True)),
         "history_rejects.svg": (charts.lines(days, {r: [e.get("reject_reasons", {}).get(r, 0) / max(e.get("documents_in", 0), 1)
                                                         for e in entries] for r in reasons[:6]} or {"rejected": [0] * len(days)},
                                              "Share of documents rejected, by reason", "share of documents in")),

@@ -33,7 +33,7 @@ def funnel(data: RunData, assets: dict) -> str:
                                        "Documents per stage", "documents")
     seconds = [s for s in data.spec["stages"] if "seconds" in counts[s]]
     assets["seconds.svg"] = charts.bars(seconds, {"seconds": [counts[s]["seconds"] for s in seconds]},
-                                        "Seconds per stage (all shards added up)", "seconds")
+                                        "Seconds per stage (all shards added up)", "seconds", counts=False)
     return (table(["stage", "in", "kept", "rejected", "seconds", "rejected because"], rows, "funnel", attrs)
             + '<div class="grid">' + figure("assets/funnel.svg", "documents per stage")
             + figure("assets/seconds.svg", "seconds per stage") + "</div>")
