@@ -259,3 +259,13 @@ def test_cluster_stage_histograms_count_every_candidate_pair(runs):
     assert sum(dup["accepted"]) + sum(dup["rejected"]) == stats["dup_candidates"]
     assert sum(story["accepted"]) + sum(story["rejected"]) == stats["story_candidates"] > 0
     assert len(dup["edges"]) == len(dup["accepted"]) + 1 and dup["edges"][-1] == 1.0
+
+
+def test_no_page_holds_hostile_markup_unescaped(runs):
+    """The same property as the browser test, read from the files: no raw tag or handler."""
+    pages = _pages(runs["batch"] / "report") + _pages(runs["day2"] / "report") + _pages(runs["root"] / "report")
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        for raw in ("<script", "<img src=x", "<svg", "<iframe", 'onmouseover="', "onerror=\"window"):
+            assert raw not in html, (page, raw)
+    assert any("&lt;script&gt;window.__pwned=1&lt;/script&gt;" in p.read_text(encoding="utf-8") for p in pages)
