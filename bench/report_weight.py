@@ -50,7 +50,7 @@ def main() -> None:
     from storydedup.pipeline.report import write_report
 
     started = time.perf_counter()
-    report = write_report(run)
+    report = write_report(run).parent
     seconds = time.perf_counter() - started
     sizes: Counter = Counter()
     files: Counter = Counter()
