@@ -312,7 +312,10 @@ def _write_report(folder: Path) -> Path:
         from storydedup.pipeline.report import write_report
     except ImportError as exc:
         raise UsageError(f"the report needs matplotlib ({exc}): pip install 'storydedup[report]'") from None
-    return write_report(folder)
+    try:
+        return write_report(folder)
+    except OSError as exc:
+        raise UsageError(f"cannot write the report of {folder}: {exc}") from None
 
 
 def cmd_report(args) -> int:
