@@ -95,12 +95,13 @@ def row(name: str, n: int, m, f1: float | None, naive_rate: float | None) -> str
     ratio = f"{rate / naive_rate:.2f}x" if naive_rate else "-"
     f1s = f"{f1:.4f}" if f1 is not None else "-"
     ok = "" if m.returncode == 0 else f" (exit {m.returncode})"
-    return (f"| {name}{ok} | {n} | {m.wall:.1f} | {rate:.0f} | {m.cpu:.1f} | {m.peak_tree_mb:.0f} | "
+    return (f"| {name}{ok} | {n} | {m.wall:.1f} | {rate:.0f} | {m.cpu:.1f} | {n / max(m.cpu, 1e-9):.0f} | "
+            f"{m.peak_tree_mb:.0f} | "
             f"{m.max_process_mb:.0f} | {f1s} | {ratio} |")
 
 
-HEADER = ("| system | docs | wall s | docs/s | CPU s | peak MB (tree PSS, sampled) | peak MB (one process) | "
-          "dup B3 F1 | vs naive |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+HEADER = ("| system | docs | wall s | docs/s | CPU s | docs/CPU-s | peak MB (tree PSS, sampled) | "
+          "peak MB (one process) | dup B3 F1 | vs naive (docs/s) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
 
 def text_path(n: int, work: Path, skip: set[str], lines: list[str]) -> None:
