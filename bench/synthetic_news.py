@@ -37,7 +37,8 @@ def background(n_words: int = 30_000) -> tuple[list[str], np.ndarray]:
 
 
 def generate(n_docs: int, words: int = 700, dup_share: float = 0.3, seed: int = 0) -> list[dict]:
-    """``n_docs`` records; about ``dup_share`` of them are edited copies of another record."""
+    """``n_docs`` records; about ``dup_share`` of them are edited copies of another record
+    (those say which original report they copy in ``copy_of``)."""
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
     vocab, cdf = background()
@@ -57,7 +58,9 @@ def generate(n_docs: int, words: int = 700, dup_share: float = 0.3, seed: int = 
             if kind == "wrap":
                 text = text.upper()
             day = src["day"]
+            original = src.get("copy_of", src["id"])
         else:
+            original = None
             if not stories or rng.random() < 0.5:
                 names = [invented_name(rng) for _ in range(rng.randint(4, 8))]
                 topic = [vocab[i] for i in nrng.integers(200, len(vocab), size=rng.randint(4, 8))]
@@ -69,8 +72,11 @@ def generate(n_docs: int, words: int = 700, dup_share: float = 0.3, seed: int = 
             text_words = [salient[p] if s else vocab[i] for i, p, s in zip(body, pick, is_salient)]
             text = "\n\n".join(" ".join(text_words[i:i + 60]) + "." for i in range(0, words, 60))
             day = min(span_days - 1, story_day + int(rng.expovariate(1.0)))
-        recs.append({"id": f"b{len(recs):07d}", "text": text, "day": day,
-                     "published": str(_BASE_DAY + np.timedelta64(day, "D"))})
+        rec = {"id": f"b{len(recs):07d}", "text": text, "day": day,
+               "published": str(_BASE_DAY + np.timedelta64(day, "D"))}
+        if original:
+            rec["copy_of"] = original  # the truth for near-duplicate scoring: the first report copied
+        recs.append(rec)
     for rec in recs:
         del rec["day"]
     return recs

@@ -42,10 +42,11 @@ def write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> int:
     path = str(path)
     opener = gzip.open if path.endswith(".gz") else open
     n = 0
-    # mtime=0 keeps gzip output byte-identical between runs.
+    # mtime=0 keeps gzip output byte-identical between runs. Level 1: stage files are written
+    # once and read once; level 5 took three times as long for a tenth fewer bytes.
     if path.endswith(".gz"):
         raw = open(path, "wb")
-        fh = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=5)
+        fh = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=1)
         with raw, fh, _text(fh) as out:
             for row in rows:
                 out.write(dumps(row) + "\n")

@@ -174,6 +174,23 @@ class ShardStage(StageTask):
     def apply(self, rec: dict, context) -> dict:
         raise NotImplementedError
 
+    def warm(self) -> None:
+        """Apply the stage once to a small record in this process, so that what its tasks load
+        on first use (tables, compiled kernels, rules) is loaded before the workers fork and is
+        shared by every task instead of being rebuilt in each one."""
+        from storydedup.pipeline.records import RejectDocument
+
+        try:
+            self.apply(self.warm_input(), self.warm_context())
+        except RejectDocument:
+            pass
+
+    def warm_input(self) -> dict:
+        return warm_record()
+
+    def warm_context(self):
+        return self.prepare()
+
     def run(self):
         from storydedup.pipeline.records import RejectDocument
 
@@ -198,6 +215,15 @@ class ShardStage(StageTask):
         write_shard(self.output().path, kept, rejects, stats, self.params_record())
         log.info("%s shard %d/%d: %d in, %d kept, %d rejected (%.1fs)", self.stage, self.shard + 1,
                  self.n_shards, stats["in"], stats["kept"], stats["rejected"], stats["seconds"])
+
+
+def warm_record() -> dict:
+    """A small document that takes the usual path through every stage."""
+    para = ("The council said on Tuesday that the new bridge across the river would open next spring, "
+            "after two years of work and a dispute over its cost.")
+    text = "\n\n".join([para] * 4)
+    return {"id": "warm-up", "seq": 0, "text": text, "title": "Bridge to open in spring", "format": "text",
+            "published": "2024-01-02", "source": "example.org"}
 
 
 def write_shard(path: str, kept: list[dict], rejects: list[dict], stats: dict, params: dict) -> None:

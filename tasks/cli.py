@@ -211,6 +211,7 @@ def execute(spec: dict, args) -> int:
               f"({publish.stage_dir().name}). Use `storydedup rerun --from STAGE` to recompute.")
         return 0
     started = time.time()
+    warm_stages(publish, args.workers)
     while True:
         result = luigi.build([task], workers=args.workers, local_scheduler=not args.scheduler_url,
                              detailed_summary=True,
@@ -237,6 +238,26 @@ def execute(spec: dict, args) -> int:
 
 
 WAIT_SECONDS = 2.0
+
+
+def warm_stages(publish, workers: int) -> None:
+    """With several workers every task runs in a freshly forked process: load what the stages
+    with work left need (tables, kernels, rules) once here, before the forks, so that no task
+    rebuilds it. One worker runs the tasks in this process, where it is loaded once anyway."""
+    if workers < 2:
+        return
+    pending = {}
+    for stage in all_upstream(publish):
+        if hasattr(stage, "warm") and type(stage) not in pending and not stage.complete():
+            pending[type(stage)] = stage
+    for stage in pending.values():
+        stage.warm()
+    # The stages keep what they took from wordfreq's lists (stop words, idf table); wordfreq's
+    # own caches of the whole lists (~150 MB) would otherwise be copied into every worker.
+    import wordfreq
+
+    wordfreq.get_frequency_list.cache_clear()
+    wordfreq.get_frequency_dict.cache_clear()
 
 
 def _outcomes(result) -> set[str]:

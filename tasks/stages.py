@@ -17,7 +17,7 @@ from storydedup.pipeline.decode import repair
 from storydedup.pipeline.extract import html as extract
 from storydedup.pipeline.records import atomic_dir, read_json, read_jsonl, write_json, write_jsonl
 from storydedup.pipeline.signatures import compute as signatures
-from storydedup.tasks.base import BatchStage, DailyParams, ShardStage, index_batches, log
+from storydedup.tasks.base import BatchStage, DailyParams, ShardStage, index_batches, log, warm_record
 from storydedup.tasks.read import ReadInputs
 from storydedup.tasks.settings import settings_of, with_settings
 
@@ -34,6 +34,11 @@ class ExtractHTML(ShardStage):
 
     def apply(self, rec, settings):
         return extract.extract_record(rec, settings)
+
+    def warm_input(self) -> dict:
+        rec = warm_record()
+        paragraphs = "".join(f"<p>{p}</p>" for p in rec.pop("text").split("\n\n"))
+        return {**rec, "format": "html", "html": f"<html><body><article>{paragraphs}</article></body></html>"}
 
 
 @with_settings(repair.RepairSettings)
@@ -72,6 +77,9 @@ class SiteTemplate(BatchStage):
             write_json(tmp / "_params.json", self.params_record())
 
 
+_PARSED_RULES: dict = {}
+
+
 @with_settings(strip.StripSettings)
 class StripBoilerplate(ShardStage):
     """Comment threads, widget chrome, newsletter boxes, share bars... each removal recorded."""
@@ -98,7 +106,7 @@ class StripBoilerplate(ShardStage):
         return {**super().params_record(), "rule_files": self.rule_digests()}
 
     def check(self) -> None:
-        strip.check_disabled(strip.load_rules(self.rule_files()), settings_of(self).disabled_groups)
+        strip.check_disabled(self.rules(), settings_of(self).disabled_groups)
 
     def requires(self):
         return {"docs": self.clone(RepairText), "template": self.clone(SiteTemplate)}
@@ -106,11 +114,22 @@ class StripBoilerplate(ShardStage):
     def input_docs_path(self) -> Path:
         return Path(self.input()["docs"].path) / "docs.jsonl.gz"
 
+    def rules(self):
+        """The parsed rules, once per process for the same files and content (parsing and
+        compiling them took a good part of a small shard's time in every task)."""
+        key = tuple((d["file"], d["sha256"]) for d in self.rule_digests())
+        if key not in _PARSED_RULES:
+            _PARSED_RULES[key] = strip.load_rules([path for path, _ in key])
+        return _PARSED_RULES[key]
+
     def prepare(self):
         template = read_json(Path(self.input()["template"].path) / "template.json")
-        settings, rules = settings_of(self), strip.load_rules(self.rule_files())
+        settings, rules = settings_of(self), self.rules()
         strip.check_disabled(rules, settings.disabled_groups)
         return settings, rules, template
+
+    def warm_context(self):
+        return settings_of(self), self.rules(), strip.build_template([])
 
     def apply(self, rec, context):
         settings, rules, template = context
@@ -124,6 +143,9 @@ class Signatures(ShardStage):
     stage = "60_signatures"
     upstream_cls = StripBoilerplate
 
+    def warm(self) -> None:
+        signatures.compute_signatures([warm_record()], settings_of(self))
+
     def run(self):
         import numpy as np
 
@@ -131,7 +153,9 @@ class Signatures(ShardStage):
         docs = list(read_jsonl(self.input_docs_path()))
         arrays = signatures.compute_signatures(docs, settings_of(self))
         with atomic_dir(self.output().path) as tmp:
-            np.savez_compressed(tmp / "signatures.npz", **arrays)
+            # Uncompressed: MinHash values do not compress (1.5 MB -> 0.9 MB a 500-document
+            # shard) and compressing took longer than computing them.
+            np.savez(tmp / "signatures.npz", **arrays)
             write_jsonl(tmp / "docs.jsonl.gz", ({"id": d["id"], "seq": d["seq"]} for d in docs))
             write_jsonl(tmp / "rejects.jsonl.gz", [])
             write_json(tmp / "_stats.json", {"in": len(docs), "kept": len(docs), "rejected": 0,

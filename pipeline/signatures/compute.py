@@ -1,6 +1,6 @@
 """Signature stage: per-document arrays that clustering needs, computed one shard at a time.
 
-Output (all plain numpy arrays, safe for ``np.savez_compressed`` / ``allow_pickle=False``):
+Output (all plain numpy arrays, safe for ``np.savez`` / ``allow_pickle=False``):
   ids            str       document ids
   dup_sig        uint32    (n, num_perm) MinHash of word shingles; datasketch "affine32" scheme:
                            ``LeanMinHash(seed=seed, hashvalues=row, scheme="affine32")``

@@ -1,0 +1,52 @@
+"""Warming the stages before the workers fork: what each task would load lazily is loaded once
+in the parent, and parsed rules are shared per file content."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import wordfreq
+
+from storydedup.pipeline.signatures import shingles, story
+from storydedup.pipeline.strip import lines
+from storydedup.tasks import stages
+from storydedup.tasks.cli import load_config, warm_stages
+
+
+def _publish(corpus: Path, out: Path):
+    from storydedup.tasks.publish import Publish
+
+    load_config(None)
+    return Publish(inputs=[str(corpus)], output_dir=str(out), shard_size=3)
+
+
+def test_warm_loads_every_stage_table_before_the_forks(corpus, tmp_path):
+    for cached in (lines.stopwords, story.frequency_table, shingles.char_tables):
+        cached.cache_clear()
+    stages._PARSED_RULES.clear()
+    warm_stages(_publish(corpus, tmp_path / "out"), workers=2)
+    assert lines.stopwords.cache_info().currsize == 1
+    assert story.frequency_table.cache_info().currsize == 1
+    assert shingles.char_tables.cache_info().currsize == 1
+    assert len(stages._PARSED_RULES) == 1
+    # what the stages took from wordfreq stays; wordfreq's copies of whole lists are dropped
+    assert wordfreq.get_frequency_list.cache_info().currsize == 0
+
+
+def test_one_worker_loads_nothing_up_front(corpus, tmp_path):
+    stages._PARSED_RULES.clear()
+    warm_stages(_publish(corpus, tmp_path / "out"), workers=1)
+    assert not stages._PARSED_RULES
+
+
+def test_parsed_rules_follow_the_files_content(tmp_path):
+    load_config(None)
+    extra = tmp_path / "rules"
+    extra.mkdir()
+    rule = extra / "more.toml"
+    rule.write_text('[group.promo]\naction = "drop"\nlines = ["buy now"]\n', encoding="utf-8")
+    task = stages.StripBoilerplate(inputs=["x"], output_dir=str(tmp_path / "o"), shard=0, extra_rules=[str(extra)])
+    first = task.rules()
+    assert task.rules() is first and "promo" in first.groups
+    rule.write_text('[group.advert]\naction = "drop"\nlines = ["buy now"]\n', encoding="utf-8")
+    changed = task.rules()
+    assert changed is not first and "advert" in changed.groups and "promo" not in changed.groups
