@@ -12,6 +12,7 @@ from pathlib import Path
 import luigi
 
 from storydedup.pipeline import resources
+from storydedup.pipeline.index.store import IndexLocationError
 from storydedup.pipeline.read.inputs import InputError, discover
 from storydedup.pipeline.records import read_json, remove_stale_temporaries, write_json
 from storydedup.pipeline.resources import ConfigError
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(getattr(args, "quiet", False))
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, InputError, ConfigError) as exc:
+    except (UsageError, InputError, ConfigError, IndexLocationError) as exc:
         print(f"storydedup: error: {exc}", file=sys.stderr)
         return 2
 
@@ -166,8 +167,24 @@ def _batch_spec(args, root: Path) -> dict:
         day = dt.date.fromisoformat(args.batch)
     except ValueError:
         raise UsageError(f"--batch must be a date like 2026-11-21, not {args.batch!r}") from None
+    index = args.index or default_index(str(root))
+    _check_index_location(index, root)
     return {"batch": day.isoformat(), "root": str(root), "output_dir": str(batch_dir(str(root), day)),
-            "index": args.index or default_index(str(root))}
+            "index": index}
+
+
+def _check_index_location(index: str, root: Path) -> None:
+    """An embedded index may not hold the batch root, nor sit inside its batches or history:
+    the two would write (and the index clean up) one another's files."""
+    if index.startswith("redis://"):
+        return
+    from storydedup.tasks.daily import HISTORY_DIR
+
+    where = Path(index).resolve()
+    inside = [root / "batches", root / HISTORY_DIR]
+    if where == root or root.is_relative_to(where) or any(where.is_relative_to(p) for p in inside):
+        raise UsageError(f"--index {index} overlaps the batch root {root} (use a folder of its own, "
+                         f"e.g. the default {root / 'index'})")
 
 
 def _top_task(spec: dict):
@@ -195,6 +212,10 @@ def execute(spec: dict, args) -> int:
     publish = _publish_task(task)
     for stage in {type(t): t for t in all_upstream(publish)}.values():
         stage.check()
+    if spec.get("index"):
+        from storydedup.tasks.base import index_batches
+
+        index_batches(spec["index"])  # a folder that is not a usable index stops here (exit 2)
     if task.complete():
         outputs.write_run_file(out, spec, publish)
         print(f"Nothing to do: {out} is up to date with these inputs and settings "
