@@ -5,6 +5,7 @@ import time
 
 
 from storydedup.pipeline.read import inputs as input_files
+from storydedup.pipeline.read.ids import UniqueIds
 from storydedup.pipeline.read.items import read_item
 from storydedup.pipeline.records import RejectDocument, reject_record
 
@@ -14,8 +15,9 @@ from storydedup.tasks.base import BatchStage, log, write_shard
 class ReadInputs(BatchStage):
     """Reads and decodes all inputs in a stable order; document n goes to shard n // shard_size.
 
-    Input ids that repeat get a ``#2``, ``#3``... suffix in reading order, and the record says
-    which id it had, so nothing is dropped and the outcome does not depend on worker timing.
+    Input ids that repeat get a ``#2``, ``#3``... suffix in reading order (the next free one, see
+    ``ids.UniqueIds``), and the record says which id it had, so nothing is dropped and the
+    outcome does not depend on worker timing.
     """
 
     stage = "10_read"
@@ -29,7 +31,7 @@ class ReadInputs(BatchStage):
     def run(self):
         started = time.time()
         total, n_shards = self.planned()
-        seen: dict[str, int] = {}
+        ids = UniqueIds()
         buffer_docs, buffer_rejects, seq = [], [], 0
         totals = {"in": 0, "kept": 0, "rejected": 0, "reject_reasons": {}, "counters": {}}
         shard = 0
@@ -55,9 +57,8 @@ class ReadInputs(BatchStage):
                         flush(tmp, shard)
                         shard += 1
                     item_id = item["id"]
-                    seen[item_id] = seen.get(item_id, 0) + 1
-                    if seen[item_id] > 1:
-                        item["id"] = f"{item_id}#{seen[item_id]}"
+                    item["id"] = ids.claim(item_id)
+                    if item["id"] != item_id:
                         item["renamed_from"] = item_id
                         totals["counters"]["renamed_duplicate_id"] = totals["counters"].get("renamed_duplicate_id", 0) + 1
                     try:

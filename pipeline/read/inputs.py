@@ -11,9 +11,12 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
+
+from storydedup.pipeline.read.ids import normalise_id
 
 SUFFIXES = {
     ".txt": "txt",
@@ -28,6 +31,7 @@ SUFFIXES = {
 # Files a directory walk skips silently: dot-files and our own sidecars.
 IGNORED_NAMES = {"README", "README.md", "LICENSE", "meta.json"}
 OPTIONAL_FIELDS = ("url", "title", "published", "source")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class InputError(Exception):
@@ -111,6 +115,13 @@ def count_documents(source: Source) -> int:
 
 
 def iter_raw(source: Source) -> Iterator[dict]:
+    """Raw items of one source, each with its id made text (see ``ids.normalise_id``)."""
+    for item in _iter_source(source):
+        item["id"] = normalise_id(item["id"])
+        yield item
+
+
+def _iter_source(source: Source) -> Iterator[dict]:
     if source.kind in ("txt", "html"):
         with open(source.path, "rb") as fh:
             data = fh.read()
@@ -148,14 +159,16 @@ def _iter_jsonl(source: Source) -> Iterator[dict]:
                 yield {"id": fallback_id, "origin": origin, "format": "jsonl",
                        "error": "JSON line is not an object"}
                 continue
-            item = {"id": str(obj["id"]) if obj.get("id") not in (None, "") else fallback_id,
+            item = {"id": obj["id"] if obj.get("id") not in (None, "") else fallback_id,
                     "origin": origin, "format": "jsonl"}
             for key in OPTIONAL_FIELDS:
                 if obj.get(key) not in (None, ""):
-                    item[key] = obj[key] if isinstance(obj[key], str) else str(obj[key])
+                    item[key] = _writable(obj[key] if isinstance(obj[key], str) else normalise_id(obj[key]))
             body_key = "html" if isinstance(obj.get("html"), str) and obj.get("html") else "text"
             body = obj.get(body_key)
-            if not isinstance(body, str):
+            if isinstance(body, str):
+                body = _writable(body)
+            else:
                 item["error"] = "no text or html field"
                 yield item
                 continue
@@ -168,6 +181,11 @@ def _iter_jsonl(source: Source) -> Iterator[dict]:
             else:
                 item[body_key] = body
             yield item
+
+
+def _writable(text: str) -> str:
+    """JSON may carry lone surrogates ("\\ud800"), which UTF-8 cannot hold: U+FFFD instead."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _warc_records(source: Source) -> Iterator[dict]:
