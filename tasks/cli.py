@@ -20,6 +20,7 @@ from storydedup.pipeline.resources import ConfigError
 from storydedup.tasks import outputs
 from storydedup.tasks.base import DEFAULT_SHARD_SIZE, all_upstream, log
 from storydedup.tasks.errors import UsageError
+from storydedup.tasks.lock import AlreadyRunning, run_lock
 
 
 
@@ -79,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, InputError, ConfigError, IndexLocationError) as exc:
         print(f"storydedup: error: {exc}", file=sys.stderr)
         return 2
+    except AlreadyRunning as exc:
+        from luigi.retcodes import retcode
+
+        print(f"storydedup: error: {exc}", file=sys.stderr)
+        return retcode().already_running
 
 
 class _CurrentStderr(logging.StreamHandler):
@@ -140,6 +146,8 @@ def _check_output(out: Path) -> None:
 def cmd_run(args) -> int:
     if args.workers < 1 or args.shard_size < 1:
         raise UsageError("--workers and --shard-size must be at least 1")
+    if not args.output.strip():
+        raise UsageError("--output is empty: name an output folder (it is created if missing)")
     if (args.index or args.force) and not args.batch:
         raise UsageError("--index and --force need --batch (they apply to daily batches)")
     out = Path(args.output).resolve()
@@ -152,10 +160,17 @@ def cmd_run(args) -> int:
     discover([p.format(date=spec.get("batch", "")) for p in inputs])  # fails early on missing inputs
     _check_output(Path(spec["output_dir"]))
     load_config(args.config, spec["rules"])
-    if args.force:
-        removed = outputs.remove_from_stage(_publish_task(_top_task(spec)), "10")
-        log.info("--force: removed %d stage outputs of batch %s", removed, spec["batch"])
-    return execute(spec, args)
+    with run_lock(lock_folder(spec)):
+        if args.force:
+            removed = outputs.remove_from_stage(_publish_task(_top_task(spec)), "10")
+            log.info("--force: removed %d stage outputs of batch %s", removed, spec["batch"])
+        return execute(spec, args)
+
+
+def lock_folder(spec: dict) -> Path:
+    """What one run owns: its output folder, or for a daily batch the whole batch root (the
+    batches, the history and the default index)."""
+    return Path(spec.get("root") or spec["output_dir"])
 
 
 def _batch_spec(args, root: Path) -> dict:
@@ -293,9 +308,10 @@ def cmd_rerun(args) -> int:
     if args.rules:
         spec["rules"] = [str(Path(d).resolve()) for d in args.rules]
     load_config(args.config or spec.get("config"), spec.get("rules"))
-    removed = outputs.remove_from_stage(_publish_task(_top_task(spec)), args.from_stage)
-    log.info("removed %d stage outputs from %s on", removed, args.from_stage)
-    return execute(spec, args)
+    with run_lock(lock_folder(spec)):
+        removed = outputs.remove_from_stage(_publish_task(_top_task(spec)), args.from_stage)
+        log.info("removed %d stage outputs from %s on", removed, args.from_stage)
+        return execute(spec, args)
 
 
 def cmd_inspect(args) -> int:
