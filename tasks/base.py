@@ -14,6 +14,7 @@ import luigi
 
 from storydedup.pipeline.read import inputs as input_files
 from storydedup.pipeline.records import atomic_dir, read_jsonl, reject_record, write_json, write_jsonl
+from storydedup.tasks.errors import ReportsFaults
 
 log = logging.getLogger("storydedup")
 # Bump when a stage's code changes its results, so old directories are not reused.
@@ -39,7 +40,7 @@ def short_hash(obj) -> str:
     return hashlib.sha256(blob).hexdigest()[:10]
 
 
-class StageTask(luigi.Task):
+class StageTask(ReportsFaults, luigi.Task):
     """Base of all stages. Subclasses set ``stage`` (e.g. "30_repair") and ``settings_cls``."""
 
     inputs = luigi.ListParameter(description="input files or directories, in order")

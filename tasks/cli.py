@@ -19,7 +19,7 @@ from storydedup.pipeline.resources import ConfigError
 
 from storydedup.tasks import outputs
 from storydedup.tasks.base import DEFAULT_SHARD_SIZE, all_upstream, log
-from storydedup.tasks.errors import UsageError
+from storydedup.tasks.errors import FAULT, UsageError, fault_line
 from storydedup.tasks.lock import AlreadyRunning, run_lock
 
 
@@ -85,6 +85,14 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"storydedup: error: {exc}", file=sys.stderr)
         return retcode().already_running
+    except Exception as exc:  # outside a task (planning, the run file): same one line as inside
+        line = fault_line(exc)
+        if line is None:
+            raise
+        from luigi.retcodes import retcode
+
+        print(f"storydedup: error: {line}", file=sys.stderr)
+        return retcode().task_failed
 
 
 class _CurrentStderr(logging.StreamHandler):
@@ -99,8 +107,15 @@ class _CurrentStderr(logging.StreamHandler):
         pass
 
 
+def _not_a_fault(record: logging.LogRecord) -> bool:
+    """Drop Luigi's traceback of a task that failed on a fault of the environment: the run ends
+    with one line about it instead (see ``errors.fault_line``)."""
+    return not (record.exc_info and record.exc_info[1] is not None and fault_line(record.exc_info[1]))
+
+
 def _setup_logging(quiet: bool) -> None:
     handler = _CurrentStderr()
+    handler.addFilter(_not_a_fault)
     handler.setFormatter(logging.Formatter("%(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
     log.setLevel(logging.WARNING if quiet else logging.INFO)
@@ -257,9 +272,33 @@ def execute(spec: dict, args) -> int:
             lines = history_table(Path(spec["root"])).splitlines()
             print("\n".join([lines[0]] + [row for row in lines[1:] if row.startswith(spec["batch"])]))
     else:
-        print(result.summary_text, file=sys.stderr)
-        print(f"storydedup: error: the run did not complete (exit {code}); see the summary above", file=sys.stderr)
+        faults = fault_lines(result)
+        if faults:
+            print("\n".join(f"storydedup: error: {line}" for line in faults), file=sys.stderr)
+        else:
+            print(result.summary_text, file=sys.stderr)
+            print(f"storydedup: error: the run did not complete (exit {code}); see the summary above",
+                  file=sys.stderr)
     return code
+
+
+def fault_lines(result) -> list[str]:
+    """The distinct one-line reports of the failed tasks when every failure was a fault of the
+    environment (``ReportsFaults``); empty when any failure needs its traceback."""
+    from luigi.execution_summary import _summary_dict
+
+    failed = _summary_dict(result.worker).get("failed", set())
+    lines = []
+    for task in failed:
+        error = (result.worker._scheduler.fetch_error(task.task_id) or {}).get("error") or ""
+        try:
+            error = json.loads(error)  # the worker sends the explanation JSON-encoded
+        except ValueError:
+            pass
+        if not isinstance(error, str) or not error.startswith(FAULT):
+            return []
+        lines.append(error[len(FAULT):].strip())
+    return sorted(set(lines))
 
 
 WAIT_SECONDS = 2.0

@@ -19,6 +19,7 @@ import luigi
 from storydedup.pipeline.records import atomic_write_text, dumps, read_json, read_jsonl
 
 from storydedup.tasks.base import DEFAULT_SHARD_SIZE
+from storydedup.tasks.errors import ReportsFaults
 from storydedup.tasks.publish import Publish
 
 HISTORY_DIR = "history"
@@ -33,7 +34,7 @@ def default_index(root: str) -> str:
     return str(Path(root) / "index")
 
 
-class DailyBatch(luigi.Task):
+class DailyBatch(ReportsFaults, luigi.Task):
     """One day's batch, from inputs to history entry."""
 
     date = luigi.DateParameter(description="the batch date (publication day of undated documents)")
@@ -65,8 +66,10 @@ class DailyBatch(luigi.Task):
         return self.clone(date=day, catch_up=depth - 1)
 
     def requires(self):
+        # The day's own pipeline is a dynamic dependency of run() (below), so its grouping
+        # starts only once the day before is complete: the index sees the days in order.
         previous = self.previous_day()
-        return {"publish": self.publish_task(), **({"previous": previous} if previous else {})}
+        return {"previous": previous} if previous else {}
 
     def output(self):
         return luigi.LocalTarget(str(Path(self.root) / HISTORY_DIR / f"{self.date.isoformat()}.json"))
@@ -86,6 +89,8 @@ class DailyBatch(luigi.Task):
         from storydedup.tasks.outputs import write_run_file
 
         publish = self.publish_task()
+        if not publish.complete():
+            yield publish
         write_run_file(Path(publish.output_dir), self.run_spec(), publish)
         entry = history_entry(self.date.isoformat(), publish)
         Path(self.output().path).parent.mkdir(parents=True, exist_ok=True)
