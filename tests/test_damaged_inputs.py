@@ -92,3 +92,23 @@ def test_bytes_that_are_not_a_warc_are_one_reject(tmp_path):
     path.write_bytes(b"\x1f\x8b\x08 not really gzip, not a warc")
     [item] = inputs.iter_raw(inputs.discover([str(path)])[0])
     assert item["error"] == "damaged WARC data" and "junk.warc.gz" in item["detail"]
+
+
+def test_a_stage_that_raises_on_one_document_rejects_only_that_document(tmp_path, cli, corpus, monkeypatch):
+    from storydedup.pipeline import strip
+    from storydedup.tasks import stages
+
+    real = strip.strip_record
+
+    def trips_on_the_page(rec, *args):
+        if rec["id"] == "page.html":
+            raise ValueError("a bug this document found")
+        return real(rec, *args)
+
+    monkeypatch.setattr(stages.strip, "strip_record", trips_on_the_page)
+    code, _, err = cli("run", "--input", corpus, "--output", tmp_path / "out")
+    assert code == 0, err
+    [reject] = [r for r in read_rows(tmp_path / "out" / "rejects.jsonl") if r["id"] == "page.html"]
+    assert reject["stage"] == "50_strip" and reject["reason"] == "stage error"
+    assert reject["detail"] == "ValueError: a bug this document found"
+    assert "page.html" not in {d["id"] for d in read_rows(tmp_path / "out" / "documents.jsonl")}
