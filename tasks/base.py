@@ -13,6 +13,7 @@ from pathlib import Path
 import luigi
 
 from storydedup.pipeline.read import inputs as input_files
+from storydedup.pipeline.read.items import STAGE_ERROR
 from storydedup.pipeline.records import atomic_dir, read_jsonl, reject_record, write_json, write_jsonl
 from storydedup.tasks.errors import ReportsFaults, fault_line
 
@@ -20,9 +21,6 @@ log = logging.getLogger("storydedup")
 # Bump when a stage's code changes its results, so old directories are not reused.
 CODE_VERSION = "1"
 DEFAULT_SHARD_SIZE = 500
-# The reject reason of a document on which a stage's code raised (a bug to report, not a fault
-# of the input): the run goes on without it, the detail names the exception.
-STAGE_ERROR = "stage error"
 
 
 @lru_cache(maxsize=8)

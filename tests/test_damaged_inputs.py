@@ -112,3 +112,23 @@ def test_a_stage_that_raises_on_one_document_rejects_only_that_document(tmp_path
     assert reject["stage"] == "50_strip" and reject["reason"] == "stage error"
     assert reject["detail"] == "ValueError: a bug this document found"
     assert "page.html" not in {d["id"] for d in read_rows(tmp_path / "out" / "documents.jsonl")}
+
+
+def test_a_charset_label_with_a_nul_is_ignored(tmp_path):
+    """Found by bench/fuzz_campaign.py: codecs.lookup raises ValueError on a NUL."""
+    from storydedup.pipeline.decode.charset import normalise_charset
+    from storydedup.pipeline.read.items import read_item
+
+    assert normalise_charset("utf\x00-8") is None
+    rec, _ = read_item({"id": "w", "format": "html", "origin": "w", "data": b"<p>Hello there</p>",
+                        "declared_charset": "utf\x00-8"})
+    assert "Hello there" in rec["html"]
+
+
+def test_a_url_that_does_not_parse_has_no_site():
+    """Found by test_properties: urlsplit raises ValueError on 'http://[x', which failed the
+    template stage for the whole run."""
+    from storydedup.pipeline.strip.template import site_of
+
+    assert site_of({"url": "http://[x"}) is None
+    assert site_of({"url": "https://www.example.org/a"}) == "example.org"

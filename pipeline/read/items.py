@@ -15,6 +15,8 @@ from storydedup.pipeline.records import RejectDocument, reject_record
 # of any language has next to none of, while random bytes give about one in eight.
 MAX_REPLACED_SHARE = 0.2
 MAX_CONTROL_SHARE = 0.05
+# Reject reason of a unit on which a stage's code raised (a bug to report, not bad input).
+STAGE_ERROR = "stage error"
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
@@ -84,5 +86,10 @@ def read_units(sources: list[inputs.Source], stage: str = "10_read") -> Iterator
                 yield rec, True, {**counters, **decoded}
             except RejectDocument as exc:
                 yield reject_record(item["id"], stage, exc.reason, exc.detail, seq=seq,
+                                    origin=item.get("origin")), False, counters
+            except (OSError, MemoryError):
+                raise  # the machine, not this unit: the run stops and says so
+            except Exception as exc:  # one unit that trips the decoder must not fail the run
+                yield reject_record(item["id"], stage, STAGE_ERROR, f"{type(exc).__name__}: {exc}", seq=seq,
                                     origin=item.get("origin")), False, counters
             seq += 1
