@@ -143,7 +143,8 @@ def child(target: str, runs: int, seconds: int, max_len: int, out: Path) -> None
     import atexit
 
     atexit.register(harness.save)
-    argv = [sys.argv[0], f"-runs={runs}", f"-max_len={max_len}", "-rss_limit_mb=4096", str(corpus)]
+    argv = [sys.argv[0], f"-runs={runs}", f"-max_len={max_len}", "-rss_limit_mb=4096",
+            f"-artifact_prefix={out}/", str(corpus)]  # libFuzzer's slow-unit files go with the reports
     if seconds:
         argv.insert(2, f"-max_total_time={seconds}")
     atheris.Setup(argv, harness)
