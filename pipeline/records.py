@@ -81,9 +81,8 @@ def read_jsonl(path: str | os.PathLike) -> Iterator[dict]:
 
 
 def write_json(path: str | os.PathLike, obj) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh, ensure_ascii=False, indent=2, sort_keys=True)
-        fh.write("\n")
+    """Written whole or not at all (a temporary beside it, renamed), like every file we write."""
+    atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
 
 
 def read_json(path: str | os.PathLike):

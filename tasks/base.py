@@ -13,7 +13,9 @@ from pathlib import Path
 import luigi
 
 from storydedup.pipeline.read import inputs as input_files
+from storydedup.pipeline.read.items import STAGE_ERROR
 from storydedup.pipeline.records import atomic_dir, read_jsonl, reject_record, write_json, write_jsonl
+from storydedup.tasks.errors import ReportsFaults, fault_line
 
 log = logging.getLogger("storydedup")
 # Bump when a stage's code changes its results, so old directories are not reused.
@@ -39,7 +41,7 @@ def short_hash(obj) -> str:
     return hashlib.sha256(blob).hexdigest()[:10]
 
 
-class StageTask(luigi.Task):
+class StageTask(ReportsFaults, luigi.Task):
     """Base of all stages. Subclasses set ``stage`` (e.g. "30_repair") and ``settings_cls``."""
 
     inputs = luigi.ListParameter(description="input files or directories, in order")
@@ -207,6 +209,13 @@ class ShardStage(StageTask):
                 rejects.append(reject_record(rec["id"], self.stage, exc.reason, exc.detail,
                                              seq=rec.get("seq"), origin=rec.get("origin")))
                 reasons[exc.reason] = reasons.get(exc.reason, 0) + 1
+            except Exception as exc:  # one document that trips a stage must not fail the run
+                if isinstance(exc, MemoryError) or fault_line(exc):
+                    raise
+                log.warning("%s: document %r rejected: %s: %s", self.stage, rec["id"], type(exc).__name__, exc)
+                rejects.append(reject_record(rec["id"], self.stage, STAGE_ERROR, f"{type(exc).__name__}: {exc}",
+                                             seq=rec.get("seq"), origin=rec.get("origin")))
+                reasons[STAGE_ERROR] = reasons.get(STAGE_ERROR, 0) + 1
             if n % 100 == 0 or n == len(docs):
                 self.progress(n, len(docs))
         stats = {"in": len(docs), "kept": len(kept), "rejected": len(rejects),

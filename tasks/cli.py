@@ -12,6 +12,7 @@ from pathlib import Path
 import luigi
 
 from storydedup.pipeline import resources
+from storydedup.pipeline.index.store import IndexLocationError
 from storydedup.pipeline.read.inputs import InputError, discover
 from storydedup.pipeline.records import read_json, remove_stale_temporaries, write_json
 from storydedup.pipeline.resources import ConfigError
@@ -19,7 +20,8 @@ from storydedup.pipeline.run_outputs import HISTORY_FILE
 
 from storydedup.tasks import outputs
 from storydedup.tasks.base import DEFAULT_SHARD_SIZE, all_upstream, log
-from storydedup.tasks.errors import UsageError
+from storydedup.tasks.errors import FAULT, UsageError, fault_line
+from storydedup.tasks.lock import AlreadyRunning, run_lock
 
 
 
@@ -81,9 +83,22 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(getattr(args, "quiet", False))
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, InputError, ConfigError) as exc:
+    except (UsageError, InputError, ConfigError, IndexLocationError) as exc:
         print(f"storydedup: error: {exc}", file=sys.stderr)
         return 2
+    except AlreadyRunning as exc:
+        from luigi.retcodes import retcode
+
+        print(f"storydedup: error: {exc}", file=sys.stderr)
+        return retcode().already_running
+    except Exception as exc:  # outside a task (planning, the run file): same one line as inside
+        line = fault_line(exc)
+        if line is None:
+            raise
+        from luigi.retcodes import retcode
+
+        print(f"storydedup: error: {line}", file=sys.stderr)
+        return retcode().task_failed
 
 
 class _CurrentStderr(logging.StreamHandler):
@@ -98,8 +113,15 @@ class _CurrentStderr(logging.StreamHandler):
         pass
 
 
+def _not_a_fault(record: logging.LogRecord) -> bool:
+    """Drop Luigi's traceback of a task that failed on a fault of the environment: the run ends
+    with one line about it instead (see ``errors.fault_line``)."""
+    return not (record.exc_info and record.exc_info[1] is not None and fault_line(record.exc_info[1]))
+
+
 def _setup_logging(quiet: bool) -> None:
     handler = _CurrentStderr()
+    handler.addFilter(_not_a_fault)
     handler.setFormatter(logging.Formatter("%(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
     log.setLevel(logging.WARNING if quiet else logging.INFO)
@@ -145,6 +167,8 @@ def _check_output(out: Path) -> None:
 def cmd_run(args) -> int:
     if args.workers < 1 or args.shard_size < 1:
         raise UsageError("--workers and --shard-size must be at least 1")
+    if not args.output.strip():
+        raise UsageError("--output is empty: name an output folder (it is created if missing)")
     if (args.index or args.force) and not args.batch:
         raise UsageError("--index and --force need --batch (they apply to daily batches)")
     out = Path(args.output).resolve()
@@ -157,14 +181,21 @@ def cmd_run(args) -> int:
     discover([p.format(date=spec.get("batch", "")) for p in inputs])  # fails early on missing inputs
     _check_output(Path(spec["output_dir"]))
     load_config(args.config, spec["rules"])
-    if args.force:
-        removed = outputs.remove_from_stage(_publish_task(_top_task(spec)), "10")
-        log.info("--force: removed %d stage outputs of batch %s", removed, spec["batch"])
-    code = execute(spec, args)
-    if code == 0 and args.report:
-        for folder in [spec["output_dir"]] + ([spec["root"]] if spec.get("batch") else []):
-            print(f"Report: {_write_report(Path(folder))}")
+    with run_lock(lock_folder(spec)):
+        if args.force:
+            removed = outputs.remove_from_stage(_publish_task(_top_task(spec)), "10")
+            log.info("--force: removed %d stage outputs of batch %s", removed, spec["batch"])
+        code = execute(spec, args)
+        if code == 0 and args.report:
+            for folder in [spec["output_dir"]] + ([spec["root"]] if spec.get("batch") else []):
+                print(f"Report: {_write_report(Path(folder))}")
     return code
+
+
+def lock_folder(spec: dict) -> Path:
+    """What one run owns: its output folder, or for a daily batch the whole batch root (the
+    batches, the history and the default index)."""
+    return Path(spec.get("root") or spec["output_dir"])
 
 
 def _batch_spec(args, root: Path) -> dict:
@@ -176,8 +207,24 @@ def _batch_spec(args, root: Path) -> dict:
         day = dt.date.fromisoformat(args.batch)
     except ValueError:
         raise UsageError(f"--batch must be a date like 2026-11-21, not {args.batch!r}") from None
+    index = args.index or default_index(str(root))
+    _check_index_location(index, root)
     return {"batch": day.isoformat(), "root": str(root), "output_dir": str(batch_dir(str(root), day)),
-            "index": args.index or default_index(str(root))}
+            "index": index}
+
+
+def _check_index_location(index: str, root: Path) -> None:
+    """An embedded index may not hold the batch root, nor sit inside its batches or history:
+    the two would write (and the index clean up) one another's files."""
+    if index.startswith("redis://"):
+        return
+    from storydedup.tasks.daily import HISTORY_DIR
+
+    where = Path(index).resolve()
+    inside = [root / "batches", root / HISTORY_DIR]
+    if where == root or root.is_relative_to(where) or any(where.is_relative_to(p) for p in inside):
+        raise UsageError(f"--index {index} overlaps the batch root {root} (use a folder of its own, "
+                         f"e.g. the default {root / 'index'})")
 
 
 def _top_task(spec: dict):
@@ -205,6 +252,10 @@ def execute(spec: dict, args) -> int:
     publish = _publish_task(task)
     for stage in {type(t): t for t in all_upstream(publish)}.values():
         stage.check()
+    if spec.get("index"):
+        from storydedup.tasks.base import index_batches
+
+        index_batches(spec["index"])  # a folder that is not a usable index stops here (exit 2)
     if task.complete():
         outputs.write_run_file(out, spec, publish)
         print(f"Nothing to do: {out} is up to date with these inputs and settings "
@@ -232,9 +283,33 @@ def execute(spec: dict, args) -> int:
             lines = history_table(Path(spec["root"])).splitlines()
             print("\n".join([lines[0]] + [row for row in lines[1:] if row.startswith(spec["batch"])]))
     else:
-        print(result.summary_text, file=sys.stderr)
-        print(f"storydedup: error: the run did not complete (exit {code}); see the summary above", file=sys.stderr)
+        faults = fault_lines(result)
+        if faults:
+            print("\n".join(f"storydedup: error: {line}" for line in faults), file=sys.stderr)
+        else:
+            print(result.summary_text, file=sys.stderr)
+            print(f"storydedup: error: the run did not complete (exit {code}); see the summary above",
+                  file=sys.stderr)
     return code
+
+
+def fault_lines(result) -> list[str]:
+    """The distinct one-line reports of the failed tasks when every failure was a fault of the
+    environment (``ReportsFaults``); empty when any failure needs its traceback."""
+    from luigi.execution_summary import _summary_dict
+
+    failed = _summary_dict(result.worker).get("failed", set())
+    lines = []
+    for task in failed:
+        error = (result.worker._scheduler.fetch_error(task.task_id) or {}).get("error") or ""
+        try:
+            error = json.loads(error)  # the worker sends the explanation JSON-encoded
+        except ValueError:
+            pass
+        if not isinstance(error, str) or not error.startswith(FAULT):
+            return []
+        lines.append(error[len(FAULT):].strip())
+    return sorted(set(lines))
 
 
 WAIT_SECONDS = 2.0
@@ -303,9 +378,10 @@ def cmd_rerun(args) -> int:
     if args.rules:
         spec["rules"] = [str(Path(d).resolve()) for d in args.rules]
     load_config(args.config or spec.get("config"), spec.get("rules"))
-    removed = outputs.remove_from_stage(_publish_task(_top_task(spec)), args.from_stage)
-    log.info("removed %d stage outputs from %s on", removed, args.from_stage)
-    return execute(spec, args)
+    with run_lock(lock_folder(spec)):
+        removed = outputs.remove_from_stage(_publish_task(_top_task(spec)), args.from_stage)
+        log.info("removed %d stage outputs from %s on", removed, args.from_stage)
+        return execute(spec, args)
 
 
 def cmd_inspect(args) -> int:

@@ -20,6 +20,7 @@ from storydedup.pipeline.records import atomic_write_text, dumps, read_json, rea
 from storydedup.pipeline.run_outputs import HISTORY_DIR, HISTORY_FILE, read_history, stage_stats
 
 from storydedup.tasks.base import DEFAULT_SHARD_SIZE
+from storydedup.tasks.errors import ReportsFaults
 from storydedup.tasks.publish import Publish
 
 
@@ -32,7 +33,7 @@ def default_index(root: str) -> str:
     return str(Path(root) / "index")
 
 
-class DailyBatch(luigi.Task):
+class DailyBatch(ReportsFaults, luigi.Task):
     """One day's batch, from inputs to history entry."""
 
     date = luigi.DateParameter(description="the batch date (publication day of undated documents)")
@@ -64,8 +65,10 @@ class DailyBatch(luigi.Task):
         return self.clone(date=day, catch_up=depth - 1)
 
     def requires(self):
+        # The day's own pipeline is a dynamic dependency of run() (below), so its grouping
+        # starts only once the day before is complete: the index sees the days in order.
         previous = self.previous_day()
-        return {"publish": self.publish_task(), **({"previous": previous} if previous else {})}
+        return {"previous": previous} if previous else {}
 
     def output(self):
         return luigi.LocalTarget(str(Path(self.root) / HISTORY_DIR / f"{self.date.isoformat()}.json"))
@@ -85,6 +88,8 @@ class DailyBatch(luigi.Task):
         from storydedup.tasks.outputs import write_run_file
 
         publish = self.publish_task()
+        if not publish.complete():
+            yield publish
         write_run_file(Path(publish.output_dir), self.run_spec(), publish)
         entry = history_entry(self.date.isoformat(), publish)
         Path(self.output().path).parent.mkdir(parents=True, exist_ok=True)

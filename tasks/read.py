@@ -5,8 +5,7 @@ import time
 
 
 from storydedup.pipeline.read import inputs as input_files
-from storydedup.pipeline.read.items import read_item
-from storydedup.pipeline.records import RejectDocument, reject_record
+from storydedup.pipeline.read.items import read_units
 
 from storydedup.tasks.base import BatchStage, log, write_shard
 
@@ -14,8 +13,9 @@ from storydedup.tasks.base import BatchStage, log, write_shard
 class ReadInputs(BatchStage):
     """Reads and decodes all inputs in a stable order; document n goes to shard n // shard_size.
 
-    Input ids that repeat get a ``#2``, ``#3``... suffix in reading order, and the record says
-    which id it had, so nothing is dropped and the outcome does not depend on worker timing.
+    Input ids that repeat get a ``#2``, ``#3``... suffix in reading order (the next free one, see
+    ``items.read_units``), and the record says which id it had, so nothing is dropped and the
+    outcome does not depend on worker timing.
     """
 
     stage = "10_read"
@@ -29,7 +29,6 @@ class ReadInputs(BatchStage):
     def run(self):
         started = time.time()
         total, n_shards = self.planned()
-        seen: dict[str, int] = {}
         buffer_docs, buffer_rejects, seq = [], [], 0
         totals = {"in": 0, "kept": 0, "rejected": 0, "reject_reasons": {}, "counters": {}}
         shard = 0
@@ -48,31 +47,19 @@ class ReadInputs(BatchStage):
         from storydedup.pipeline.records import atomic_dir, write_json
 
         with atomic_dir(self.output().path) as tmp:
-            for source in input_files.discover(list(self.inputs)):
-                for item in input_files.iter_raw(source):
-                    # Documents beyond the plan (an input grew while we read) join the last shard.
-                    while seq // self.shard_size > shard and shard < n_shards - 1:
-                        flush(tmp, shard)
-                        shard += 1
-                    item_id = item["id"]
-                    seen[item_id] = seen.get(item_id, 0) + 1
-                    if seen[item_id] > 1:
-                        item["id"] = f"{item_id}#{seen[item_id]}"
-                        item["renamed_from"] = item_id
-                        totals["counters"]["renamed_duplicate_id"] = totals["counters"].get("renamed_duplicate_id", 0) + 1
-                    try:
-                        rec, counters = read_item(item)
-                        rec["seq"] = seq
-                        buffer_docs.append(rec)
-                        for k, v in counters.items():
-                            totals["counters"][k] = totals["counters"].get(k, 0) + v
-                    except RejectDocument as exc:
-                        buffer_rejects.append(reject_record(item["id"], self.stage, exc.reason, exc.detail,
-                                                            seq=seq, origin=item.get("origin")))
-                        totals["reject_reasons"][exc.reason] = totals["reject_reasons"].get(exc.reason, 0) + 1
-                    seq += 1
-                    if seq % 500 == 0:
-                        self.progress(seq, total)
+            for rec, kept, counters in read_units(input_files.discover(list(self.inputs)), self.stage):
+                # Documents beyond the plan (an input grew while we read) join the last shard.
+                while seq // self.shard_size > shard and shard < n_shards - 1:
+                    flush(tmp, shard)
+                    shard += 1
+                (buffer_docs if kept else buffer_rejects).append(rec)
+                for k, v in counters.items():
+                    totals["counters"][k] = totals["counters"].get(k, 0) + v
+                if not kept:
+                    totals["reject_reasons"][rec["reason"]] = totals["reject_reasons"].get(rec["reason"], 0) + 1
+                seq += 1
+                if seq % 500 == 0:
+                    self.progress(seq, total)
             totals["kept"] = seq - sum(totals["reject_reasons"].values())
             while shard < n_shards:
                 flush(tmp, shard)

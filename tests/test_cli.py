@@ -64,12 +64,13 @@ def test_commands_on_a_directory_without_a_run(cli, tmp_path):
 
 
 def test_failed_task_exits_with_retcode(cli, corpus, tmp_path, monkeypatch):
-    from storydedup.pipeline import strip as boilerplate
+    from storydedup.tasks import stages
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(boilerplate, "strip_record", broken)
+    # A whole task failing (a document that trips a stage is only that document's reject).
+    monkeypatch.setattr(stages.StripBoilerplate, "prepare", broken)
     code, _, err = cli("run", "--input", corpus, "--output", tmp_path / "out")
     assert code == 30  # [retcode] task_failed in config/storydedup.cfg
     assert "did not complete" in err

@@ -81,7 +81,7 @@ def test_embedded_killed_before_commit_keeps_previous_state(tmp_path):
     index = open_index(location)
     assert index.batches() == [DAYS[0]]
     live = index.store.manifest()["batches"][DAYS[0]]["gen"]
-    assert sorted(p.name for p in Path(location).iterdir()) == sorted(["lock", "manifest.json", live])
+    assert sorted(p.name for p in Path(location).iterdir()) == sorted([".storydedup-index", "lock", "manifest.json", live])
     index.close()
     _, clean = run_days(str(tmp_path / "clean"))
     assert [canonical(x) for x in finish(location, (1, 2))] == [canonical(x) for x in clean[1:]]

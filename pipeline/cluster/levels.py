@@ -135,6 +135,8 @@ def cluster(arrays: dict[str, np.ndarray], settings: ClusterSettings):
     if len(set(ids)) != n:
         raise ValueError("document ids must be unique")
     stats: dict = {"documents": n}
+    if n == 0:  # every input was rejected: an empty result, not an error
+        return {}, [], stats
     dup_pairs, info = duplicate_links(a, settings)
     stats.update(info)
     dup_label = components(n, dup_pairs)

@@ -62,7 +62,7 @@ def normalise_charset(label: str | None) -> str | None:
         return None
     try:
         name = codecs.lookup(label.strip().strip("\"'").lower()).name.replace("-", "_")
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a label with a NUL in it (found by fuzzing)
         return None
     return SUPERSETS.get(name, name)
 

@@ -7,8 +7,14 @@ index per level. Everything is opened with ``mmap_mode="r"``: a query is one ``n
 per band and batch, and only the pages holding matched keys and candidate rows are read.
 
 Atomicity: a generation is written under a temporary name and renamed; the commit point is one
-``os.replace`` of ``manifest.json``; directories the manifest does not list are leftovers of an
-interrupted update and are deleted when the index is opened.
+``os.replace`` of ``manifest.json``; generation directories the manifest does not list are
+leftovers of an interrupted update and are deleted when the index is opened.
+
+Ownership: the folder carries a marker file, and the index only ever deletes names of its own
+making (``<batch>.<token>`` and ``tmp-<batch>.<token>`` directories, ``manifest.json.tmp``);
+anything else in it is left alone. A non-empty folder without the marker (or an older index's
+manifest) is refused, and a marked folder whose manifest is missing or unreadable is an error,
+never an empty index: resetting would silently drop every earlier batch.
 """
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ import fcntl
 import json
 import mmap
 import os
+import re
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +35,7 @@ from storydedup.pipeline.index.store import (
     PAYLOAD_FIELDS,
     SIG_FIELD,
     ConcurrentUpdate,
+    IndexLocationError,
     Store,
     empty_manifest,
     label_index,
@@ -37,6 +45,10 @@ from storydedup.pipeline.index.store import (
 
 MANIFEST = "manifest.json"
 LOCK = "lock"
+MARKER = ".storydedup-index"
+# Names this index writes besides MANIFEST, LOCK and MARKER: the only ones it may delete.
+OWN_DIR = re.compile(r"^(tmp-)?[^/]+\.[0-9a-f]{12}$")
+OWN_FILE = re.compile(r"^(manifest\.json|\.storydedup-index)\.tmp$")
 _SALT = np.uint64(0xD6E8FEB86659FD93)
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 
@@ -44,8 +56,8 @@ _MULT = np.uint64(0x9E3779B97F4A7C15)
 class EmbeddedStore(Store):
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
         self._open: dict[str, dict[str, np.ndarray]] = {}
+        self._claim()
         with open(self.root / LOCK, "a") as lock:
             try:  # an update running in another process owns the leftovers it is writing
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -53,21 +65,48 @@ class EmbeddedStore(Store):
                 return
             self._collect_garbage()
 
+    def _claim(self) -> None:
+        """Make sure the folder is this kind of index: create one in a missing or empty folder,
+        adopt an older index (a readable manifest, no marker), refuse anything else."""
+        if self.root.exists() and not self.root.is_dir():
+            raise IndexLocationError(f"index location is a file, not a folder: {self.root}")
+        if (self.root / MARKER).is_file():
+            self.manifest()  # raises if missing or unreadable
+            return
+        if self.root.is_dir() and any(self.root.iterdir()):
+            if not (self.root / MANIFEST).is_file():
+                raise IndexLocationError(
+                    f"not a storydedup index: {self.root} holds other files (give --index an empty "
+                    "or new folder, or an existing index)")
+            self.manifest()
+        else:
+            self.root.mkdir(parents=True, exist_ok=True)
+            _write_atomically(self.root / MANIFEST, json.dumps(empty_manifest(), sort_keys=True))
+        _write_atomically(self.root / MARKER, "storydedup embedded index: only storydedup writes here\n")
+
     def _collect_garbage(self) -> None:
         live = {entry["gen"] for entry in self.manifest()["batches"].values()}
         for child in self.root.iterdir():
-            if child.name in (MANIFEST, LOCK) or child.name in live:
+            if child.name in live:
                 continue
-            if child.is_dir():
+            if child.is_dir() and OWN_DIR.match(child.name):
                 shutil.rmtree(child)
-            else:
+            elif child.is_file() and OWN_FILE.match(child.name):
                 child.unlink()
 
     def manifest(self) -> dict:
         path = self.root / MANIFEST
-        if not path.exists():
-            return empty_manifest()
-        return json.loads(path.read_text(encoding="utf-8"))
+        recover = (f"restore it from a backup, or move {self.root} aside to start a new, empty index "
+                   "and rerun the batches to fill it")
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise IndexLocationError(f"index manifest missing: {path}; {recover}") from None
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise IndexLocationError(f"index manifest unreadable: {path} ({exc}); {recover}") from None
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("batches"), dict):
+            raise IndexLocationError(f"index manifest unreadable: {path} (not an index manifest); {recover}")
+        return manifest
 
     @contextmanager
     def updating(self):
@@ -172,6 +211,7 @@ class EmbeddedStore(Store):
                 np.save(fh, np.ascontiguousarray(value), allow_pickle=False)
                 fh.flush()
                 os.fsync(fh.fileno())
+        _fsync_dir(tmp)
         os.replace(tmp, self.root / gen)
 
     def commit(self, manifest, gen, payload, drop, expected_seq):
@@ -179,13 +219,7 @@ class EmbeddedStore(Store):
             raise ConcurrentUpdate("the index changed since this update read it")
         if payload is not None:
             self._write_generation(gen, payload, manifest["lsh"])
-        tmp = self.root / f"{MANIFEST}.tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(manifest, fh, sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.root / MANIFEST)  # the commit point
-        _fsync_dir(self.root)
+        _write_atomically(self.root / MANIFEST, json.dumps(manifest, sort_keys=True))  # the commit point
         for old in drop:
             self._open.pop(old, None)
             shutil.rmtree(self.root / old, ignore_errors=True)
@@ -231,3 +265,14 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write new, fsync, rename over ``path``, fsync the folder: a crash leaves the old or the new."""
+    tmp = path.with_name(f"{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)

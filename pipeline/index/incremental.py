@@ -54,7 +54,8 @@ def _update(store, batch, batch_day, arrays, settings, window_days):
         raise ValueError(f"index was built with LSH bands/rows {man['lsh']}, these settings need {lsh}; "
                          "use a new index location")
     evicted = sorted(b for b, e in entries.items() if b != batch and e["day"] < batch_day - window_days)
-    visible = sorted(b for b in entries if b not in evicted and b != batch)
+    # Only earlier days: a batch re-run after later ones (--force) is grouped as it was at first.
+    visible = sorted(b for b, e in entries.items() if b not in evicted and b != batch and e["day"] <= batch_day)
     gens = [entries[b]["gen"] for b in visible]
     alias = man["alias"]
 
@@ -114,7 +115,8 @@ def _update(store, batch, batch_day, arrays, settings, window_days):
     store.commit(man, gen, payload, drop, expected_seq)
     stats = {"documents": n, **counts, "evicted": evicted_docs, "evicted_batches": evicted,
              "replaced": replaced, "candidate_old_documents": len(old["ids"]),
-             "index_documents": sum(e["size"] for e in entries.values()), "index_batches": len(entries),
+             "index_documents": sum(e["size"] for e in entries.values() if e["day"] <= batch_day),
+             "index_batches": sum(1 for e in entries.values() if e["day"] <= batch_day),
              **dinfo, **sinfo, "seconds_candidates": round(t1 - t0, 3), "seconds_links": round(t2 - t1, 3),
              "seconds_output": round(t3 - t2, 3), "seconds_commit": round(time.perf_counter() - t3, 3),
              "seconds": round(time.perf_counter() - t0, 3)}

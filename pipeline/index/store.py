@@ -89,6 +89,11 @@ def cap_matches(new_idx: np.ndarray, batch_pos: np.ndarray, rows: np.ndarray, ca
     return new_idx[keep], batch_pos[keep], rows[keep]
 
 
+class IndexLocationError(ValueError):
+    """The index location cannot be used as it is (not an index, manifest missing or damaged):
+    one line that says what to do; nothing was changed."""
+
+
 class ConcurrentUpdate(RuntimeError):
     """Another update of the same index committed between this update's read and its commit."""
 

@@ -11,9 +11,13 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
+
+from storydedup.pipeline.read.ids import normalise_id
 
 SUFFIXES = {
     ".txt": "txt",
@@ -28,6 +32,7 @@ SUFFIXES = {
 # Files a directory walk skips silently: dot-files and our own sidecars.
 IGNORED_NAMES = {"README", "README.md", "LICENSE", "meta.json"}
 OPTIONAL_FIELDS = ("url", "title", "published", "source")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class InputError(Exception):
@@ -100,100 +105,170 @@ def _open_binary(path: str):
     return gzip.open(path, "rb") if path.lower().endswith(".gz") else open(path, "rb")
 
 
+# What reading a damaged or unreadable file raises: OS errors (gzip.BadGzipFile is one), a
+# gzip stream cut short (EOFError) or corrupt (zlib.error).
+READ_ERRORS = (OSError, EOFError, zlib.error)
+
+
 def count_documents(source: Source) -> int:
-    """Cheap pre-count used to plan shards before any document is parsed."""
+    """Pre-count used to plan shards: the units ``iter_raw`` will yield (documents and rejects)."""
     if source.kind in ("txt", "html"):
         return 1
     if source.kind == "jsonl":
-        with _open_binary(source.path) as fh:
-            return sum(1 for line in fh if line.strip())
+        return sum(1 for _ in _jsonl_lines(source))
     return sum(1 for _ in _warc_records(source))
 
 
 def iter_raw(source: Source) -> Iterator[dict]:
+    """Raw items of one source, each with its id made text (see ``ids.normalise_id``)."""
+    for item in _iter_source(source):
+        item["id"] = normalise_id(item["id"])
+        yield item
+
+
+def _iter_source(source: Source) -> Iterator[dict]:
     if source.kind in ("txt", "html"):
-        with open(source.path, "rb") as fh:
-            data = fh.read()
-        yield {"id": source.rel, "format": source.kind, "origin": source.rel, "data": data}
+        item = {"id": source.rel, "format": source.kind, "origin": source.rel}
+        try:
+            with open(source.path, "rb") as fh:
+                item["data"] = fh.read()
+        except OSError as exc:
+            item.update(error="unreadable file", detail=f"{source.rel}: {exc.strerror or exc}")
+        yield item
     elif source.kind == "jsonl":
         yield from _iter_jsonl(source)
     else:
         yield from _warc_records(source)
 
 
+def _damage(source: Source, unit: str, where: str, exc: BaseException) -> dict:
+    """A reject item for the part of ``source`` that could not be read, from ``where`` on."""
+    origin = f"{source.rel}@{where}"
+    return {"id": origin, "origin": origin, "format": source.kind, "error": f"damaged {unit}",
+            "detail": f"{source.rel}: unreadable from {where} on ({type(exc).__name__}: {exc})"}
+
+
+def _jsonl_lines(source: Source) -> Iterator[tuple[int, bytes | dict]]:
+    """(line number, raw bytes) of each non-blank line. A file that cannot be read on, or a
+    compressed stream that is damaged, ends with (line, reject item) for the rest: the lines
+    read before the damage stay. A file with no line at all is one reject."""
+    lineno, offset, units = 0, 0, 0
+    try:
+        with _open_binary(source.path) as fh:
+            for raw in fh:
+                lineno += 1
+                offset += len(raw)
+                if raw.strip():
+                    units += 1
+                    yield lineno, raw
+    except READ_ERRORS as exc:
+        unit = "gzip stream" if source.path.lower().endswith(".gz") else "file"
+        yield lineno + 1, _damage(source, unit, f"line {lineno + 1} (byte {offset})", exc)
+        return
+    if units == 0:
+        yield 0, {"id": source.rel, "origin": source.rel, "format": "jsonl", "error": "empty file",
+                  "detail": f"{source.rel} holds no JSON lines"}
+
+
 def _iter_jsonl(source: Source) -> Iterator[dict]:
-    with _open_binary(source.path) as fh:
-        lineno = 0
-        for raw in fh:
-            lineno += 1
-            if not raw.strip():
-                continue
-            origin = f"{source.rel}:{lineno}"
-            fallback_id = origin
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                # Not UTF-8: keep the bytes of each field and let the decoder find the charset.
-                line = raw.decode("latin-1")
-                latin1 = True
-            else:
-                latin1 = False
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield {"id": fallback_id, "origin": origin, "format": "jsonl",
-                       "error": "unparseable JSON line", "detail": str(exc)}
-                continue
-            if not isinstance(obj, dict):
-                yield {"id": fallback_id, "origin": origin, "format": "jsonl",
-                       "error": "JSON line is not an object"}
-                continue
-            item = {"id": str(obj["id"]) if obj.get("id") not in (None, "") else fallback_id,
-                    "origin": origin, "format": "jsonl"}
-            for key in OPTIONAL_FIELDS:
-                if obj.get(key) not in (None, ""):
-                    item[key] = obj[key] if isinstance(obj[key], str) else str(obj[key])
-            body_key = "html" if isinstance(obj.get("html"), str) and obj.get("html") else "text"
-            body = obj.get(body_key)
-            if not isinstance(body, str):
-                item["error"] = "no text or html field"
-                yield item
-                continue
-            if obj.get("id") in (None, ""):
-                item["id_note"] = "no id field; id is file:line"
-            if body_key == "html":
-                item["format"] = "html"
-            if latin1:
-                item["data"] = body.encode("latin-1", errors="replace")
-            else:
-                item[body_key] = body
+    for lineno, raw in _jsonl_lines(source):
+        if isinstance(raw, dict):
+            yield raw
+            continue
+        origin = f"{source.rel}:{lineno}"
+        fallback_id = origin
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            # Not UTF-8: keep the bytes of each field and let the decoder find the charset.
+            line = raw.decode("latin-1")
+            latin1 = True
+        else:
+            latin1 = False
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:  # JSONDecodeError, or a number too long to convert
+            yield {"id": fallback_id, "origin": origin, "format": "jsonl",
+                   "error": "unparseable JSON line", "detail": str(exc)}
+            continue
+        if not isinstance(obj, dict):
+            yield {"id": fallback_id, "origin": origin, "format": "jsonl",
+                   "error": "JSON line is not an object"}
+            continue
+        item = {"id": obj["id"] if obj.get("id") not in (None, "") else fallback_id,
+                "origin": origin, "format": "jsonl"}
+        for key in OPTIONAL_FIELDS:
+            if obj.get(key) not in (None, ""):
+                item[key] = _writable(obj[key] if isinstance(obj[key], str) else normalise_id(obj[key]))
+        body_key = "html" if isinstance(obj.get("html"), str) and obj.get("html") else "text"
+        body = obj.get(body_key)
+        if not isinstance(body, str):
+            item["error"] = "no text or html field"
             yield item
+            continue
+        body = _writable(body)
+        if obj.get("id") in (None, ""):
+            item["id_note"] = "no id field; id is file:line"
+        if body_key == "html":
+            item["format"] = "html"
+        if latin1:
+            item["data"] = body.encode("latin-1", errors="replace")
+        else:
+            item[body_key] = body
+        yield item
+
+
+def _writable(text: str) -> str:
+    """JSON may carry lone surrogates ("\\ud800"), which UTF-8 cannot hold: U+FFFD instead."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _warc_records(source: Source) -> Iterator[dict]:
+    """One item per ``response`` record. A record cut short is a reject (its id, byte offset
+    and how much is missing); data that cannot be parsed from some offset on is one reject for
+    the rest of the file, after the records read before it."""
     from warcio.archiveiterator import ArchiveIterator
 
-    with open(source.path, "rb") as fh:
-        for n, record in enumerate(ArchiveIterator(fh, arc2warc=True)):
-            if record.rec_type != "response":
-                continue
-            headers = record.rec_headers
-            url = headers.get_header("WARC-Target-URI")
-            rec_id = headers.get_header("WARC-Record-ID") or url or f"{source.rel}#{n}"
-            item = {"id": rec_id.strip("<>"), "origin": f"{source.rel}#{n}", "format": "html"}
-            if url:
-                item["url"] = url
-            date = headers.get_header("WARC-Date")
-            if date:
-                item["published"] = date
-            ctype = (record.http_headers.get_header("Content-Type") if record.http_headers else None) or ""
-            if ctype and "html" not in ctype.lower() and "xml" not in ctype.lower():
-                item["error"] = "WARC response is not HTML"
-                item["detail"] = ctype
-                record.content_stream().read()
-                yield item
-                continue
-            item["data"] = record.content_stream().read()
-            if "charset=" in ctype.lower():
-                item["declared_charset"] = ctype.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
-            yield item
+    offset = 0
+    try:
+        with open(source.path, "rb") as fh:
+            records = ArchiveIterator(fh)
+            for n, record in enumerate(records):
+                offset = records.offset  # where this record starts (get_record_offset() reads it)
+                if record.rec_type is None or not record.format.startswith("warc"):
+                    # (warcio would read a stray text line as an ARC record with a random id)
+                    raise ValueError(f"no WARC record header ({record.format or 'unknown'} format)")
+                if record.rec_type == "response":
+                    yield _warc_item(source, n, offset, record)
+            offset = records.offset
+            fh.seek(offset)
+            if fh.read().strip():
+                raise ValueError("bytes after the last record are not a WARC record")
+    except Exception as exc:  # noqa: BLE001 - warcio raises many kinds on damaged data
+        yield _damage(source, "WARC data", f"byte {offset}", exc)
+
+
+def _warc_item(source: Source, n: int, offset: int, record) -> dict:
+    headers = record.rec_headers
+    url = headers.get_header("WARC-Target-URI")
+    rec_id = headers.get_header("WARC-Record-ID") or url or f"{source.rel}#{n}"
+    item = {"id": rec_id.strip("<>"), "origin": f"{source.rel}#{n}", "format": "html"}
+    if url:
+        item["url"] = url
+    date = headers.get_header("WARC-Date")
+    if date:
+        item["published"] = date
+    ctype = (record.http_headers.get_header("Content-Type") if record.http_headers else None) or ""
+    data = record.content_stream().read()
+    missing = getattr(record.raw_stream, "limit", 0)
+    if missing:
+        item["error"] = "WARC record cut short"
+        item["detail"] = f"{source.rel}@byte {offset}: the last {missing} bytes of the record are missing"
+    elif ctype and "html" not in ctype.lower() and "xml" not in ctype.lower():
+        item["error"] = "WARC response is not HTML"
+        item["detail"] = ctype
+    else:
+        item["data"] = data
+        if "charset=" in ctype.lower():
+            item["declared_charset"] = ctype.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
+    return item

@@ -3,14 +3,20 @@ from __future__ import annotations
 
 import re
 
+from typing import Iterator
+
 from storydedup.pipeline.decode.charset import decode_bytes
-from storydedup.pipeline.records import RejectDocument
+from storydedup.pipeline.read import inputs
+from storydedup.pipeline.read.ids import UniqueIds
+from storydedup.pipeline.records import RejectDocument, reject_record
 
 # Above these shares the bytes were not text in any charset we know (a binary file, a broken
 # download): undecodable bytes, or control characters other than whitespace, which real text
 # of any language has next to none of, while random bytes give about one in eight.
 MAX_REPLACED_SHARE = 0.2
 MAX_CONTROL_SHARE = 0.05
+# Reject reason of a unit on which a stage's code raised (a bug to report, not bad input).
+STAGE_ERROR = "stage error"
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
@@ -58,3 +64,32 @@ def read_item(item: dict) -> tuple[dict, dict]:
     if not body or not body.strip():
         raise RejectDocument("empty input", "the document has no text")
     return rec, counters
+
+
+def read_units(sources: list[inputs.Source], stage: str = "10_read") -> Iterator[tuple[dict, bool, dict]]:
+    """Every unit of ``sources`` in order, as (record, kept, counters): a decoded record
+    (``kept``) or its reject record, each with a unique id and its ``seq`` number, so every unit
+    is accounted for exactly once. Ids that repeat get the next free ``#n`` (``renamed_from``)."""
+    ids = UniqueIds()
+    seq = 0
+    for source in sources:
+        for item in inputs.iter_raw(source):
+            counters: dict[str, int] = {}
+            wanted = item["id"]
+            item["id"] = ids.claim(wanted)
+            if item["id"] != wanted:
+                item["renamed_from"] = wanted
+                counters["renamed_duplicate_id"] = 1
+            try:
+                rec, decoded = read_item(item)
+                rec["seq"] = seq
+                yield rec, True, {**counters, **decoded}
+            except RejectDocument as exc:
+                yield reject_record(item["id"], stage, exc.reason, exc.detail, seq=seq,
+                                    origin=item.get("origin")), False, counters
+            except (OSError, MemoryError):
+                raise  # the machine, not this unit: the run stops and says so
+            except Exception as exc:  # one unit that trips the decoder must not fail the run
+                yield reject_record(item["id"], stage, STAGE_ERROR, f"{type(exc).__name__}: {exc}", seq=seq,
+                                    origin=item.get("origin")), False, counters
+            seq += 1

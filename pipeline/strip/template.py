@@ -28,7 +28,10 @@ def site_of(rec: dict) -> str | None:
         return str(rec["source"]).lower()
     url = rec.get("url")
     if url:
-        host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+        try:
+            host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+        except ValueError:  # e.g. "http://[x": an unbalanced IPv6 bracket (found by a property test)
+            return None
         return host.removeprefix("www.") or None
     return None
 

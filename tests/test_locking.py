@@ -1,0 +1,108 @@
+"""Two runs on one output folder or batch root (issue 20, case 6): the second exits with
+[retcode] already_running and one line naming the first; a lock left by a killed run is taken
+over."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from conftest import REPO, read_rows, write_corpus
+from test_daily import write_days
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from storydedup.tasks.lock import run_lock
+with run_lock(Path(sys.argv[1])):
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+# A run whose read stage waits a while, so a second run can start meanwhile.
+SLOW_RUN = """
+import sys, time
+from storydedup.tasks import read
+original = read.ReadInputs.run
+def slow(self):
+    time.sleep(4)
+    original(self)
+read.ReadInputs.run = slow
+from storydedup.tasks.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+def _hold(folder, seconds=60) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(folder), str(seconds)], env=ENV,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_second_run_on_the_same_output_exits_10_naming_the_first(tmp_path, cli, corpus):
+    holder = _hold(tmp_path / "out")
+    try:
+        code, out, err = cli("run", "--input", corpus, "--output", tmp_path / "out")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 10, err
+    assert len(err.strip().splitlines()) == 1 and f"pid {holder.pid}" in err and "already running" in err
+    assert not (tmp_path / "out" / "documents.jsonl").exists()
+
+
+def test_a_batch_locks_its_whole_root(tmp_path, cli):
+    pattern = write_days(tmp_path / "scrape")
+    holder = _hold(tmp_path / "root")
+    try:
+        code, _, err = cli("run", "--batch", "2026-11-20", "--input", pattern, "--output", tmp_path / "root")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 10 and f"pid {holder.pid}" in err, err
+
+
+def test_lock_of_a_killed_run_is_taken_over(tmp_path, cli, corpus):
+    holder = _hold(tmp_path / "out")
+    holder.kill()  # SIGKILL: the kernel drops the flock, the file still names the dead process
+    holder.wait()
+    assert json.loads((tmp_path / "out" / ".storydedup.lock").read_text())["pid"] == holder.pid
+    code, _, err = cli("run", "--input", corpus, "--output", tmp_path / "out")
+    assert code == 0, err
+    assert "taking over the lock" in err and f"pid {holder.pid}" in err
+    assert (tmp_path / "out" / ".storydedup.lock").read_text() == ""
+
+
+def test_two_real_runs_with_different_inputs(tmp_path):
+    first_in = write_corpus(tmp_path / "a")
+    second_in = tmp_path / "b"
+    second_in.mkdir()
+    (second_in / "one.txt").write_text("A different corpus entirely, with one short document.")
+    out = tmp_path / "out"
+
+    def start(inputs):
+        return subprocess.Popen([sys.executable, "-c", SLOW_RUN, "run", "--input", str(inputs),
+                                 "--output", str(out)], env=ENV, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    first = start(first_in)
+    deadline = time.monotonic() + 60
+    while not (out / ".storydedup.lock").is_file() or not (out / ".storydedup.lock").read_text():
+        assert time.monotonic() < deadline and first.poll() is None
+        time.sleep(0.05)
+    second = start(second_in)
+    _, err2 = second.communicate(timeout=300)
+    _, err1 = first.communicate(timeout=300)
+    assert first.returncode == 0, err1
+    assert second.returncode == 10, err2
+    assert f"pid {first.pid}" in err2.strip().splitlines()[-1]
+    ids = {d["id"] for d in read_rows(out / "documents.jsonl")}
+    assert "one.txt" not in ids and "page.html" in ids  # the first run's outputs, untouched
+
+
+def test_empty_output_is_a_usage_error(cli, corpus):
+    code, _, err = cli("run", "--input", corpus, "--output", "")
+    assert code == 2 and "--output is empty" in err
