@@ -17,7 +17,7 @@ from storydedup.pipeline.records import read_json, remove_stale_temporaries, wri
 from storydedup.pipeline.resources import ConfigError
 
 from storydedup.tasks import outputs
-from storydedup.tasks.base import DEFAULT_SHARD_SIZE, all_upstream, log
+from storydedup.tasks.base import DEFAULT_SHARD_SIZE, ENGINES, all_upstream, log
 from storydedup.tasks.errors import UsageError
 
 
@@ -33,6 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--workers", type=int, default=1, help="shards processed in parallel (default 1)")
         sp.add_argument("--scheduler-url", help="central luigid, e.g. http://127.0.0.1:8082 (default: local scheduler)")
         sp.add_argument("--quiet", action="store_true", help="only print the summary")
+        sp.add_argument("--engine", choices=ENGINES,
+                        help="engine of the signature and cluster stages (default: [Engine] name, else local)")
+        sp.add_argument("--spark-master", help="with --engine spark: Spark master URL "
+                                               "(default: [Engine] spark_master, else local[2])")
 
     r = sub.add_parser("run", help="run the pipeline")
     r.add_argument("--input", action="append", required=True, help="file or directory (repeatable)")
@@ -151,10 +155,37 @@ def cmd_run(args) -> int:
     discover([p.format(date=spec.get("batch", "")) for p in inputs])  # fails early on missing inputs
     _check_output(Path(spec["output_dir"]))
     load_config(args.config, spec["rules"])
+    spec.update(_engine_spec(args, {}))
     if args.force:
         removed = outputs.remove_from_stage(_publish_task(_top_task(spec)), "10")
         log.info("--force: removed %d stage outputs of batch %s", removed, spec["batch"])
     return execute(spec, args)
+
+
+def _engine_spec(args, spec: dict) -> dict:
+    """Engine and Spark master: the command line, else the earlier run's, else ``[Engine]``."""
+    from storydedup.tasks.base import Engine
+
+    configured = Engine()
+    engine = args.engine or spec.get("engine") or configured.name
+    master = args.spark_master or spec.get("spark_master") or configured.spark_master
+    if args.spark_master and engine != "spark":
+        raise UsageError("--spark-master needs --engine spark (or [Engine] name = spark)")
+    if engine == "spark":
+        check_spark()
+    return {"engine": engine, "spark_master": master}
+
+
+def check_spark() -> None:
+    """The Spark engine needs pyspark (the [spark] extra) and a Java runtime."""
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None:
+        raise UsageError("the spark engine needs pyspark: pip install 'storydedup[spark]'")
+    java_home = os.environ.get("JAVA_HOME")
+    if not shutil.which("java") and not (java_home and Path(java_home, "bin", "java").is_file()):
+        raise UsageError("the spark engine needs Java: none on PATH or in JAVA_HOME (scripts/install_spark.sh installs it)")
 
 
 def _batch_spec(args, root: Path) -> dict:
@@ -178,10 +209,16 @@ def _top_task(spec: dict):
         from storydedup.tasks.daily import DailyBatch
 
         return DailyBatch(date=dt.date.fromisoformat(spec["batch"]), inputs=spec["inputs"], root=spec["root"],
-                          index=spec["index"], shard_size=spec["shard_size"])
+                          index=spec["index"], shard_size=spec["shard_size"], **_engine_of(spec))
     from storydedup.tasks.publish import Publish
 
-    return Publish(inputs=spec["inputs"], output_dir=spec["output_dir"], shard_size=spec["shard_size"])
+    return Publish(inputs=spec["inputs"], output_dir=spec["output_dir"], shard_size=spec["shard_size"],
+                   **_engine_of(spec))
+
+
+def _engine_of(spec: dict) -> dict:
+    """Engine parameters of a run spec (runs written before the switch existed: local)."""
+    return {"engine": spec.get("engine", "local"), "spark_master": spec.get("spark_master", "local[2]")}
 
 
 def _publish_task(task):
@@ -272,6 +309,7 @@ def cmd_rerun(args) -> int:
     if args.rules:
         spec["rules"] = [str(Path(d).resolve()) for d in args.rules]
     load_config(args.config or spec.get("config"), spec.get("rules"))
+    spec.update(_engine_spec(args, spec))
     removed = outputs.remove_from_stage(_publish_task(_top_task(spec)), args.from_stage)
     log.info("removed %d stage outputs from %s on", removed, args.from_stage)
     return execute(spec, args)

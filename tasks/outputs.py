@@ -59,6 +59,9 @@ def remove_from_stage(task, wanted: str) -> int:
 def stage_stats(stage_dir: Path) -> dict:
     top = stage_dir / "_stats.json"
     shards = sorted(stage_dir.glob("shard-*/_stats.json"))
+    tables = sorted(stage_dir.glob("*.parquet/_stats.json"))  # a Spark job's table
+    if not top.is_file() and not shards and tables:
+        top = tables[0]
     if top.is_file() and (not shards or "in" in read_json(top)):
         return read_json(top)
     total: dict = {}
