@@ -214,8 +214,9 @@ def cluster_frames(spark, signatures, s: ClusterSettings):
         else spark.createDataFrame([], PAIR_SCHEMA)
     rejected = rejected.persist()
     dup_edges = links.join(rejected, ["i", "j"], "left_anti")
-    stats.update({"dup_candidates": checked.count(), "dup_links": links.count() - rejected.count(),
-                  "dup_template_rejected": rejected.count(), "dup_bands": bands, "dup_rows": rows})
+    n_rejected = rejected.count()
+    stats.update({"dup_candidates": checked.count(), "dup_links": links.count() - n_rejected,
+                  "dup_template_rejected": n_rejected, "dup_bands": bands, "dup_rows": rows})
     _phase(stats, "dup_links", started)
     dup_root = roots_of(docs, dup_edges).persist()
     dup_root.count()
@@ -247,7 +248,7 @@ def cluster_frames(spark, signatures, s: ClusterSettings):
         "story_cluster", "story_representative", "story_similarity")
     clusters = records.where("record != 'assignment'").select(
         F.col("record").alias("level"), "id", "members", "representative", "size")
-    stats["dup_clusters"] = clusters.where("level = 'duplicate'").count()
-    stats["story_clusters"] = clusters.where("level = 'story'").count()
+    per_level = dict(clusters.groupBy("level").count().collect())
+    stats["dup_clusters"], stats["story_clusters"] = per_level.get("duplicate", 0), per_level.get("story", 0)
     _phase(stats, "linkage", started)
     return assignments, clusters, stats

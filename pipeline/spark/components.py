@@ -30,9 +30,10 @@ def _small_star(edges):
 def _is_star_forest(edges) -> bool:
     """Every node points at one node, and no pointed-at node points anywhere (a centre)."""
     down = edges.select(F.greatest("a", "b").alias("u"), F.least("a", "b").alias("v"))
-    if down.groupBy("u").count().where("count > 1").limit(1).count():
-        return False
-    return down.join(down.select(F.col("u").alias("v")).distinct(), "v").limit(1).count() == 0
+    out = down.groupBy("u").agg(F.count("v").alias("out"))
+    pointed = down.select(F.col("v").alias("u")).distinct().withColumn("pointed", F.lit(1))
+    bad = out.join(pointed, "u", "full_outer").where("out > 1 or (out >= 1 and pointed = 1)")
+    return bad.limit(1).count() == 0
 
 
 def component_roots(edges, max_rounds: int = 100):
