@@ -1,4 +1,4 @@
-"""The ``storydedup`` command: run, rerun, inspect, stats, history, evaluate."""
+"""The ``storydedup`` command: run, rerun, inspect, stats, history, report, evaluate."""
 from __future__ import annotations
 
 import argparse
@@ -15,6 +15,7 @@ from storydedup.pipeline import resources
 from storydedup.pipeline.read.inputs import InputError, discover
 from storydedup.pipeline.records import read_json, remove_stale_temporaries, write_json
 from storydedup.pipeline.resources import ConfigError
+from storydedup.pipeline.run_outputs import HISTORY_FILE
 
 from storydedup.tasks import outputs
 from storydedup.tasks.base import DEFAULT_SHARD_SIZE, ENGINES, all_upstream, log
@@ -49,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "or redis://host:port/db")
     r.add_argument("--force", action="store_true", help="with --batch: recompute the batch and replace its "
                                                         "effect on the index")
+    r.add_argument("--report", action="store_true", help="write the HTML run report (OUTPUT/report/index.html; "
+                                                         "with --batch also the history report of OUTPUT)")
     run_options(r)
 
     rr = sub.add_parser("rerun", help="recompute a stage and everything after it")
@@ -66,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     h = sub.add_parser("history", help="run-over-run table of the daily batches")
     h.add_argument("--output", required=True, help="the root directory given to `run --batch`")
+
+    rp = sub.add_parser("report", help="write the HTML report of a finished run or of a daily root")
+    rp.add_argument("--output", required=True, help="a run's output directory, or the root of daily batches")
 
     e = sub.add_parser("evaluate", help="run on evaluation sets and print their metrics")
     e.add_argument("--set", dest="sets", action="append", required=True, help="evaluation set directory (repeatable)")
@@ -159,7 +165,11 @@ def cmd_run(args) -> int:
     if args.force:
         removed = outputs.remove_from_stage(_publish_task(_top_task(spec)), "10")
         log.info("--force: removed %d stage outputs of batch %s", removed, spec["batch"])
-    return execute(spec, args)
+    code = execute(spec, args)
+    if code == 0 and args.report:
+        for folder in [spec["output_dir"]] + ([spec["root"]] if spec.get("batch") else []):
+            print(f"Report: {_write_report(Path(folder))}")
+    return code
 
 
 def _engine_spec(args, spec: dict) -> dict:
@@ -335,6 +345,26 @@ def cmd_history(args) -> int:
     return 0
 
 
+def _write_report(folder: Path) -> Path:
+    try:
+        from storydedup.pipeline.report import write_report
+    except ImportError as exc:
+        raise UsageError(f"the report needs matplotlib ({exc}): pip install 'storydedup[report]'") from None
+    try:
+        return write_report(folder)
+    except OSError as exc:
+        raise UsageError(f"cannot write the report of {folder}: {exc}") from None
+
+
+def cmd_report(args) -> int:
+    out = Path(args.output)
+    if not (out / outputs.RUN_FILE).is_file() and not (out / HISTORY_FILE).is_file():
+        raise UsageError(f"no finished run in {out} ({outputs.RUN_FILE} missing) and no daily history "
+                         f"({HISTORY_FILE} missing): run `storydedup run` first")
+    print(_write_report(out))
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     from storydedup.pipeline import evaluation
 
@@ -347,7 +377,7 @@ def cmd_evaluate(args) -> int:
         out = Path(args.output) / set_dir.name
         run_args = argparse.Namespace(**{**vars(args), "input": [str(found[0])], "output": str(out),
                                          "shard_size": DEFAULT_SHARD_SIZE, "batch": None, "index": None,
-                                         "force": False})
+                                         "force": False, "report": False})
         code = cmd_run(run_args)
         worst = max(worst, code)
         if code:
@@ -360,7 +390,7 @@ def cmd_evaluate(args) -> int:
 
 
 COMMANDS = {"run": cmd_run, "rerun": cmd_rerun, "inspect": cmd_inspect, "stats": cmd_stats,
-            "history": cmd_history, "evaluate": cmd_evaluate}
+            "history": cmd_history, "report": cmd_report, "evaluate": cmd_evaluate}
 
 if __name__ == "__main__":
     sys.exit(main())

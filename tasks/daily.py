@@ -17,12 +17,11 @@ from pathlib import Path
 import luigi
 
 from storydedup.pipeline.records import atomic_write_text, dumps, read_json, read_jsonl
+from storydedup.pipeline.run_outputs import HISTORY_DIR, HISTORY_FILE, read_history, stage_stats
 
 from storydedup.tasks.base import DEFAULT_SHARD_SIZE, EngineParams
 from storydedup.tasks.publish import Publish
 
-HISTORY_DIR = "history"
-HISTORY_FILE = "history.jsonl"
 
 
 def batch_dir(root: str, date: dt.date) -> Path:
@@ -97,8 +96,6 @@ class DailyBatch(EngineParams, luigi.Task):
 
 def history_entry(batch: str, publish: Publish, largest: int = 3) -> dict:
     """Counts of one finished batch, read from the stage directories of its run."""
-    from storydedup.tasks.outputs import stage_stats
-
     run = stage_stats(publish.stage_dir())
     groups = stage_stats(publish.requires()["clusters"].stage_dir())
     stories = [c for c in read_jsonl(Path(publish.output_dir) / "clusters.jsonl") if c["level"] == "story"]
@@ -126,14 +123,14 @@ def rebuild_history(root: Path) -> None:
 
 def history_table(root: Path) -> str:
     """The run-over-run table printed by ``storydedup history``."""
-    path = root / HISTORY_FILE
-    if not path.is_file():
+    entries = read_history(root)
+    if entries is None:
         return f"no batches recorded in {root} yet ({HISTORY_FILE} missing)"
     cols = (("batch", "batch"), ("in", "documents_in"), ("kept", "documents"), ("rejected", "rejected"),
             ("new stories", "new_stories"), ("extended", "extended_stories"), ("merged", "merged_stories"),
             ("new dups", "new_dup_clusters"), ("evicted", "evicted"), ("index", "index_documents"))
     rows = [[h for h, _ in cols] + ["largest story", "top reject reason"]]
-    for e in read_jsonl(path):
+    for e in entries:
         top = e["largest_stories"][0] if e.get("largest_stories") else None
         reasons = sorted(e.get("reject_reasons", {}).items(), key=lambda kv: -kv[1])
         rows.append([str(e.get(k, "")) for _, k in cols]

@@ -6,12 +6,15 @@ import json
 import shutil
 from pathlib import Path
 
-from storydedup.pipeline.records import read_json, read_jsonl
+from storydedup.pipeline.records import read_jsonl
+from storydedup.pipeline.run_outputs import (RUN_FILE, document_trail, find_in_jsonl, funnel_counts,
+                                             record_body,
+                                             stage_notes, stage_number, stage_stats)
 from storydedup.tasks.base import all_upstream
 from storydedup.tasks.errors import UsageError
 
-TEXT_STAGES = ("10_read", "20_extract", "30_repair", "50_strip")
-RUN_FILE = "_run.json"
+__all__ = ["RUN_FILE", "stage_stats", "write_run_file", "resolve_stage", "remove_from_stage",
+           "stage_table", "run_summary", "inspect_document"]
 
 
 def write_run_file(out: Path, spec: dict, task) -> None:
@@ -23,10 +26,6 @@ def write_run_file(out: Path, spec: dict, task) -> None:
     stages = {t.stage: t.stage_dir().name for t in [task] + all_upstream(task)}
     write_json(out / RUN_FILE, {**spec, "stages": dict(sorted(stages.items())),
                                 "completed": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
-
-
-def stage_number(name: str) -> int:
-    return int(name.split("_", 1)[0])
 
 
 def resolve_stage(task, wanted: str) -> int:
@@ -56,33 +55,14 @@ def remove_from_stage(task, wanted: str) -> int:
     return removed
 
 
-def stage_stats(stage_dir: Path) -> dict:
-    top = stage_dir / "_stats.json"
-    shards = sorted(stage_dir.glob("shard-*/_stats.json"))
-    tables = sorted(stage_dir.glob("*.parquet/_stats.json"))  # a Spark job's table
-    if not top.is_file() and not shards and tables:
-        top = tables[0]
-    if top.is_file() and (not shards or "in" in read_json(top)):
-        return read_json(top)
-    total: dict = {}
-    for path in shards:
-        for key, value in read_json(path).items():
-            if isinstance(value, (int, float)):
-                total[key] = round(total.get(key, 0) + value, 3)
-            elif isinstance(value, dict):
-                bucket = total.setdefault(key, {})
-                for k, v in value.items():
-                    bucket[k] = bucket.get(k, 0) + v
-    return total
-
-
 def stage_table(out: Path, spec: dict) -> str:
     rows = [f"{'stage':<32} {'in':>8} {'kept':>8} {'rejected':>8} {'seconds':>8}"]
     details = []
     for stage, dirname in spec["stages"].items():
         stats = stage_stats(out / dirname)
-        rows.append(f"{dirname:<32} {stats.get('in', stats.get('documents', '')):>8} "
-                    f"{stats.get('kept', ''):>8} {stats.get('rejected', ''):>8} {stats.get('seconds', ''):>8}")
+        counts = funnel_counts(stats)
+        rows.append(f"{dirname:<32} {counts.get('in', ''):>8} "
+                    f"{counts.get('kept', ''):>8} {counts.get('rejected', ''):>8} {counts.get('seconds', ''):>8}")
         for key in ("reject_reasons", "counters"):
             if stats.get(key):
                 top = sorted(stats[key].items(), key=lambda kv: -kv[1])[:12]
@@ -106,42 +86,22 @@ def run_summary(out: Path, seconds: float) -> str:
             f"One document:     storydedup inspect --output {out} DOC_ID")
 
 
-def _find_in_jsonl(path: Path, doc_id: str):
-    if not path.is_file():
-        return None
-    for row in read_jsonl(path):
-        if row.get("id") == doc_id:
-            return row
-    return None
-
-
 def inspect_document(out: Path, spec: dict, doc_id: str, full: bool = False) -> str:
 
-    final = _find_in_jsonl(out / "documents.jsonl", doc_id)
-    reject = None if final else _find_in_jsonl(out / "rejects.jsonl", doc_id)
+    final = find_in_jsonl(out / "documents.jsonl", doc_id)
+    reject = None if final else find_in_jsonl(out / "rejects.jsonl", doc_id)
     if final is None and reject is None:
         raise UsageError(f"no document with id {doc_id!r} in {out} (ids are in documents.jsonl and rejects.jsonl)")
     lines = [f"# {doc_id}"]
     previous = None
-    for stage in TEXT_STAGES:
-        dirname = spec["stages"].get(stage)
-        if not dirname:
-            continue
-        rec = None
-        for shard in sorted((out / dirname).glob("shard-*")):
-            rec = _find_in_jsonl(shard / "docs.jsonl.gz", doc_id)
-            if rec:
-                break
-        if rec is None:
-            break
-        body = rec.get("text") if rec.get("text") is not None else rec.get("html", "")
-        lines.append(f"\n== {dirname} ({len(body)} characters)")
-        for used in read_json(shard / "_params.json").get("rule_files", ()):
+    for step in document_trail(out, spec, doc_id):
+        rec, stage = step["record"], step["stage"]
+        body = record_body(rec)
+        lines.append(f"\n== {step['dirname']} ({len(body)} characters)")
+        for used in step["rule_files"]:
             lines.append(f"-- rule file: {used['file']} (sha256 {used['sha256'][:12]})")
-        notes = (rec.get("notes") or {})
-        for key, value in notes.items():
-            if stage.endswith(key) or key in _NOTES_OF.get(stage, ()):
-                lines.append(f"-- why ({key}): " + json.dumps(value, ensure_ascii=False, indent=None)[:4000])
+        for key, value in stage_notes(stage, rec.get("notes")).items():
+            lines.append(f"-- why ({key}): " + json.dumps(value, ensure_ascii=False, indent=None)[:4000])
         if previous is None:
             body_lines = body.splitlines()
             cut = not full and len(body_lines) > 15
@@ -167,5 +127,3 @@ def inspect_document(out: Path, spec: dict, doc_id: str, full: bool = False) -> 
                          + ", ".join(others[:20]) + (" ..." if len(others) > 20 else ""))
     return "\n".join(lines)
 
-
-_NOTES_OF = {"10_read": ("decode",), "20_extract": ("extract",), "30_repair": ("repair",), "50_strip": ("strip",)}

@@ -92,6 +92,14 @@ def test_score_boilerplate_perfect_and_leaky_outputs():
     empty = score_boilerplate(GOLD, {})
     assert empty["token_f1_mean"] == 0.0 and empty["body_loss_rate"] == 1.0
     assert empty["by_source"]["s"]["docs"] == 2
+    assert "by_split" not in empty and "by_lang" not in empty
+
+
+def test_score_boilerplate_breaks_down_by_split_and_language():
+    gold = [dict(GOLD[0], split="tune", lang="de"), dict(GOLD[0], id="d3", split="heldout", lang="pl")]
+    m = score_boilerplate(gold, {"d1": GOLD[0]["body"], "d3": ""})
+    assert m["by_split"]["tune"]["token_f1_mean"] == 1.0 and m["by_split"]["heldout"]["token_f1_mean"] == 0.0
+    assert m["by_lang"] == {"de": m["by_split"]["tune"], "pl": m["by_split"]["heldout"]}
 
 
 def test_html_snippet_accuracy():

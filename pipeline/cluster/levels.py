@@ -24,7 +24,7 @@ from storydedup.pipeline.signatures.recurring_lines import template_keys, templa
 from storydedup.pipeline.cluster.representative import best_of_groups, rank
 from storydedup.pipeline.signatures.compute import CSR_GROUPS, take_csr_rows
 from storydedup.pipeline.cluster.term_candidates import merge_pairs, shared_term_pairs
-from storydedup.pipeline.cluster.similarity import containment, cosine_pairs, jaccard_pairs
+from storydedup.pipeline.cluster.similarity import containment, cosine_pairs, histogram, jaccard_pairs
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,8 @@ def duplicate_links(a: dict[str, np.ndarray], s: ClusterSettings) -> tuple[np.nd
     ok &= ~template
     return pairs[ok], {"dup_candidates": int(len(pairs)), "dup_links": int(ok.sum()),
                        "dup_template_rejected": int(template.sum()),
-                       "dup_bands": bands, "dup_rows": rows}
+                       "dup_bands": bands, "dup_rows": rows,
+                       "dup_similarity_histogram": histogram(jac, ok, 1.0)}
 
 
 def verified(jac: np.ndarray, size_a: np.ndarray, size_b: np.ndarray, s: ClusterSettings) -> np.ndarray:
@@ -117,7 +118,9 @@ def story_links(a: dict[str, np.ndarray], s: ClusterSettings) -> tuple[np.ndarra
         key = template_keys(a, s.template_docs)
         same_site = (key[pairs[:, 0]] == key[pairs[:, 1]]) & (key[pairs[:, 0]] > 0)
         sim = np.where(same_site, sim / s.story_template_factor, sim)
-    return pairs, sim, {"story_candidates": int(len(pairs)), "story_bands": bands, "story_rows": rows}
+    # score >= 1 reaches the pair's threshold; linkage then decides over whole duplicate clusters
+    return pairs, sim, {"story_candidates": int(len(pairs)), "story_bands": bands, "story_rows": rows,
+                        "story_score_histogram": histogram(sim, sim >= 1.0, 3.0, 30)}
 
 
 def pair_threshold(n_terms: np.ndarray, pairs: np.ndarray, s: ClusterSettings) -> np.ndarray:

@@ -48,3 +48,16 @@ def cosine_pairs(terms: np.ndarray, weights: np.ndarray, offsets: np.ndarray, pa
     if len(pairs):
         _cosine_kernel(terms, weights.astype(np.float64), offsets, pairs[:, 0].copy(), pairs[:, 1].copy(), out)
     return out
+
+
+def histogram(values: np.ndarray, accepted: np.ndarray, top: float, bins: int = 20) -> dict:
+    """Counts of accepted and rejected candidate pairs per similarity bin, for the run report;
+    values above ``top`` fall in the last bin. Recorded in the stage's _stats.json only."""
+    edges = np.linspace(0.0, top, bins + 1)
+    clipped = np.clip(values, 0.0, top)
+
+    def counts(mask):
+        return np.histogram(clipped[mask], bins=edges)[0].astype(int).tolist()
+
+    return {"edges": [round(float(e), 4) for e in edges], "accepted": counts(accepted),
+            "rejected": counts(~accepted)}

@@ -60,7 +60,6 @@ def _doc_scores(row: dict, text: str) -> dict:
     hay = joined(out_toks)
     leaks = row.get("leak") or []
     d = {
-        "source": row.get("source") or "?",
         "comment": _present(hay, (x["text"] for x in leaks if x["kind"] in COMMENT_KINDS)),
         "other": _present(hay, (x["text"] for x in leaks if x["kind"] in OTHER_KINDS)),
         "body": _present(hay, body_units(row)),
@@ -105,18 +104,27 @@ def _summarise(docs: list[dict]) -> dict:
     }
 
 
+# Gold fields that split a set into parts worth scoring apart (our own multilingual set has
+# ``split`` tune/heldout and ``lang``); a set without the field gets no breakdown for it.
+GROUP_FIELDS = ("source", "split", "lang")
+
+
 def score_boilerplate(gold_rows: list[dict], outputs_by_id: Mapping[str, str | None]) -> dict:
-    """All boilerplate metrics over the set, plus the same summary per gold ``source``."""
+    """All boilerplate metrics over the set, plus the same summary per value of each gold field
+    in ``GROUP_FIELDS`` (``by_source``, ``by_split``, ``by_lang``)."""
     docs = [_doc_scores(row, outputs_by_id.get(row["id"]) or "") for row in gold_rows]
     result = _summarise(docs)
-    groups: dict[str, list[dict]] = defaultdict(list)
-    for d in docs:
-        groups[d["source"]].append(d)
     keep = ("docs", "token_f1_mean", "exact_match", "comment_leak_rate", "other_leak_rate",
             "body_loss_rate")
-    result["by_source"] = {
-        src: {k: v for k, v in _summarise(ds).items() if k in keep} for src, ds in sorted(groups.items())
-    }
+    for field in GROUP_FIELDS:
+        if field != "source" and not any(field in row for row in gold_rows):
+            continue
+        groups: dict[str, list[dict]] = defaultdict(list)
+        for row, d in zip(gold_rows, docs):
+            groups[row.get(field) or "?"].append(d)
+        result[f"by_{field}"] = {
+            key: {k: v for k, v in _summarise(ds).items() if k in keep} for key, ds in sorted(groups.items())
+        }
     return result
 
 
