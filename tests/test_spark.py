@@ -103,7 +103,7 @@ def test_spark_clusters_equal_local_clusters(spark):
     assert any(c["size"] > 1 for c in clusters if c["level"] == "duplicate")
     assert any(c["size"] > 1 for c in clusters if c["level"] == "story")
     for key in ("dup_candidates", "dup_links", "dup_template_rejected", "story_candidates", "dup_clusters",
-                "story_clusters"):
+                "story_clusters", "dup_similarity_histogram", "story_score_histogram"):
         assert s_stats[key] == stats[key], key
 
 

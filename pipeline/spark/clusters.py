@@ -23,7 +23,7 @@ from pyspark.sql import functions as F
 
 from storydedup.pipeline.cluster.candidates import lsh_params
 from storydedup.pipeline.cluster.levels import ClusterSettings, cluster_records, group_levels, pair_threshold, verified
-from storydedup.pipeline.cluster.similarity import cosine_pairs, jaccard_pairs
+from storydedup.pipeline.cluster.similarity import cosine_pairs, histogram, jaccard_pairs
 from storydedup.pipeline.spark import columns
 from storydedup.pipeline.spark.candidates import PAIR_SCHEMA, lsh_pairs, shared_term_pairs
 from storydedup.pipeline.spark.components import component_roots
@@ -66,11 +66,11 @@ def verify_duplicates(pairs, docs, s: ClusterSettings):
             m = len(batch)
             jac = jaccard_pairs(sig, np.stack([np.arange(m), np.arange(m, 2 * m)], axis=1))
             ok = verified(jac, batch["dup_size_i"].to_numpy(), batch["dup_size_j"].to_numpy(), s)
-            yield batch[["i", "j"]].assign(ok=ok)
+            yield batch[["i", "j"]].assign(ok=ok, jac=jac)
 
     joined = _both_sides(pairs, docs, ["dup_sig", "dup_size"]).select("i", "j", "dup_sig_i", "dup_sig_j",
                                                                          "dup_size_i", "dup_size_j")
-    return joined.mapInPandas(check, PAIR_SCHEMA + ", ok boolean")
+    return joined.mapInPandas(check, PAIR_SCHEMA + ", ok boolean, jac double")
 
 
 def line_entries(docs):
@@ -186,6 +186,27 @@ def group_components(docs, pairs, s: ClusterSettings):
     return frame.where(frame.notna(), None)  # missing fields are nulls, not NaN
 
 
+def pair_histogram(pairs, value: str, accepted, top: float, bins: int = 20) -> dict:
+    """``similarity.histogram`` of a pair DataFrame's ``value`` column (``accepted``: a boolean
+    column expression), added up from per-batch histograms (counts add; the bins are fixed)."""
+    empty = histogram(np.zeros(0), np.zeros(0, dtype=bool), top, bins)
+
+    def per_batch(batches):
+        import pandas as pd
+
+        for batch in batches:
+            h = histogram(batch["v"].to_numpy(np.float64), batch["a"].to_numpy(bool), top, bins)
+            yield pd.DataFrame({"accepted": [True] * bins + [False] * bins, "bin": list(range(bins)) * 2,
+                                "n": h["accepted"] + h["rejected"]})
+
+    counts = (pairs.select(F.col(value).alias("v"), accepted.alias("a"))
+              .mapInPandas(per_batch, "accepted boolean, bin int, n long")
+              .groupBy("accepted", "bin").agg(F.sum("n").alias("n")).collect())
+    for row in counts:
+        empty["accepted" if row["accepted"] else "rejected"][row["bin"]] += int(row["n"])
+    return empty
+
+
 def _phase(stats: dict, name: str, started: float) -> None:
     """Seconds since the job started, at the end of phase ``name`` (in the stage's stats)."""
     stats[f"seconds_to_{name}"] = round(time.perf_counter() - started, 3)
@@ -217,6 +238,8 @@ def cluster_frames(spark, signatures, s: ClusterSettings):
     n_rejected = rejected.count()
     stats.update({"dup_candidates": checked.count(), "dup_links": links.count() - n_rejected,
                   "dup_template_rejected": n_rejected, "dup_bands": bands, "dup_rows": rows})
+    final = checked.join(rejected.withColumn("template", F.lit(True)), ["i", "j"], "left")
+    stats["dup_similarity_histogram"] = pair_histogram(final, "jac", F.col("ok") & F.col("template").isNull(), 1.0)
     _phase(stats, "dup_links", started)
     dup_root = roots_of(docs, dup_edges).persist()
     dup_root.count()
@@ -225,6 +248,7 @@ def cluster_frames(spark, signatures, s: ClusterSettings):
     spairs = story_pairs(docs, lines, line_df, s, story_perm).persist()
     s_bands, s_rows = lsh_params(s.story_lsh_threshold, story_perm) if story_perm else (0, 0)
     stats.update({"story_candidates": spairs.count(), "story_bands": s_bands, "story_rows": s_rows})
+    stats["story_score_histogram"] = pair_histogram(spairs, "sim", F.col("sim") >= 1.0, 3.0, 30)
     _phase(stats, "story_links", started)
     node_i = dup_root.select(F.col("idx").alias("i"), F.col("root").alias("a"))
     node_j = dup_root.select(F.col("idx").alias("j"), F.col("root").alias("b"))
