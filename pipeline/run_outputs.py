@@ -32,6 +32,9 @@ def stage_stats(stage_dir: Path) -> dict:
     """A stage's ``_stats.json``; for a stage of shards, the shards' numbers added up."""
     top = stage_dir / "_stats.json"
     shards = sorted(stage_dir.glob("shard-*/_stats.json"))
+    tables = sorted(stage_dir.glob("*.parquet/_stats.json"))  # a Spark job's table
+    if not top.is_file() and not shards and tables:
+        top = tables[0]
     if top.is_file() and (not shards or "in" in read_json(top)):
         return read_json(top)
     total: dict = {}

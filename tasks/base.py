@@ -122,6 +122,26 @@ def all_upstream(task) -> list[StageTask]:
     return out
 
 
+ENGINES = ("local", "spark")
+
+
+class Engine(luigi.Config):
+    """``[Engine]`` config section: which engine runs the signature and cluster stages."""
+
+    name = luigi.ChoiceParameter(choices=ENGINES, default="local",
+                                 description="local (processes on this machine) or spark (PySpark jobs)")
+    spark_master = luigi.Parameter(default="local[2]", description="Spark master URL for the spark engine")
+
+
+class EngineParams:
+    """Run-wide engine choice, passed down to the stage that picks its tasks. Not significant:
+    both engines give identical results, so they share stage directories."""
+
+    engine = luigi.ChoiceParameter(choices=ENGINES, default="local", significant=False,
+                                   description="engine of the signature and cluster stages")
+    spark_master = luigi.Parameter(default="local[2]", significant=False, description="Spark master URL")
+
+
 class DailyParams:
     """Parameters of a daily batch, passed from Publish to Clusters (empty batch: a one-off run)."""
 

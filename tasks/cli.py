@@ -19,7 +19,7 @@ from storydedup.pipeline.resources import ConfigError
 from storydedup.pipeline.run_outputs import HISTORY_FILE
 
 from storydedup.tasks import outputs
-from storydedup.tasks.base import DEFAULT_SHARD_SIZE, all_upstream, log
+from storydedup.tasks.base import DEFAULT_SHARD_SIZE, ENGINES, all_upstream, log
 from storydedup.tasks.errors import FAULT, UsageError, fault_line
 from storydedup.tasks.lock import AlreadyRunning, run_lock
 
@@ -36,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--workers", type=int, default=1, help="shards processed in parallel (default 1)")
         sp.add_argument("--scheduler-url", help="central luigid, e.g. http://127.0.0.1:8082 (default: local scheduler)")
         sp.add_argument("--quiet", action="store_true", help="only print the summary")
+        sp.add_argument("--engine", choices=ENGINES,
+                        help="engine of the signature and cluster stages (default: [Engine] name, else local)")
+        sp.add_argument("--spark-master", help="with --engine spark: Spark master URL "
+                                               "(default: [Engine] spark_master, else local[2])")
 
     r = sub.add_parser("run", help="run the pipeline")
     r.add_argument("--input", action="append", required=True, help="file or directory (repeatable)")
@@ -181,6 +185,7 @@ def cmd_run(args) -> int:
     discover([p.format(date=spec.get("batch", "")) for p in inputs])  # fails early on missing inputs
     _check_output(Path(spec["output_dir"]))
     load_config(args.config, spec["rules"])
+    spec.update(_engine_spec(args, {}))
     with run_lock(lock_folder(spec)):
         if args.force:
             removed = outputs.remove_from_stage(_publish_task(_top_task(spec)), "10")
@@ -196,6 +201,32 @@ def lock_folder(spec: dict) -> Path:
     """What one run owns: its output folder, or for a daily batch the whole batch root (the
     batches, the history and the default index)."""
     return Path(spec.get("root") or spec["output_dir"])
+
+
+def _engine_spec(args, spec: dict) -> dict:
+    """Engine and Spark master: the command line, else the earlier run's, else ``[Engine]``."""
+    from storydedup.tasks.base import Engine
+
+    configured = Engine()
+    engine = args.engine or spec.get("engine") or configured.name
+    master = args.spark_master or spec.get("spark_master") or configured.spark_master
+    if args.spark_master and engine != "spark":
+        raise UsageError("--spark-master needs --engine spark (or [Engine] name = spark)")
+    if engine == "spark":
+        check_spark()
+    return {"engine": engine, "spark_master": master}
+
+
+def check_spark() -> None:
+    """The Spark engine needs pyspark (the [spark] extra) and a Java runtime."""
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None:
+        raise UsageError("the spark engine needs pyspark: pip install 'storydedup[spark]'")
+    java_home = os.environ.get("JAVA_HOME")
+    if not shutil.which("java") and not (java_home and Path(java_home, "bin", "java").is_file()):
+        raise UsageError("the spark engine needs Java: none on PATH or in JAVA_HOME (scripts/install_spark.sh installs it)")
 
 
 def _batch_spec(args, root: Path) -> dict:
@@ -235,10 +266,16 @@ def _top_task(spec: dict):
         from storydedup.tasks.daily import DailyBatch
 
         return DailyBatch(date=dt.date.fromisoformat(spec["batch"]), inputs=spec["inputs"], root=spec["root"],
-                          index=spec["index"], shard_size=spec["shard_size"])
+                          index=spec["index"], shard_size=spec["shard_size"], **_engine_of(spec))
     from storydedup.tasks.publish import Publish
 
-    return Publish(inputs=spec["inputs"], output_dir=spec["output_dir"], shard_size=spec["shard_size"])
+    return Publish(inputs=spec["inputs"], output_dir=spec["output_dir"], shard_size=spec["shard_size"],
+                   **_engine_of(spec))
+
+
+def _engine_of(spec: dict) -> dict:
+    """Engine parameters of a run spec (runs written before the switch existed: local)."""
+    return {"engine": spec.get("engine", "local"), "spark_master": spec.get("spark_master", "local[2]")}
 
 
 def _publish_task(task):
@@ -378,6 +415,7 @@ def cmd_rerun(args) -> int:
     if args.rules:
         spec["rules"] = [str(Path(d).resolve()) for d in args.rules]
     load_config(args.config or spec.get("config"), spec.get("rules"))
+    spec.update(_engine_spec(args, spec))
     with run_lock(lock_folder(spec)):
         removed = outputs.remove_from_stage(_publish_task(_top_task(spec)), args.from_stage)
         log.info("removed %d stage outputs from %s on", removed, args.from_stage)

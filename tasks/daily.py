@@ -19,7 +19,7 @@ import luigi
 from storydedup.pipeline.records import atomic_write_text, dumps, read_json, read_jsonl
 from storydedup.pipeline.run_outputs import HISTORY_DIR, HISTORY_FILE, read_history, stage_stats
 
-from storydedup.tasks.base import DEFAULT_SHARD_SIZE
+from storydedup.tasks.base import DEFAULT_SHARD_SIZE, EngineParams
 from storydedup.tasks.errors import ReportsFaults
 from storydedup.tasks.publish import Publish
 
@@ -33,7 +33,7 @@ def default_index(root: str) -> str:
     return str(Path(root) / "index")
 
 
-class DailyBatch(ReportsFaults, luigi.Task):
+class DailyBatch(ReportsFaults, EngineParams, luigi.Task):
     """One day's batch, from inputs to history entry."""
 
     date = luigi.DateParameter(description="the batch date (publication day of undated documents)")
@@ -52,7 +52,8 @@ class DailyBatch(ReportsFaults, luigi.Task):
     def publish_task(self) -> Publish:
         return Publish(inputs=self.inputs_for(self.date), output_dir=str(batch_dir(self.root, self.date)),
                        shard_size=self.shard_size, batch=self.date.isoformat(),
-                       index=self.index or default_index(self.root), window_days=self.window_days)
+                       index=self.index or default_index(self.root), window_days=self.window_days,
+                       engine=self.engine, spark_master=self.spark_master)
 
     def previous_day(self) -> "DailyBatch | None":
         """The day before, when the inputs are a date pattern and that day's inputs exist."""
@@ -82,7 +83,8 @@ class DailyBatch(ReportsFaults, luigi.Task):
         """The batch's _run.json content, so `rerun`, `inspect` and `stats` work on it."""
         publish = self.publish_task()
         return {"inputs": list(self.inputs), "output_dir": publish.output_dir, "shard_size": self.shard_size,
-                "config": None, "batch": self.date.isoformat(), "root": self.root, "index": publish.index}
+                "config": None, "batch": self.date.isoformat(), "root": self.root, "index": publish.index,
+                "engine": self.engine, "spark_master": self.spark_master}
 
     def run(self):
         from storydedup.tasks.outputs import write_run_file

@@ -6,8 +6,9 @@ import time
 from pathlib import Path
 
 from storydedup.pipeline.records import atomic_dir, read_jsonl, write_json, write_jsonl
-from storydedup.tasks.base import BatchStage, DailyParams, ShardStage, all_upstream, log
+from storydedup.tasks.base import BatchStage, DailyParams, EngineParams, ShardStage, all_upstream, log
 from storydedup.tasks.read import ReadInputs
+from storydedup.tasks.spark_stages import SparkClusters
 from storydedup.tasks.stages import Clusters, StripBoilerplate
 
 PUBLIC_FIELDS = ("id", "title", "url", "source", "published", "text")
@@ -16,13 +17,13 @@ CLUSTER_FIELDS = ("dup_cluster", "story_cluster", "dup_representative", "story_r
 OUTPUT_FILES = ("documents.jsonl", "clusters.jsonl", "rejects.jsonl")
 
 
-class Publish(DailyParams, BatchStage):
+class Publish(EngineParams, DailyParams, BatchStage):
     """Final outputs. Writes its stage directory, then the top-level files beside it."""
 
     stage = "90_publish"
 
     def requires(self):
-        return {"clusters": self.clone(Clusters),
+        return {"clusters": self.clone(SparkClusters if self.engine == "spark" else Clusters),
                 "texts": self.shards_of(StripBoilerplate)}
 
     def reject_files(self) -> list[Path]:
@@ -37,7 +38,7 @@ class Publish(DailyParams, BatchStage):
     def run(self):
         started = time.time()
         clusters_dir = Path(self.input()["clusters"].path)
-        assignments = {a.pop("id"): a for a in read_jsonl(clusters_dir / "assignments.jsonl.gz")}
+        assignments = {a.pop("id"): a for a in cluster_table(clusters_dir, "assignments")}
 
         def documents():
             for n, target in enumerate(self.input()["texts"]):
@@ -54,7 +55,7 @@ class Publish(DailyParams, BatchStage):
         total, _ = self.planned()
         with atomic_dir(self.output().path) as tmp:
             n_docs = write_jsonl(tmp / "documents.jsonl", documents())
-            write_jsonl(tmp / "clusters.jsonl", read_jsonl(clusters_dir / "clusters.jsonl.gz"))
+            write_jsonl(tmp / "clusters.jsonl", cluster_table(clusters_dir, "clusters"))
             write_jsonl(tmp / "rejects.jsonl", rejects)
             if n_docs + len(rejects) != total or n_docs != len(assignments):
                 raise RuntimeError(f"accounting error: {total} inputs but {n_docs} documents + "
@@ -71,6 +72,18 @@ class Publish(DailyParams, BatchStage):
             for name in OUTPUT_FILES:
                 link_atomically(tmp / name, Path(self.output_dir) / name)
         log.info("%s: %d documents, %d rejects -> %s", self.stage, n_docs, len(rejects), self.output_dir)
+
+
+def cluster_table(clusters_dir: Path, name: str):
+    """Rows of the cluster stage's ``assignments`` or ``clusters`` table, whichever engine
+    wrote it (JSONL from the local engine, Parquet from the Spark engine; same rows, same order)."""
+    parquet = clusters_dir / f"{name}.parquet"
+    if not parquet.is_dir():
+        return read_jsonl(clusters_dir / f"{name}.jsonl.gz")
+    from storydedup.pipeline.spark.files import read_rows
+
+    rows = [{k: v for k, v in row.items() if v is not None} for row in read_rows(parquet)]
+    return sorted(rows, key=(lambda r: r["id"]) if name == "assignments" else (lambda r: (r["level"], r["id"])))
 
 
 def link_atomically(src: Path, dst: Path) -> None:

@@ -11,26 +11,29 @@ import dataclasses
 import luigi
 
 
-def _parameter_for(default):
+def _parameter_for(default, **options):
     if isinstance(default, bool):
-        return luigi.BoolParameter(default=default, parsing=luigi.BoolParameter.EXPLICIT_PARSING)
+        return luigi.BoolParameter(default=default, parsing=luigi.BoolParameter.EXPLICIT_PARSING, **options)
     if isinstance(default, int):
-        return luigi.IntParameter(default=default)
+        return luigi.IntParameter(default=default, **options)
     if isinstance(default, float):
-        return luigi.FloatParameter(default=default)
+        return luigi.FloatParameter(default=default, **options)
     if isinstance(default, tuple):
-        return luigi.ListParameter(default=default)
-    return luigi.Parameter(default=default)
+        return luigi.ListParameter(default=default, **options)
+    return luigi.Parameter(default=default, **options)
 
 
-def with_settings(settings_cls):
-    """Class decorator: add one significant parameter per field of ``settings_cls``."""
+def with_settings(settings_cls, section: str | None = None):
+    """Class decorator: add one significant parameter per field of ``settings_cls``. With
+    ``section``, a setting missing from the task's own config section is read from that one
+    (another engine's task of the same stage shares its settings)."""
 
     def decorate(task_cls):
         task_cls.settings_cls = settings_cls
         for f in dataclasses.fields(settings_cls):
             default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
-            param = _parameter_for(default)
+            options = {"config_path": {"section": section, "name": f.name}} if section else {}
+            param = _parameter_for(default, **options)
             setattr(task_cls, f.name, param)
             if hasattr(param, "__set_name__"):  # descriptors added after class creation
                 param.__set_name__(task_cls, f.name)

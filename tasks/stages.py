@@ -200,16 +200,20 @@ class Clusters(DailyParams, BatchStage):
         finally:
             index.close()
 
-    def run(self):
+    def load_arrays(self) -> dict:
+        """The signature arrays of every shard, as one set."""
         import numpy as np
 
-        started = time.time()
         parts = []
         for target in self.input():
             with np.load(Path(target.path) / "signatures.npz", allow_pickle=False) as data:
                 parts.append({k: data[k] for k in data.files})
-        self.set_status_message(f"{self.stage}: clustering {sum(len(p['ids']) for p in parts)} documents")
-        arrays = signatures.concat_shards(parts)
+        return signatures.concat_shards(parts)
+
+    def run(self):
+        started = time.time()
+        arrays = self.load_arrays()
+        self.set_status_message(f"{self.stage}: clustering {len(arrays['ids'])} documents")
         assignments, clusters, stats = self.group(arrays)
         stats = {**stats, "documents": len(assignments), "seconds": round(time.time() - started, 3)}
         with atomic_dir(self.output().path) as tmp:

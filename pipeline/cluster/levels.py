@@ -81,9 +81,7 @@ def duplicate_links(a: dict[str, np.ndarray], s: ClusterSettings) -> tuple[np.nd
     bands, rows = lsh_params(s.dup_lsh_threshold, a["dup_sig"].shape[1])
     pairs = candidate_pairs(a["dup_sig"], bands, rows, size > 0, s.max_bucket)
     jac = jaccard_pairs(a["dup_sig"], pairs)
-    cont = containment(jac, size[pairs[:, 0]], size[pairs[:, 1]])
-    small = np.minimum(size[pairs[:, 0]], size[pairs[:, 1]])
-    ok = (jac >= s.dup_jaccard) | ((cont >= s.dup_containment) & (small >= s.dup_min_shingles))
+    ok = verified(jac, size[pairs[:, 0]], size[pairs[:, 1]], s)
     template = np.zeros(len(pairs), dtype=bool)
     label = components(len(size), pairs[ok])
     template[ok] = template_only_links(a, pairs[ok], label, s.template_docs, s.dup_own_words)
@@ -92,6 +90,13 @@ def duplicate_links(a: dict[str, np.ndarray], s: ClusterSettings) -> tuple[np.nd
                        "dup_template_rejected": int(template.sum()),
                        "dup_bands": bands, "dup_rows": rows,
                        "dup_similarity_histogram": histogram(jac, ok, 1.0)}
+
+
+def verified(jac: np.ndarray, size_a: np.ndarray, size_b: np.ndarray, s: ClusterSettings) -> np.ndarray:
+    """Mask of candidate pairs that link: estimated Jaccard, or containment of a long enough copy."""
+    cont = containment(jac, size_a, size_b)
+    small = np.minimum(size_a, size_b)
+    return (jac >= s.dup_jaccard) | ((cont >= s.dup_containment) & (small >= s.dup_min_shingles))
 
 
 def story_links(a: dict[str, np.ndarray], s: ClusterSettings) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -141,26 +146,11 @@ def cluster(arrays: dict[str, np.ndarray], settings: ClusterSettings):
     stats.update(info)
     dup_label = components(n, dup_pairs)
     t1 = time.perf_counter()
-    node, node_of_doc = np.unique(dup_label, return_inverse=True)
     spairs, ssim, info = story_links(a, settings)
     stats.update(info)
-    nu, nv = node_of_doc[spairs[:, 0]], node_of_doc[spairs[:, 1]]
-    cross = nu != nv
-    group = average_linkage(np.bincount(node_of_doc, minlength=len(node)), nu[cross], nv[cross],
-                            ssim[cross], 1.0,
-                            settings.story_missing_weight)
-    story_label = group[node_of_doc]
+    grouped = group_levels(a, dup_label, spairs, ssim, settings)
     t2 = time.perf_counter()
-    doc_rank = rank(settings.representative, a["dup_size"], a["length"], a["day"])
-    dup_rep = best_of_groups(dup_label, doc_rank)
-    dup_count = np.bincount(dup_label, minlength=n)[dup_label]
-    # story representative: representative of the largest duplicate cluster, then policy rank
-    story_rep = dup_rep[best_of_groups(story_label, -dup_count * (n + 1) + doc_rank[dup_rep])]
-    dup_sim = jaccard_pairs(a["dup_sig"], np.stack([np.arange(n), dup_rep], axis=1))
-    story_sim = cosine_pairs(a["story_terms"], a["story_weights"], a["story_offsets"],
-                             np.stack([np.arange(n), story_rep], axis=1))
-    story_sim[story_rep == np.arange(n)] = 1.0
-    assignments, clusters = _records(ids, dup_label, dup_rep, dup_sim, story_label, story_rep, story_sim)
+    assignments, clusters = cluster_records(ids, *grouped)
     stats.update({
         "dup_clusters": int(sum(c["level"] == "duplicate" for c in clusters)),
         "story_clusters": int(sum(c["level"] == "story" for c in clusters)),
@@ -170,7 +160,39 @@ def cluster(arrays: dict[str, np.ndarray], settings: ClusterSettings):
     return assignments, clusters, stats
 
 
-def _records(ids, dup_label, dup_rep, dup_sim, story_label, story_rep, story_sim):
+def group_levels(a: dict[str, np.ndarray], dup_label: np.ndarray, spairs: np.ndarray, ssim: np.ndarray,
+                 settings: ClusterSettings):
+    """Story linkage over the duplicate clusters, then representatives and similarities.
+
+    ``dup_label``: duplicate cluster of each row (labels ordered like their smallest member,
+    as ``components`` numbers them); ``spairs``/``ssim``: story pairs in lexicographic order and
+    their scaled similarity. Merges only follow candidate edges, so any set of rows closed
+    under duplicate clusters and under the candidate graph's connected components, given in
+    canonical order with its own pairs, gets the same clusters as the whole batch (the Spark
+    engine calls it once per such component). -> (dup_label, dup_rep, dup_sim, story_label,
+    story_rep, story_sim) per row."""
+    n = len(dup_label)
+    node, node_of_doc = np.unique(dup_label, return_inverse=True)
+    nu, nv = node_of_doc[spairs[:, 0]], node_of_doc[spairs[:, 1]]
+    cross = nu != nv
+    group = average_linkage(np.bincount(node_of_doc, minlength=len(node)), nu[cross], nv[cross],
+                            ssim[cross], 1.0,
+                            settings.story_missing_weight)
+    story_label = group[node_of_doc]
+    doc_rank = rank(settings.representative, a["dup_size"], a["length"], a["day"])
+    dup_rep = best_of_groups(dup_label, doc_rank)
+    dup_count = np.bincount(dup_label, minlength=n)[dup_label]
+    # story representative: representative of the largest duplicate cluster, then policy rank
+    story_rep = dup_rep[best_of_groups(story_label, -dup_count * (n + 1) + doc_rank[dup_rep])]
+    dup_sim = jaccard_pairs(a["dup_sig"], np.stack([np.arange(n), dup_rep], axis=1))
+    story_sim = cosine_pairs(a["story_terms"], a["story_weights"], a["story_offsets"],
+                             np.stack([np.arange(n), story_rep], axis=1))
+    story_sim[story_rep == np.arange(n)] = 1.0
+    return dup_label, dup_rep, dup_sim, story_label, story_rep, story_sim
+
+
+def cluster_records(ids, dup_label, dup_rep, dup_sim, story_label, story_rep, story_sim):
+    """Assignments (id -> fields) and cluster records of both levels from ``group_levels``."""
     n = len(ids)
     assignments, clusters = {}, []
     for level, label, rep in (("duplicate", dup_label, dup_rep), ("story", story_label, story_rep)):
