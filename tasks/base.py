@@ -137,9 +137,11 @@ class EngineParams:
     """Run-wide engine choice, passed down to the stage that picks its tasks. Not significant:
     both engines give identical results, so they share stage directories."""
 
-    engine = luigi.ChoiceParameter(choices=ENGINES, default="local", significant=False,
+    # Not positional: Luigi's range tools pass a DailyBatch its date as the first positional value.
+    engine = luigi.ChoiceParameter(choices=ENGINES, default="local", significant=False, positional=False,
                                    description="engine of the signature and cluster stages")
-    spark_master = luigi.Parameter(default="local[2]", significant=False, description="Spark master URL")
+    spark_master = luigi.Parameter(default="local[2]", significant=False, positional=False,
+                                   description="Spark master URL")
 
 
 class DailyParams:
