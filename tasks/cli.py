@@ -10,19 +10,19 @@ import time
 from pathlib import Path
 
 import luigi
+from luigi.retcodes import retcode
 
 from storydedup.pipeline import resources
 from storydedup.pipeline.index.store import IndexLocationError
 from storydedup.pipeline.read.inputs import InputError, discover
 from storydedup.pipeline.records import read_json, remove_stale_temporaries, write_json
 from storydedup.pipeline.resources import ConfigError
-from storydedup.pipeline.run_outputs import HISTORY_FILE
+from storydedup.pipeline.run_outputs import HISTORY_DIR, HISTORY_FILE
 
 from storydedup.tasks import outputs
 from storydedup.tasks.base import DEFAULT_SHARD_SIZE, ENGINES, all_upstream, log
 from storydedup.tasks.errors import FAULT, UsageError, fault_line
 from storydedup.tasks.lock import AlreadyRunning, run_lock
-
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,16 +91,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"storydedup: error: {exc}", file=sys.stderr)
         return 2
     except AlreadyRunning as exc:
-        from luigi.retcodes import retcode
-
         print(f"storydedup: error: {exc}", file=sys.stderr)
         return retcode().already_running
     except Exception as exc:  # outside a task (planning, the run file): same one line as inside
         line = fault_line(exc)
         if line is None:
             raise
-        from luigi.retcodes import retcode
-
         print(f"storydedup: error: {line}", file=sys.stderr)
         return retcode().task_failed
 
@@ -179,7 +175,7 @@ def cmd_run(args) -> int:
     inputs = [str(Path(p).resolve()) for p in args.input]
     spec = {"inputs": inputs, "output_dir": str(out), "shard_size": args.shard_size,
             "config": str(Path(args.config).resolve()) if args.config else None,
-            "rules": [str(Path(d).resolve()) for d in args.rules or ()]}
+            "rules": _rule_dirs(args)}
     if args.batch:
         spec.update(_batch_spec(args, out))
     discover([p.format(date=spec.get("batch", "")) for p in inputs])  # fails early on missing inputs
@@ -195,6 +191,11 @@ def cmd_run(args) -> int:
             for folder in [spec["output_dir"]] + ([spec["root"]] if spec.get("batch") else []):
                 print(f"Report: {_write_report(Path(folder))}")
     return code
+
+
+def _rule_dirs(args) -> list[str]:
+    """The ``--rules`` folders, absolute (a run file must still name them from another folder)."""
+    return [str(Path(d).resolve()) for d in args.rules or ()]
 
 
 def lock_folder(spec: dict) -> Path:
@@ -249,8 +250,6 @@ def _check_index_location(index: str, root: Path) -> None:
     the two would write (and the index clean up) one another's files."""
     if index.startswith("redis://"):
         return
-    from storydedup.tasks.daily import HISTORY_DIR
-
     where = Path(index).resolve()
     inside = [root / "batches", root / HISTORY_DIR]
     if where == root or root.is_relative_to(where) or any(where.is_relative_to(p) for p in inside):
@@ -274,8 +273,8 @@ def _top_task(spec: dict):
 
 
 def _engine_of(spec: dict) -> dict:
-    """Engine parameters of a run spec (runs written before the switch existed: local)."""
-    return {"engine": spec.get("engine", "local"), "spark_master": spec.get("spark_master", "local[2]")}
+    """Engine parameters of a run spec (``_engine_spec`` has filled them in)."""
+    return {"engine": spec["engine"], "spark_master": spec["spark_master"]}
 
 
 def _publish_task(task):
@@ -388,8 +387,6 @@ def waiting_for_others(result) -> bool:
 def exit_code(result, done: bool) -> int:
     """Map a Luigi run to the [retcode] exit codes, as `luigi` itself does, except when
     another invocation shared the work under a central scheduler: success once ``done``."""
-    from luigi.retcodes import retcode
-
     codes = retcode()
     has = _outcomes(result)
     conditions = ((codes.missing_data, "still_pending_ext"), (codes.task_failed, "failed"),
@@ -413,7 +410,7 @@ def _load_run(out: str) -> dict:
 def cmd_rerun(args) -> int:
     spec = _load_run(args.output)
     if args.rules:
-        spec["rules"] = [str(Path(d).resolve()) for d in args.rules]
+        spec["rules"] = _rule_dirs(args)
     load_config(args.config or spec.get("config"), spec.get("rules"))
     spec.update(_engine_spec(args, spec))
     with run_lock(lock_folder(spec)):
