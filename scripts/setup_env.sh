@@ -18,5 +18,7 @@ stamp=".venv/.installed${extras:+-$extras}"
 if [ ! -f "$stamp" ] || [ setup.cfg -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".${extras:+[$extras]}"
+  # compile the numba kernels now, into numba's cache, rather than in the first run
+  .venv/bin/python -m storydedup.tasks.precompile
   touch "$stamp"
 fi

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import sys
 import textwrap
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from storydedup.pipeline.signatures.minhash import SCHEME, batch_minhash
-from storydedup.pipeline.signatures.shingles import batch_shingle_hashes, reference_shingle_hashes
+from storydedup.pipeline.signatures.shingles import batch_shingle_hashes, char_tables, reference_shingle_hashes
 from storydedup.pipeline.signatures.compute import SignatureSettings, compute_signatures, concat_shards
 
 WORDS = ("river council budget vote mayor school bridge storm harbour police court market "
@@ -29,6 +30,17 @@ def test_shingles_match_reference_definition():
     hashes, offsets = batch_shingle_hashes(texts, 4, 3, 10)
     for d, text in enumerate(texts):
         assert hashes[offsets[d]:offsets[d + 1]].tolist() == reference_shingle_hashes(text, 4, 3, 10)
+
+
+def test_char_tables_equal_the_per_character_definition():
+    is_word, lower = char_tables()
+    chars = [chr(c) for c in range(sys.maxunicode + 1)]
+    want_word = np.array([ch.isalnum() or ch == "_" for ch in chars], dtype=np.uint8)
+    want_word[[0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x85, 0x2028, 0x2029]] = 2
+    assert np.array_equal(is_word, want_word)
+    want_lower = [ord(ch.lower()) if len(ch.lower()) == 1 else ord(ch) for ch in chars]
+    assert np.array_equal(lower, np.array(want_lower, dtype=np.uint32))
+    assert lower[ord("Σ")] == ord("σ") and lower[ord("İ")] == ord("İ")  # no context rule, no expansion
 
 
 def test_signatures_equal_datasketch_hashvalues():

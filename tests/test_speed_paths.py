@@ -61,6 +61,22 @@ def test_batch_story_features_equal_reference(stem_chars, vector_terms, lsh_term
     assert int(fast["story_offsets"][-1]) > 0
 
 
+def test_frequency_table_holds_each_words_largest_frequency_over_the_languages():
+    import wordfreq
+
+    from storydedup.pipeline.signatures.story import frequency_table
+
+    languages = ("en", "de", "tr")
+    want: dict[str, float] = {}
+    for lang in languages:
+        for word, f in wordfreq.get_frequency_dict(lang, wordlist="small").items():
+            want[word] = max(want.get(word, 0.0), f)
+    got = frequency_table(languages)
+    assert got == want
+    assert got["die"] == wordfreq.get_frequency_dict("de", wordlist="small")["die"] > \
+        wordfreq.get_frequency_dict("en", wordlist="small")["die"]  # German's "die" is the more frequent
+
+
 def bucket_definition(sig: np.ndarray, bands: int, rows: int, valid, max_bucket: int) -> list[tuple[int, int]]:
     """Plain-Python statement of LSH banding with chained oversized buckets."""
     pairs = set()

@@ -12,6 +12,7 @@ tokens, murmur3 fmix64, high 32 bits. :func:`reference_shingle_hashes` is the re
 """
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 from functools import lru_cache
@@ -28,15 +29,33 @@ _LINE_BREAKS = (0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x85, 0x2028, 0x2029)
 
 @lru_cache(maxsize=1)
 def char_tables() -> tuple[np.ndarray, np.ndarray]:
-    """(is_word uint8, lower uint32) indexed by code point; 0 = not a word char, 2 = line break."""
-    n = sys.maxunicode + 1
-    chars = [chr(c) for c in range(n)]
-    is_word = np.fromiter((ch.isalnum() for ch in chars), dtype=np.uint8, count=n)
-    is_word[ord("_")] = 1
+    """(is_word uint8, lower uint32) indexed by code point; 0 = not a word char, 2 = line break.
+    Built with whole-string operations over all code points (~0.1 s; a per-character Python
+    loop took ~0.8 s of every run's start)."""
+    every = np.arange(sys.maxunicode + 1, dtype=np.uint32)
+    # Python's re matches \w exactly where str.isalnum() holds, and on "_"
+    is_word = np.zeros(len(every), dtype=np.uint8)
+    is_word[1:] = _as_codepoints(re.sub(r"\w", "\x00", _as_text(every[1:]))) == 0
     is_word[list(_LINE_BREAKS)] = 2
-    lowered = [ch.lower() for ch in chars]
-    lower = np.fromiter((ord(lo) if len(lo) == 1 else c for c, lo in enumerate(lowered)), dtype=np.uint32, count=n)
+    # Each character lower-cased on its own: NUL between them is neither cased nor
+    # case-ignorable, so no context rule (final sigma) applies. A character whose lower case
+    # is longer than one character keeps itself.
+    spaced = np.zeros(2 * (len(every) - 1), dtype=np.uint32)
+    spaced[1::2] = every[1:]
+    lowered = _as_codepoints(_as_text(spaced).lower())
+    starts = np.flatnonzero(lowered == 0) + 1
+    single = np.append(starts[1:] - 1, len(lowered)) - starts == 1
+    lower = every.copy()
+    lower[1:][single] = lowered[starts[single]]
     return is_word, lower
+
+
+def _as_text(cps: np.ndarray) -> str:
+    return cps.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def _as_codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def codepoints(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -124,8 +143,6 @@ def batch_shingle_hashes(texts: list[str], k: int, min_line_words: int = 0,
 
 def reference_shingle_hashes(text: str, k: int, min_line_words: int = 0, min_kept_words: int = 0) -> list[int]:
     """Slow, readable definition of what :func:`batch_shingle_hashes` computes for one text."""
-    import re
-
     mask = (1 << 64) - 1
     norm = unicodedata.normalize("NFKC", text)
     lines = re.split("[" + "".join(chr(c) for c in _LINE_BREAKS) + "]", norm)

@@ -35,12 +35,15 @@ _KNOWN_TOKENS = 1_000_000
 
 @lru_cache(maxsize=4)
 def frequency_table(languages: tuple[str, ...]) -> dict[str, float]:
-    """word -> largest frequency over ``languages`` (wordfreq 'small' lists: ~50k words each)."""
+    """word -> largest frequency over ``languages`` (wordfreq 'small' lists: ~50k words each).
+    Built from wordfreq's frequency buckets, rarest first, so that a more frequent bucket
+    overwrites (one C-level dict update per bucket instead of a Python step per word)."""
+    buckets = [(index, bucket) for lang in languages
+               for index, bucket in enumerate(wordfreq.get_frequency_list(lang, wordlist="small"))]
+    buckets.sort(key=lambda item: -item[0])  # stable: ties keep the language order
     table: dict[str, float] = {}
-    for lang in languages:
-        for word, f in wordfreq.get_frequency_dict(lang, wordlist="small").items():
-            if f > table.get(word, 0.0):
-                table[word] = f
+    for index, bucket in buckets:
+        table.update(dict.fromkeys(bucket, wordfreq.cB_to_freq(-index)))
     return table
 
 
