@@ -165,7 +165,8 @@ def main() -> None:
                     filled += 1  # the measured day is now part of the history
                 base = base or r
                 print(f"history {history:3d} days ({r['index_documents'] - r['documents']:8d} docs): "
-                      f"group {args.docs} new in {r['seconds']:6.1f} s (x{r['seconds'] / base['seconds']:.2f})  "
+                      f"group {args.docs} new in {r['seconds']:6.1f} s (x{r['seconds'] / base['seconds']:.2f}, "
+                      f"{args.docs / r['seconds']:.0f} docs/s)  "
                       f"peak RSS {r['peak_mb']:6.0f} MB (x{r['peak_mb'] / base['peak_mb']:.2f})  "
                       f"candidates read {r['candidate_old_documents']}  extended dup {r['extended_dup_clusters']} "
                       f"stories {r['extended_stories']}  new stories {r['new_stories']}  phases (s): candidates "

@@ -108,14 +108,13 @@ def test_redis_gone_mid_batch(tmp_path, cli, own_redis, monkeypatch):
     url = f"redis://127.0.0.1:{port}/0?prefix=faults"
     root, reference = tmp_path / "root", tmp_path / "reference"
     assert cli("run", "--batch", "2026-11-19", "--input", pattern, "--output", root, "--index", url)[0] == 0
-    real_add = redis_store.RedisStore._lsh_add
+    real_install = redis_store.RedisStore._install_manifest
 
-    def server_dies(self, level, *args):  # after the duplicate level is applied, before the story level
-        if level == "story":
-            redis.Redis(port=port).shutdown(save=True)
-        return real_add(self, level, *args)
+    def server_dies(self, manifest):  # after the commit point (journal set), before the manifest
+        redis.Redis(port=port).shutdown(save=True)
+        return real_install(self, manifest)
 
-    monkeypatch.setattr(redis_store.RedisStore, "_lsh_add", server_dies)
+    monkeypatch.setattr(redis_store.RedisStore, "_install_manifest", server_dies)
     code, _, err = cli("run", "--batch", "2026-11-20", "--input", pattern, "--output", root, "--index", url)
     assert code == TASK_FAILED
     assert _error_lines(err) == 1 and "index server unreachable" in err, err

@@ -14,7 +14,8 @@ from redis_server import redis_port, redis_url  # noqa: F401  (fixtures)
 from storydedup.pipeline.cluster.levels import ClusterSettings, cluster
 from storydedup.pipeline.dates import day_number
 from storydedup.pipeline.index import open_index
-from storydedup.pipeline.index.store import ConcurrentUpdate
+from storydedup.pipeline.index.band_tables import table_names
+from storydedup.pipeline.index.store import LEVELS, ConcurrentUpdate
 from storydedup.pipeline.signatures.compute import SignatureSettings, compute_signatures
 
 WIRE = (
@@ -190,8 +191,9 @@ def test_redis_backend_gives_identical_clusters(tmp_path, redis_url):  # noqa: F
     db, prefix = redis_index.store.db, redis_index.store.prefix
     live = {e["gen"] for e in redis_index.store.manifest()["batches"].values()}
     assert {k.decode().split(":")[2] for k in db.scan_iter(match=f"{prefix}:g:*")} == live
-    lsh_keys = set().union(*(lsh.keys.keys() for lsh in redis_index.store._lsh.values()))
-    assert lsh_keys and {k.decode().split("/")[0] for k in lsh_keys} == live
+    for gen in live:  # each generation carries its own LSH tables; no key outside generations
+        assert all(db.exists(f"{prefix}:g:{gen}:{name}") for level in LEVELS for name in table_names(level))
+    assert {k.decode() for k in db.scan_iter(match=f"{prefix}:*") if b":g:" not in k} == {f"{prefix}:manifest"}
     redis_index.close()
     embedded.close()
 

@@ -46,13 +46,8 @@ elif point == "staged":  # Redis: generation keys written, journal not yet set
         write(self, *args)
         die()
     redis_store.RedisStore._write_generation = staged
-elif point == "mid-apply":  # Redis: journal set, duplicate LSH updated, story LSH not
-    add = redis_store.RedisStore._lsh_add
-    def half(self, level, *args):
-        if level == "story":
-            die()
-        add(self, level, *args)
-    redis_store.RedisStore._lsh_add = half
+elif point == "mid-apply":  # Redis: journal set (the commit point), manifest not yet installed
+    redis_store.RedisStore._install_manifest = die
 index = open_index(location)
 index.group_batch(batch, int(day), arrays, ClusterSettings(), 7)
 os._exit(0)

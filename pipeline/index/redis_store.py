@@ -1,18 +1,22 @@
-"""Redis index: datasketch's Redis-backed ``MinHashLSH`` for candidates (one per level), and
-plain keys for the rest, all under one prefix ``P``:
+"""Redis index: the same per-generation arrays as the embedded backend (payload columns and the
+LSH tables of ``band_tables``), each stored as one binary value, all under one prefix ``P``:
 
   P:manifest               JSON manifest (the committed state)
   P:journal                JSON of the update being applied (present only mid-update)
   P:g:<gen>:meta           JSON {field: [dtype, shape]} of one generation
-  P:g:<gen>:<field>        raw bytes of one payload column; rows are read with GETRANGE
-  P:g:<gen>:m:<level>      hash raw label -> its rows (int32 bytes)
-  LSH keys are b"<gen>/<row>", in datasketch tables named P-duplicate / P-story.
+  P:g:<gen>:<field>        raw bytes of one column, LSH table or label index; rows are read
+                           with GETRANGE, or whole
 
-Atomicity: a generation's columns are written first under its fresh name (invisible until the
+Writing a generation is one pipeline of a few dozen commands, whatever its size, and a look-up
+reads per stored generation and level the bit filter and the bucket keys whole, then only the
+matched entries of the row table: a handful of round trips per generation instead of one command
+per document and band (as a bucket-per-key layout needs).
+
+Atomicity: a generation's values are written first under its fresh name (invisible until the
 manifest lists it); then the journal is set in one command, which is the commit point; then
-LSH removals/insertions and the manifest follow and the journal is deleted. Opening the index
-with a journal present replays it (each step checks what is already done), and deletes
-generation keys the manifest does not list.
+dropped generations are deleted and the manifest installed, and the journal is deleted. Opening
+the index with a journal present replays it (each step can be repeated), and deletes generation
+keys the manifest does not list.
 """
 from __future__ import annotations
 
@@ -20,25 +24,25 @@ import json
 
 import numpy as np
 import redis
-from datasketch import LeanMinHash, MinHashLSH
-
+from storydedup.pipeline.index import band_tables
+from storydedup.pipeline.index.band_tables import GenerationTables, generation_arrays, table_names
 from storydedup.pipeline.index.store import (
-    LEVELS,
-    PAYLOAD_FIELDS,
-    SIG_FIELD,
     ConcurrentUpdate,
+    IndexLocationError,
     Store,
-    cap_matches,
     empty_manifest,
-    label_index,
+    label_members,
     take_rows,
-    valid_rows,
 )
+
+
+# What one more command costs (client-side packing and parsing, ~30 us) in bytes of transfer.
+_COMMAND_BYTES = 32 * 1024
 
 
 class _Column:
     """Lazy view of one stored column: indexing with an index array reads only those items,
-    one GETRANGE per run of consecutive indices."""
+    one GETRANGE per run of consecutive indices, or the whole value when the runs are many."""
 
     def __init__(self, db: redis.Redis, key: str, dtype: str, shape: list[int]):
         self.db, self.key, self.dtype, self.shape = db, key, np.dtype(dtype), tuple(shape)
@@ -48,11 +52,19 @@ class _Column:
         idx = np.asarray(idx, dtype=np.int64).reshape(-1)
         if len(idx) == 0:
             return np.zeros((0,) + self.shape[1:], dtype=self.dtype)
+        if np.any(np.diff(idx) <= 0):  # read each needed item once, in ascending order
+            uniq, back = np.unique(idx, return_inverse=True)
+            return self[uniq][back]
         breaks = np.flatnonzero(np.diff(idx) != 1) + 1
+        if (len(breaks) + 1) * _COMMAND_BYTES >= self.shape[0] * self.item:
+            return self.whole()[idx]  # many scattered items: one transfer costs less than many commands
         pipe = self.db.pipeline(transaction=False)
         for run in np.split(idx, breaks):
             pipe.getrange(self.key, int(run[0]) * self.item, (int(run[-1]) + 1) * self.item - 1)
         return np.frombuffer(b"".join(pipe.execute()), dtype=self.dtype).reshape((len(idx),) + self.shape[1:])
+
+    def whole(self) -> np.ndarray:
+        return np.frombuffer(self.db.get(self.key) or b"", dtype=self.dtype).reshape(self.shape)
 
 
 class RedisStore(Store):
@@ -60,7 +72,6 @@ class RedisStore(Store):
         self.conn = {"host": host, "port": port, "db": db}
         self.db = redis.Redis(**self.conn)
         self.prefix = prefix
-        self._lsh: dict[str, MinHashLSH] = {}
         journal = self.db.get(self._key("journal"))
         if journal is not None:
             self._apply(json.loads(journal))
@@ -73,13 +84,6 @@ class RedisStore(Store):
         raw = self.db.get(self._key("manifest"))
         return json.loads(raw) if raw else empty_manifest()
 
-    def _lsh_of(self, level: str, lsh: list[int], num_perm: int) -> MinHashLSH:
-        if level not in self._lsh:
-            config = {"type": "redis", "basename": f"{self.prefix}-{level}".encode(), "redis": dict(self.conn)}
-            self._lsh[level] = MinHashLSH(num_perm=num_perm, params=tuple(lsh), storage_config=config,
-                                          prepickle=False)
-        return self._lsh[level]
-
     def _meta(self, gen: str) -> dict:
         return json.loads(self.db.get(self._key("g", gen, "meta")))
 
@@ -87,50 +91,44 @@ class RedisStore(Store):
         return {k: _Column(self.db, self._key("g", gen, k), d, s) for k, (d, s) in self._meta(gen).items()}
 
     def lookup(self, level, gens, sig, valid, bands, rows, cap):
-        lsh = self._lsh_of(level, [bands, rows], sig.shape[1])
-        pos = {gen.encode(): k for k, gen in enumerate(gens)}
-        query = np.flatnonzero(valid)
-        out = ([], [], [])
-        for band, (start, end) in enumerate(lsh.hashranges):
-            buckets = lsh.hashtables[band].getmany(*[lsh._H(sig[i, start:end]) for i in query])
-            q, g, r = [], [], []
-            for i, bucket in zip(query.tolist(), buckets):
-                for key in bucket:
-                    gen, row = key.rsplit(b"/", 1)
-                    if gen in pos:
-                        q.append(i), g.append(pos[gen]), r.append(int(row))
-            for acc, part in zip(out, cap_matches(np.array(q, dtype=np.int64), np.array(g, dtype=np.int64),
-                                                  np.array(r, dtype=np.int64), cap)):
-                acc.append(part)
-        return tuple(np.concatenate(x) if x else np.zeros(0, dtype=np.int64) for x in out)
+        bloom, keys, order = table_names(level)
+
+        def open_tables(gen: str) -> GenerationTables:
+            cols = self._columns(gen)
+            if order not in cols:
+                raise IndexLocationError(
+                    f"the Redis index under prefix {self.prefix!r} was written by an older storydedup "
+                    "(LSH tables in datasketch's layout): start a new index (another prefix) and rerun the batches")
+            flat = _Column(self.db, cols[order].key, cols[order].dtype.str, [int(np.prod(cols[order].shape))])
+            pipe = self.db.pipeline(transaction=False)
+            pipe.get(cols[bloom].key)
+            pipe.get(cols[keys].key)
+            raw_bloom, raw_keys = pipe.execute()
+            return GenerationTables(np.frombuffer(raw_bloom, dtype=np.uint8),
+                                    np.frombuffer(raw_keys, dtype=np.uint64).reshape(cols[keys].shape), flat.__getitem__)
+
+        return band_tables.lookup(gens, open_tables, sig, valid, bands, rows, cap)
 
     def rows(self, gen, rows):
         return take_rows(self._columns(gen), np.asarray(rows, dtype=np.int64))
 
     def members(self, gen, level, labels):
-        found = self.db.hmget(self._key("g", gen, "m", level), labels) if labels else []
-        parts = [np.frombuffer(x or b"", dtype=np.int32).astype(np.int64) for x in found]
-        rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        return rows, np.array([len(p) for p in parts], dtype=np.int64)
+        cols = self._columns(gen)
+        return label_members(*(cols[f"{name}_{level}"].whole() for name in ("labels", "starts", "rows")), labels)
 
-    def _write_generation(self, gen: str, payload: dict[str, np.ndarray]) -> None:
+    def _write_generation(self, gen: str, payload: dict[str, np.ndarray], lsh: dict) -> None:
         pipe = self.db.pipeline(transaction=False)
         meta = {}
-        for name in PAYLOAD_FIELDS:
-            value = np.ascontiguousarray(payload[name])
+        for name, column in generation_arrays(payload, lsh).items():
+            value = np.ascontiguousarray(column)
             meta[name] = [value.dtype.str, list(value.shape)]
             pipe.set(self._key("g", gen, name), value.tobytes())
-        for level, label in (("duplicate", "dup_label"), ("story", "story_label")):
-            uniq, starts, grouped = label_index(payload[label])
-            mapping = {str(u): grouped[starts[k]:starts[k + 1]].tobytes() for k, u in enumerate(uniq)}
-            if mapping:
-                pipe.hset(self._key("g", gen, "m", level), mapping=mapping)
         pipe.set(self._key("g", gen, "meta"), json.dumps(meta))
         pipe.execute()
 
     def commit(self, manifest, gen, payload, drop, expected_seq):
         if payload is not None:
-            self._write_generation(gen, payload)
+            self._write_generation(gen, payload, manifest["lsh"])
         journal = {"manifest": manifest, "add": gen if payload is not None else None, "drop": drop}
         watched = (self._key("manifest"), self._key("journal"))
         try:
@@ -149,53 +147,20 @@ class RedisStore(Store):
         self._apply(journal)
 
     def _apply(self, journal: dict) -> None:
-        """Roll an update forward (idempotent: safe to repeat after a crash)."""
-        lsh = journal["manifest"]["lsh"]
+        """Roll an update forward (idempotent: safe to repeat after a crash). The new generation
+        is complete before the journal exists; what remains is dropping and the manifest."""
         for gen in journal["drop"]:
-            if self.db.exists(self._key("g", gen, "meta")):
-                for level in LEVELS:
-                    self._lsh_remove(level, gen, lsh)
-                self._delete_generation(gen)
-        if journal["add"] is not None:
-            for level in LEVELS:
-                self._lsh_add(level, journal["add"], lsh)
+            self._delete_generation(gen)
         self._install_manifest(journal["manifest"])
         self.db.delete(self._key("journal"))
-
-    def _gen_keys(self, gen: str, level: str, lsh: list[int]):
-        cols = self._columns(gen)
-        n = cols["ids"].shape[0]
-        payload = {"dup_size": cols["dup_size"][np.arange(n)]} if level == "duplicate" else \
-            {"story_offsets": cols["story_offsets"][np.arange(n + 1)]}
-        rows = np.flatnonzero(valid_rows(payload, level))
-        sig = cols[SIG_FIELD[level]]
-        return self._lsh_of(level, lsh, sig.shape[1]), rows, [f"{gen}/{r}".encode() for r in rows], sig
-
-    def _present(self, lsh: MinHashLSH, keys: list[bytes]) -> list[bool]:
-        return [bool(x) for x in lsh.keys.getmany(*keys)] if keys else []
-
-    def _lsh_remove(self, level: str, gen: str, lsh_params: list[int]) -> None:
-        lsh, _, keys, _ = self._gen_keys(gen, level, lsh_params[level])
-        with lsh.deletion_session() as session:
-            for key, there in zip(keys, self._present(lsh, keys)):
-                if there:
-                    session.remove(key)
-
-    def _lsh_add(self, level: str, gen: str, lsh_params: dict) -> None:
-        lsh, rows, keys, sig = self._gen_keys(gen, level, lsh_params[level])
-        values = sig[rows]
-        with lsh.insertion_session() as session:
-            for k, (key, there) in enumerate(zip(keys, self._present(lsh, keys))):
-                if not there:
-                    session.insert(key, LeanMinHash(seed=0, hashvalues=values[k], scheme="affine32"),
-                                   check_duplication=False)
 
     def _install_manifest(self, manifest: dict) -> None:
         self.db.set(self._key("manifest"), json.dumps(manifest, sort_keys=True))
 
     def _delete_generation(self, gen: str) -> None:
-        for key in list(self.db.scan_iter(match=self._key("g", gen, "*"), count=1000)):
-            self.db.delete(key)
+        keys = list(self.db.scan_iter(match=self._key("g", gen, "*"), count=1000))
+        if keys:
+            self.db.delete(*keys)
 
     def _collect_garbage(self) -> None:
         live = {e["gen"] for e in self.manifest()["batches"].values()}
@@ -207,4 +172,3 @@ class RedisStore(Store):
 
     def close(self) -> None:
         self.db.close()
-        self._lsh.clear()

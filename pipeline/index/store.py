@@ -70,6 +70,21 @@ def label_index(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return uniq, np.append(starts, len(labels)).astype(np.int64), order.astype(np.int32)
 
 
+def label_members(uniq: np.ndarray, starts: np.ndarray, grouped: np.ndarray,
+                  labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``Store.members`` answered from a generation's ``label_index`` arrays (or their maps)."""
+    want = np.array(labels, dtype=str)
+    pos = np.searchsorted(uniq, want) if len(uniq) else np.zeros(len(want), dtype=np.int64)
+    hit = pos < len(uniq)
+    hit[hit] = np.asarray(uniq[pos[hit]]) == want[hit]
+    lo = np.zeros(len(want), dtype=np.int64)
+    hi = np.zeros(len(want), dtype=np.int64)
+    lo[hit], hi[hit] = starts[pos[hit]], starts[pos[hit] + 1]
+    size = hi - lo
+    idx = np.repeat(lo - np.cumsum(size) + size, size) + np.arange(int(size.sum()))
+    return np.asarray(grouped[idx], dtype=np.int64), size  # ascending within a label (stable sort)
+
+
 def take_rows(fields: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
     """Rows ``rows`` of one batch's payload (fixed-width columns and the CSR groups)."""
     return {**{k: np.asarray(fields[k][rows]) for k in ROW_FIELDS}, **take_csr_rows(fields, rows)}
