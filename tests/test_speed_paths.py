@@ -77,6 +77,49 @@ def test_frequency_table_holds_each_words_largest_frequency_over_the_languages()
         wordfreq.get_frequency_dict("en", wordlist="small")["die"]  # German's "die" is the more frequent
 
 
+def test_frequency_look_ups_by_hash_are_exact_for_the_default_languages():
+    from storydedup.pipeline.signatures.compute import SignatureSettings
+    from storydedup.pipeline.signatures.story import _frequencies, frequency_index, frequency_table
+
+    languages = tuple(SignatureSettings().story_languages)
+    words, _ = frequency_index(languages)
+    assert len(np.unique(words)) == len(words) == len(frequency_table(languages))  # no two words share a hash
+    table = frequency_table(languages)
+    tokens = list(table)[::997] + ["zzqxv", "Über", "", "2024"]
+    assert _frequencies(tokens, languages).tolist() == [table.get(t, 0.0) for t in tokens]
+
+
+def token_properties_definition(tokens, languages, stem_chars):
+    """Token by token, in plain Python: what ``_token_properties`` returns."""
+    from storydedup.pipeline.signatures.story import frequency_table, idf, term_hash, term_of
+
+    table = frequency_table(languages)
+    term_ids, skip, idfs, index = {}, [], [], []
+    for tok in tokens:
+        term = term_of(tok, stem_chars)
+        skip.append(term is None)
+        idfs.append(0.0 if term is None else idf(tok, table))
+        index.append(-1 if term is None else term_ids.setdefault(term, len(term_ids)))
+    terms = list(term_ids)
+    by_string = sorted(terms)
+    return (np.array(skip, dtype=np.uint8), np.array(idfs), np.array(index, dtype=np.int64),
+            np.array([by_string.index(t) for t in terms], dtype=np.int64),
+            np.array([term_hash(t) for t in terms], dtype=np.uint64))
+
+
+@pytest.mark.parametrize("stem_chars", [0, 1, 5])
+def test_token_properties_equal_the_token_by_token_definition(stem_chars):
+    from storydedup.pipeline.signatures.story import _token_properties
+
+    tokens = ["the", "x", "7", "xy", "x1", "²", "12345678", "123456789012", "haus", "häuser", "istanbul",
+              "ıstanbul", "council", "counc", "zzzzqqq", "ü", "_", "2024", "die", "der", "über", "x_y"]
+    got = _token_properties(tokens, ("en", "de"), stem_chars)
+    want = token_properties_definition(tokens, ("en", "de"), stem_chars)
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype and np.array_equal(g, w)
+    assert (got[2][tokens.index("xy")] == got[2][tokens.index("x1")]) == (stem_chars == 1)  # one stem
+
+
 def bucket_definition(sig: np.ndarray, bands: int, rows: int, valid, max_bucket: int) -> list[tuple[int, int]]:
     """Plain-Python statement of LSH banding with chained oversized buckets."""
     pairs = set()

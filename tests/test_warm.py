@@ -20,12 +20,13 @@ def _publish(corpus: Path, out: Path):
 
 
 def test_warm_loads_every_stage_table_before_the_forks(corpus, tmp_path):
-    for cached in (lines.stopwords, story.frequency_table, shingles.char_tables):
+    for cached in (lines.stopwords, story.frequency_table, story.frequency_index, shingles.char_tables):
         cached.cache_clear()
     stages._PARSED_RULES.clear()
     warm_stages(_publish(corpus, tmp_path / "out"), workers=2)
     assert lines.stopwords.cache_info().currsize == 1
     assert story.frequency_table.cache_info().currsize == 1
+    assert story.frequency_index.cache_info().currsize == 1
     assert shingles.char_tables.cache_info().currsize == 1
     assert len(stages._PARSED_RULES) == 1
     # what the stages took from wordfreq stays; wordfreq's copies of whole lists are dropped

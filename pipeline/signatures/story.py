@@ -9,12 +9,14 @@ cheap stand-in for stemming across inflecting languages. The ``lsh_terms`` heavi
 set whose MinHash feeds LSH for candidates; the cosine of the stored vectors decides.
 
 :func:`reference_story_features` is the readable definition; :func:`story_features` computes the
-same arrays for a whole batch: one compiled tokenising pass, Python work only once per distinct
-token of the batch, then compiled per-document weighting and top-term selection.
+same arrays for a whole batch: one compiled tokenising pass, C-level loops over the distinct
+tokens of the batch, then compiled per-document weighting and top-term selection.
 """
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 import re
 import unicodedata
 from collections import Counter
@@ -30,7 +32,6 @@ from storydedup.pipeline.signatures.story_kernels import tokenise, weigh_documen
 
 _WORD = re.compile(r"\w+")
 _RARE = 1e-7  # frequency assumed for words missing from every table
-_KNOWN_TOKENS = 1_000_000
 
 
 @lru_cache(maxsize=4)
@@ -45,6 +46,32 @@ def frequency_table(languages: tuple[str, ...]) -> dict[str, float]:
     for index, bucket in buckets:
         table.update(dict.fromkeys(bucket, wordfreq.cB_to_freq(-index)))
     return table
+
+
+@lru_cache(maxsize=4)
+def frequency_index(languages: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`frequency_table` as (sorted xxh64 hashes of its words, their frequencies): a batch's
+    look-ups become one ``np.searchsorted`` (in the 390k-word dict each look-up costs ~1.5 us of
+    cache misses). Exact unless a token's 64-bit hash equals another word's (as for token ids)."""
+    table = frequency_table(languages)
+    hashes = _hashes(table)
+    order = np.argsort(hashes, kind="stable")
+    return hashes[order], np.fromiter(table.values(), dtype=np.float64, count=len(table))[order]
+
+
+def _hashes(strings) -> np.ndarray:
+    """xxh64 of each string's UTF-8 bytes (``term_hash``), with the loops in C."""
+    return np.fromiter(map(xxhash.xxh64_intdigest, map(str.encode, strings)), dtype=np.uint64, count=len(strings))
+
+
+def _frequencies(tokens: list[str], languages: tuple[str, ...]) -> np.ndarray:
+    """``frequency_table(languages).get(token, 0.0)`` for every token."""
+    words, freqs = frequency_index(languages)
+    if len(words) == 0:
+        return np.zeros(len(tokens), dtype=np.float64)
+    hashed = _hashes(tokens)
+    pos = np.minimum(np.searchsorted(words, hashed), len(words) - 1)
+    return np.where(words[pos] == hashed, freqs[pos], 0.0)
 
 
 def story_text(rec: dict) -> str:
@@ -104,43 +131,33 @@ def reference_story_features(records: list[dict], languages: tuple[str, ...], st
             "story_offsets": offsets, "story_sig": sig}
 
 
-@lru_cache(maxsize=4)
-def _known_tokens(languages: tuple[str, ...], stem_chars: int) -> dict[str, tuple[str | None, float, int]]:
-    """token -> (term or None, idf, term hash), kept across batches: small shards see the same
-    common words again and again. Cleared when it exceeds _KNOWN_TOKENS entries (~100 MB)."""
-    return {}
-
-
 def _token_properties(tokens: list[str], languages: tuple[str, ...], stem_chars: int):
-    """Per distinct token: skip flag, idf, term id; per term: hash and rank in string order."""
-    table = frequency_table(languages)
-    known = _known_tokens(languages, stem_chars)
-    if len(known) > _KNOWN_TOKENS:
-        known.clear()
-    term_ids: dict[str, int] = {}
-    hashes: list[int] = []
-    idfs: list[float] = []
-    term_index: list[int] = []
-    for tok in tokens:
-        info = known.get(tok)
-        if info is None:
-            term = term_of(tok, stem_chars)
-            info = known[tok] = (term, 0.0, 0) if term is None else (term, idf(tok, table), term_hash(term))
-        term, weight, hashed = info
-        idfs.append(weight)
-        if term is None:
-            term_index.append(-1)
-            continue
-        tid = term_ids.setdefault(term, len(term_ids))
-        if tid == len(hashes):
-            hashes.append(hashed)
-        term_index.append(tid)
-    terms = list(term_ids)
-    rank = np.empty(len(terms), dtype=np.int64)
-    rank[sorted(range(len(terms)), key=terms.__getitem__)] = np.arange(len(terms))
-    term_index_arr = np.array(term_index, dtype=np.int64)
-    return ((term_index_arr < 0).astype(np.uint8), np.array(idfs, dtype=np.float64), term_index_arr, rank,
-            np.array(hashes, dtype=np.uint64))
+    """Per distinct token: skip flag, idf, term id (numbered by first occurrence); per term: hash
+    and rank in string order. The same values as ``term_of``/``idf``/``term_hash`` token by token,
+    computed with loops that run in C (map, compress, dict.fromkeys, sort), frequencies looked up
+    by hash (:func:`frequency_index`), and ``math.log`` once per distinct frequency."""
+    n = len(tokens)
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=n)
+    digit = np.fromiter(map(str.isdigit, tokens), dtype=bool, count=n)
+    skip = (lengths < 2) & ~digit
+    terms = tokens
+    if stem_chars > 0:
+        terms = list(map(operator.itemgetter(slice(None, stem_chars)), tokens))
+        for i in np.flatnonzero(digit & (lengths > stem_chars)).tolist():  # numbers are not cut
+            terms[i] = tokens[i]
+    kept = list(itertools.compress(terms, (~skip).tolist()))
+    term_ids = dict(zip(dict.fromkeys(kept), itertools.count()))
+    term_index = np.full(n, -1, dtype=np.int64)
+    term_index[~skip] = np.fromiter(map(term_ids.__getitem__, kept), dtype=np.int64, count=len(kept))
+    distinct = list(term_ids)
+    rank = np.empty(len(distinct), dtype=np.int64)
+    rank[sorted(range(len(distinct)), key=distinct.__getitem__)] = np.arange(len(distinct))
+    hashes = _hashes(distinct)
+    freq = np.maximum(_frequencies(tokens, languages), _RARE)
+    values, which = np.unique(freq, return_inverse=True)
+    idfs = np.array([-math.log(f) for f in values.tolist()], dtype=np.float64)[which]
+    idfs[skip] = 0.0
+    return skip.astype(np.uint8), idfs, term_index, rank, hashes
 
 
 def story_features(records: list[dict], languages: tuple[str, ...], stem_chars: int, vector_terms: int,
@@ -148,15 +165,15 @@ def story_features(records: list[dict], languages: tuple[str, ...], stem_chars: 
     """Per document: the top ``vector_terms`` terms (hash-sorted, L2-normalised weights) in CSR
     arrays ``story_terms``/``story_weights``/``story_offsets``, their count, and
     ``story_sig`` = MinHash (``num_perm`` slots) of the ``lsh_terms`` heaviest terms.
-    Cost: linear in the text plus one Python step per distinct token of the batch, so larger
-    batches amortise better (token ids are exact up to 64-bit hash collisions of distinct tokens)."""
+    Cost: linear in the text plus a few C-level passes over the distinct tokens of the batch
+    (no Python bytecode per token) (token ids are exact up to 64-bit hash collisions of distinct tokens)."""
     texts = [story_text(rec) for rec in records]
     joined = "".join(texts)
     bounds = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(t) for t in texts], out=bounds[1:])
     cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     uid, doc_tokens, first = tokenise(cps, bounds, char_tables()[0])
-    tokens = [joined[s:e] for s, e in first.tolist()]
+    tokens = list(map(joined.__getitem__, map(slice, first[:, 0].tolist(), first[:, 1].tolist())))
     skip, idfs, term_index, rank, hashes = _token_properties(tokens, tuple(languages), stem_chars)
     longest = int(np.diff(doc_tokens).max()) if len(texts) else 0
     log_tf = np.array([0.0] + [1.0 + math.log(n) for n in range(1, longest + 1)])
