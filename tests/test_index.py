@@ -198,6 +198,23 @@ def test_redis_backend_gives_identical_clusters(tmp_path, redis_url):  # noqa: F
     embedded.close()
 
 
+@pytest.mark.redis
+def test_redis_index_in_an_older_layout_is_refused(redis_url):  # noqa: F811
+    from storydedup.pipeline.index.store import IndexLocationError
+
+    index, _ = run_days(redis_url, days=(0,))
+    db, prefix = index.store.db, index.store.prefix
+    gen = index.store.manifest()["batches"][DAYS[0]]["gen"]
+    meta = json.loads(db.get(f"{prefix}:g:{gen}:meta"))
+    index.close()
+    for level in LEVELS:  # as an older version wrote it: no LSH tables among the generation's values
+        for name in table_names(level):
+            meta.pop(name)
+    db.set(f"{prefix}:g:{gen}:meta", json.dumps(meta))
+    with pytest.raises(IndexLocationError, match="older storydedup"):
+        open_index(redis_url)
+
+
 def test_document_bridging_two_old_clusters_merges_them_into_the_older_id(tmp_path):
     short_wire = "\n\n".join(WIRE.split("\n\n")[:2])  # about the size of the orchid report
     first = [{"id": "wire", "text": short_wire, "published": DAYS[0]},

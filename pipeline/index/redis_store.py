@@ -24,6 +24,7 @@ import json
 
 import numpy as np
 import redis
+
 from storydedup.pipeline.index import band_tables
 from storydedup.pipeline.index.band_tables import GenerationTables, generation_arrays, table_names
 from storydedup.pipeline.index.store import (
@@ -76,6 +77,17 @@ class RedisStore(Store):
         if journal is not None:
             self._apply(json.loads(journal))
         self._collect_garbage()
+        self._check_layout()
+
+    def _check_layout(self) -> None:
+        """Refuse an index whose generations keep their LSH tables in another layout (older
+        versions used datasketch's bucket sets): it cannot answer look-ups."""
+        for entry in self.manifest()["batches"].values():
+            if table_names("duplicate")[2] not in self._meta(entry["gen"]):
+                raise IndexLocationError(
+                    f"the Redis index under prefix {self.prefix!r} was written by an older storydedup "
+                    "(LSH tables in datasketch's layout): use a new prefix and rerun the batches into it")
+            return  # every generation is written by the same code as the first one listed
 
     def _key(self, *parts: str) -> str:
         return ":".join((self.prefix,) + parts)
@@ -95,10 +107,6 @@ class RedisStore(Store):
 
         def open_tables(gen: str) -> GenerationTables:
             cols = self._columns(gen)
-            if order not in cols:
-                raise IndexLocationError(
-                    f"the Redis index under prefix {self.prefix!r} was written by an older storydedup "
-                    "(LSH tables in datasketch's layout): start a new index (another prefix) and rerun the batches")
             flat = _Column(self.db, cols[order].key, cols[order].dtype.str, [int(np.prod(cols[order].shape))])
             pipe = self.db.pipeline(transaction=False)
             pipe.get(cols[bloom].key)
