@@ -21,6 +21,7 @@ the campaign goes on. Case and crash counts per target go to ``--out/summary.jso
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import hashlib
 import importlib
@@ -109,6 +110,7 @@ class Harness:
         self.run = getattr(self, target)
         self.extract_settings, self.strip_settings = ExtractSettings(), StripSettings()
         self.rules = load_rules(rule_paths())
+        self.quiet = open(os.devnull, "w")  # warcio writes a warning per damaged record to stderr
 
     def save(self) -> None:
         self.report.write_text(json.dumps({"target": self.target, "cases": self.cases, "crashes": self.crashes,
@@ -119,7 +121,8 @@ class Harness:
 
         self.cases += 1
         try:
-            self.run(data)
+            with contextlib.redirect_stderr(self.quiet):
+                self.run(data)
         except RejectDocument:
             pass
         except Exception as exc:  # noqa: BLE001 - every other exception is a finding
