@@ -248,6 +248,8 @@ def main() -> int:
     p.add_argument("--max-len", type=int, default=2048, help="longest input libFuzzer makes, in bytes")
     p.add_argument("--parallel", type=int, choices=(1, 2), default=1, help="targets fuzzed at once")
     p.add_argument("--out", default="fuzz-out", help="reports, corpus and crashing inputs")
+    p.add_argument("--summarize", action="store_true",
+                   help="only write summary.json from every target's log in --out (a campaign run in parts)")
     p.add_argument("--child", help=argparse.SUPPRESS)
     args = p.parse_args()
     out = Path(args.out).resolve()
@@ -255,6 +257,8 @@ def main() -> int:
     if args.child:
         child(args.child, int(args.runs), args.seconds, args.max_len, out)
         return 0
+    if args.summarize:
+        return summarize(out, {t: result(t, out) for t in INSTRUMENTED if (out / f"{t}.log").exists()})
     runs = parse_runs(args.runs, args.targets.split(","))
     pending, running, results = list(runs), {}, {}
     while pending or running:
@@ -269,11 +273,22 @@ def main() -> int:
             if proc.poll() is not None:
                 log.close()
                 del running[target]
-                results[target] = r = result(target, out)
-                print(f"{target:10s} cases {r['cases']:>9,d}  crashes {r['crashes']:>4d}  "
-                      f"({r['seconds']}s, {r['cases_per_second']:,d}/s){'' if r['finished'] else '  NOT FINISHED, see log'}",
-                      flush=True)
+                results[target] = result(target, out)
+                print(row(target, results[target]), flush=True)
         time.sleep(1)
+    return summarize(out, results, printed=True)
+
+
+def row(target: str, r: dict) -> str:
+    return (f"{target:10s} cases {r['cases']:>9,d}  crashes {r['crashes']:>4d}  ({r['seconds']}s, "
+            f"{r['cases_per_second']:,d}/s){'' if r['finished'] else '  NOT FINISHED, see log'}")
+
+
+def summarize(out: Path, results: dict[str, dict], printed: bool = False) -> int:
+    """Write ``summary.json`` and print the table; exit status 1 on any crash or unfinished target."""
+    if not printed:
+        for target, r in results.items():
+            print(row(target, r))
     total = {"cases": sum(r["cases"] for r in results.values()), "crashes": sum(r["crashes"] for r in results.values())}
     (out / "summary.json").write_text(json.dumps({"targets": results, "total": total}, indent=2) + "\n")
     print(f"{'total':10s} cases {total['cases']:>9,d}  crashes {total['crashes']:>4d}  ({out / 'summary.json'})")
