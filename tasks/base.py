@@ -164,11 +164,49 @@ def index_batches(location: str) -> list[str]:
         index.close()
 
 
+def is_bug(exc: BaseException) -> bool:
+    """An exception of the code on some data, not a fault of the machine: such an exception on
+    one document rejects that document ('stage error') instead of failing the run."""
+    return not (isinstance(exc, MemoryError) or fault_line(exc))
+
+
 class BatchStage(StageTask):
     """A stage run once per batch; its whole directory is its output."""
 
+    # Stages whose computation over all documents can reject some write ``rejects.jsonl.gz``.
+    rejects_documents = False
+
     def output(self):
         return luigi.LocalTarget(str(self.stage_dir()))
+
+    def rejected_ids(self) -> set[str]:
+        """Ids of the documents this (finished) stage rejected."""
+        if not self.rejects_documents:
+            return set()
+        return {r["id"] for r in read_jsonl(Path(self.output().path) / "rejects.jsonl.gz")}
+
+    def reject_failing(self, error: Exception, probe, docs: list[dict]) -> tuple[list[dict], "np.ndarray"]:
+        """After ``error`` from this stage's computation over ``docs`` (dicts with ``id``, and
+        ``seq``/``origin`` when known): (reject records ('stage error') of the documents on which
+        ``probe(indices)`` fails alone (see ``pipeline.isolate``), indices of the others) for the
+        stage to compute again. ``error`` itself is raised when it is a fault of the machine or
+        no single document explains it."""
+        from storydedup.pipeline.isolate import failing_items
+
+        import numpy as np
+
+        if not is_bug(error):
+            raise error
+        failing = failing_items(probe, np.arange(len(docs)), is_bug)
+        if not failing:
+            raise error
+        rejects = []
+        for i, exc in failing.items():
+            doc = docs[i]
+            log.warning("%s: document %r rejected: %s: %s", self.stage, doc["id"], type(exc).__name__, exc)
+            rejects.append(reject_record(doc["id"], self.stage, STAGE_ERROR, f"{type(exc).__name__}: {exc}",
+                                         seq=doc.get("seq"), origin=doc.get("origin")))
+        return rejects, np.array([i for i in range(len(docs)) if i not in failing], dtype=np.int64)
 
     def shards_of(self, cls) -> list["ShardStage"]:
         return [self.clone(cls, shard=i) for i in range(self.n_shards)]
@@ -232,7 +270,7 @@ class ShardStage(StageTask):
                                              seq=rec.get("seq"), origin=rec.get("origin")))
                 reasons[exc.reason] = reasons.get(exc.reason, 0) + 1
             except Exception as exc:  # one document that trips a stage must not fail the run
-                if isinstance(exc, MemoryError) or fault_line(exc):
+                if not is_bug(exc):
                     raise
                 log.warning("%s: document %r rejected: %s: %s", self.stage, rec["id"], type(exc).__name__, exc)
                 rejects.append(reject_record(rec["id"], self.stage, STAGE_ERROR, f"{type(exc).__name__}: {exc}",
