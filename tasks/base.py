@@ -16,6 +16,7 @@ from storydedup.pipeline.read import inputs as input_files
 from storydedup.pipeline.read.items import STAGE_ERROR
 from storydedup.pipeline.records import atomic_dir, read_jsonl, reject_record, write_json, write_jsonl
 from storydedup.tasks.errors import ReportsFaults, fault_line
+from storydedup.tasks.lock import LockedTask
 
 log = logging.getLogger("storydedup")
 # Bump when a stage's code changes its results, so old directories are not reused.
@@ -41,7 +42,7 @@ def short_hash(obj) -> str:
     return hashlib.sha256(blob).hexdigest()[:10]
 
 
-class StageTask(ReportsFaults, luigi.Task):
+class StageTask(LockedTask, ReportsFaults, luigi.Task):
     """Base of all stages. Subclasses set ``stage`` (e.g. "30_repair") and ``settings_cls``."""
 
     inputs = luigi.ListParameter(description="input files or directories, in order")
@@ -75,6 +76,12 @@ class StageTask(ReportsFaults, luigi.Task):
 
             out["settings"] = dataclasses.asdict(settings_of(self))
         return out
+
+    def lock_folder(self) -> Path:
+        """What a run of this task owns: its output folder, or the batch root for the stages
+        of a daily batch that know the batch (its output folder is ROOT/batches/DATE)."""
+        out = Path(self.output_dir)
+        return out.parents[1] if getattr(self, "batch", "") else out
 
     def check(self) -> None:
         """Raise ``ConfigError`` for a missing or unusable resource (rules, model) before any
