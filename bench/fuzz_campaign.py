@@ -3,6 +3,12 @@ the readers, the decoder, the extractor wrapper and the boilerplate stripper. No
 
     nice -n 15 .venv/bin/python bench/fuzz_campaign.py --runs 250000          # every target, 250k cases each
     nice -n 15 .venv/bin/python bench/fuzz_campaign.py --runs readers=400000,stripper=100000 --parallel 2
+    nice -n 15 .venv/bin/python bench/fuzz_campaign.py --no-coverage --seconds 600 --runs 100000000
+    .venv/bin/python bench/fuzz_campaign.py --summarize          # summary.json over every run in --out
+
+Two modes share one corpus per target (``--out/corpus/<target>``): coverage-guided libFuzzer runs
+(atheris) learn inputs that reach new code; ``--no-coverage`` runs edit those inputs at random
+without instrumentation, several times faster, to spend many more cases on what was learned.
 
 Every case calls the library in memory on the fuzzed bytes (a reader source holds its bytes, see
 ``inputs.Source.data``): nothing per case touches the disk, starts a process or imports. Coverage
@@ -29,6 +35,7 @@ import inspect
 import io
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -51,6 +58,9 @@ INSTRUMENTED = {
 # Per-character or per-rule scoring loops left uninstrumented (arithmetic, not control flow).
 HOT = {"implausibility", "_script", "matches", "_match", "line_features"}
 DONE = re.compile(r"^Done (\d+) runs in (\d+) second", re.M)
+EXECUTED = re.compile(r"^stat::number_of_executed_units: (\d+)", re.M)  # -print_final_stats, also on SIGTERM
+PROGRESS = re.compile(r"^#(\d+)\s", re.M)  # libFuzzer's progress lines: a lower bound
+STOPPED = re.compile(r"libFuzzer: run interrupted", re.M)  # SIGTERM/SIGINT: a clean stop, not a crash
 
 
 def seeds() -> list[bytes]:
@@ -98,14 +108,17 @@ def writable(rec: dict) -> None:
     dumps(rec).encode("utf-8")
 
 
+PLAIN = "-plain"  # run name suffix: no coverage instrumentation (see --no-coverage)
+
+
 class Harness:
-    def __init__(self, target: str, out: Path):
+    def __init__(self, target: str, out: Path, name: str):
         from storydedup.pipeline.extract.html import ExtractSettings
         from storydedup.pipeline.strip import StripSettings, load_rules, rule_paths
 
         self.target, self.cases, self.crashes = target, 0, 0
         self.crash_dir = out / "crashes" / target
-        self.report = out / f"{target}.json"
+        self.report = out / f"{name}.json"
         self.started = time.time()
         self.run = getattr(self, target)
         self.extract_settings, self.strip_settings = ExtractSettings(), StripSettings()
@@ -201,33 +214,77 @@ class Harness:
             raise AssertionError(f"{lines_in} lines in, {kept} kept, {sum(1 for t in removed if t)} removed")
 
 
-def child(target: str, runs: int, seconds: int, max_len: int, out: Path) -> None:
+INTERESTING = (0, 0xFF, 0x7F, 0x80, ord("\n"), ord("\r"), ord('"'), ord("<"), ord(">"), ord("{"), ord("\\"))
+
+
+def mutate(rnd: random.Random, data: bytes, corpus: list[bytes], max_len: int) -> bytes:
+    """One to eight byte-level edits of ``data``: flips, interesting bytes, inserts, deletions,
+    duplicated runs, a splice with another corpus input, a cut."""
+    b = bytearray(data)
+    for _ in range(rnd.randint(1, 8)):
+        op, i = rnd.randrange(7), rnd.randrange(len(b) + 1)
+        j = min(len(b), i + rnd.randint(1, 64))
+        if op == 0 and i < len(b):
+            b[i] ^= 1 << rnd.randrange(8)
+        elif op == 1 and i < len(b):
+            b[i] = rnd.choice(INTERESTING)
+        elif op == 2:
+            b[i:i] = bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 16)))
+        elif op == 3:
+            del b[i:j]
+        elif op == 4:
+            b[i:i] = b[i:j] * rnd.randint(1, 4)
+        elif op == 5:
+            other = rnd.choice(corpus)
+            b = b[:i] + other[rnd.randrange(len(other) + 1):]
+        else:
+            del b[i:]
+    return bytes(b[:max_len])
+
+
+def mutate_corpus(harness: "Harness", corpus: Path, runs: int, seconds: int, max_len: int) -> None:
+    """The fast mode (--no-coverage): random edits of the corpus inputs, no instrumentation."""
+    rnd = random.Random(0)
+    inputs = [p.read_bytes()[:max_len] for p in sorted(corpus.iterdir())]
+    started = time.time()
+    while harness.cases < runs and not (seconds and time.time() - started > seconds):
+        harness(mutate(rnd, rnd.choice(inputs), inputs, max_len))
+    harness.save()
+    print(f"Done {harness.cases} runs in {round(time.time() - started)} second(s)", flush=True)
+
+
+def child(target: str, runs: int, seconds: int, max_len: int, out: Path, coverage: bool) -> None:
     import atheris
 
-    harness = Harness(target, out)
-    functions = instrument(INSTRUMENTED[target])
+    harness = Harness(target, out, target + ("" if coverage else PLAIN))
+    functions = instrument(INSTRUMENTED[target]) if coverage else 0
     print(f"{target}: {functions} functions instrumented", flush=True)
-    corpus = out / "corpus" / target
+    corpus = out / "corpus" / target  # shared by both modes: a plain run mutates what coverage found
     corpus.mkdir(parents=True, exist_ok=True)
     for n, seed in enumerate(seeds()):
         (corpus / f"seed-{n}").write_bytes(seed)
+    if not coverage:  # libFuzzer would drop every input that adds no coverage: it would have none
+        return mutate_corpus(harness, corpus, runs, seconds, max_len)
     argv = [sys.argv[0], f"-runs={runs}", f"-max_len={max_len}", "-rss_limit_mb=4096", "-timeout=300",
-            f"-artifact_prefix={out}/", str(corpus)]  # libFuzzer's slow-unit files go with the reports
+            "-print_final_stats=1", f"-artifact_prefix={out}/", str(corpus)]  # slow-unit files go with the reports
     if seconds:
         argv.insert(2, f"-max_total_time={seconds}")
     atheris.Setup(argv, harness)
     atheris.Fuzz()  # libFuzzer ends the process: its own count ("Done N runs") is read from the log
 
 
-def result(target: str, out: Path) -> dict:
-    """Cases (libFuzzer's exact count when it finished, else the harness's last report) and crashes."""
-    report = json.loads((out / f"{target}.json").read_text()) if (out / f"{target}.json").exists() else {}
-    log = (out / f"{target}.log").read_text(errors="replace")
-    done = DONE.search(log)
-    cases = int(done.group(1)) if done else report.get("cases", 0)
-    seconds = int(done.group(2)) if done else report.get("seconds", 0)
+def result(name: str, out: Path) -> dict:
+    """Cases (libFuzzer's own count at its end, or stopped by SIGTERM; else the last count it
+    logged) and crashes of one target's run."""
+    report = json.loads((out / f"{name}.json").read_text()) if (out / f"{name}.json").exists() else {}
+    log = (out / f"{name}.log").read_text(errors="replace")
+    done, executed, progress = DONE.search(log), EXECUTED.search(log), PROGRESS.findall(log)
+    cases = int(done.group(1)) if done else int(executed.group(1)) if executed else \
+        max([report.get("cases", 0)] + [int(n) for n in progress])
+    seconds = int(done.group(2)) if done else round(report.get("seconds", 0))
     return {"cases": cases, "crashes": report.get("crashes", 0), "seconds": seconds,
-            "cases_per_second": round(cases / max(seconds, 1)), "finished": bool(done)}
+            "cases_per_second": round(cases / max(seconds, 1)), "finished": bool(done or executed or STOPPED.search(log)),
+            "coverage": not name.endswith(PLAIN)}
 
 
 def parse_runs(text: str, targets: list[str]) -> dict[str, int]:
@@ -248,6 +305,9 @@ def main() -> int:
     p.add_argument("--max-len", type=int, default=2048, help="longest input libFuzzer makes, in bytes")
     p.add_argument("--parallel", type=int, choices=(1, 2), default=1, help="targets fuzzed at once")
     p.add_argument("--out", default="fuzz-out", help="reports, corpus and crashing inputs")
+    p.add_argument("--no-coverage", action="store_true",
+                   help="no instrumentation: random edits of the corpus (seeds and what coverage runs kept), "
+                        "several times faster, without learning new inputs; reported as <target>-plain")
     p.add_argument("--summarize", action="store_true",
                    help="only write summary.json from every target's log in --out (a campaign run in parts)")
     p.add_argument("--child", help=argparse.SUPPRESS)
@@ -255,26 +315,29 @@ def main() -> int:
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     if args.child:
-        child(args.child, int(args.runs), args.seconds, args.max_len, out)
+        child(args.child, int(args.runs), args.seconds, args.max_len, out, not args.no_coverage)
         return 0
     if args.summarize:
-        return summarize(out, {t: result(t, out) for t in INSTRUMENTED if (out / f"{t}.log").exists()})
+        names = [t + suffix for t in INSTRUMENTED for suffix in ("", PLAIN)]
+        return summarize(out, {n: result(n, out) for n in names if (out / f"{n}.log").exists()})
     runs = parse_runs(args.runs, args.targets.split(","))
     pending, running, results = list(runs), {}, {}
     while pending or running:
         while pending and len(running) < args.parallel:
             target = pending.pop(0)
-            (out / f"{target}.json").unlink(missing_ok=True)
-            log = open(out / f"{target}.log", "w")
-            running[target] = (subprocess.Popen(
+            name = target + (PLAIN if args.no_coverage else "")
+            (out / f"{name}.json").unlink(missing_ok=True)
+            log = open(out / f"{name}.log", "w")
+            running[name] = (subprocess.Popen(
                 [sys.executable, __file__, "--child", target, "--runs", str(runs[target]), "--seconds",
-                 str(args.seconds), "--max-len", str(args.max_len), "--out", str(out)], stdout=log, stderr=log), log)
-        for target, (proc, log) in list(running.items()):
+                 str(args.seconds), "--max-len", str(args.max_len), "--out", str(out)]
+                + (["--no-coverage"] if args.no_coverage else []), stdout=log, stderr=log), log)
+        for name, (proc, log) in list(running.items()):
             if proc.poll() is not None:
                 log.close()
-                del running[target]
-                results[target] = result(target, out)
-                print(row(target, results[target]), flush=True)
+                del running[name]
+                results[name] = result(name, out)
+                print(row(name, results[name]), flush=True)
         time.sleep(1)
     return summarize(out, results, printed=True)
 
@@ -290,7 +353,15 @@ def summarize(out: Path, results: dict[str, dict], printed: bool = False) -> int
         for target, r in results.items():
             print(row(target, r))
     total = {"cases": sum(r["cases"] for r in results.values()), "crashes": sum(r["crashes"] for r in results.values())}
-    (out / "summary.json").write_text(json.dumps({"targets": results, "total": total}, indent=2) + "\n")
+    per_target = {}
+    for name, r in results.items():
+        t = per_target.setdefault(name.removesuffix(PLAIN), {"cases": 0, "crashes": 0})
+        t["cases"] += r["cases"]
+        t["crashes"] += r["crashes"]
+    for target, t in per_target.items():
+        print(f"  {target:10s} cases {t['cases']:>9,d}  crashes {t['crashes']:>4d}  (both modes)")
+    (out / "summary.json").write_text(json.dumps({"runs": results, "targets": per_target, "total": total},
+                                                 indent=2) + "\n")
     print(f"{'total':10s} cases {total['cases']:>9,d}  crashes {total['crashes']:>4d}  ({out / 'summary.json'})")
     return 1 if total["crashes"] or not all(r["finished"] for r in results.values()) else 0
 
