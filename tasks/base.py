@@ -186,11 +186,15 @@ class BatchStage(StageTask):
     def output(self):
         return luigi.LocalTarget(str(self.stage_dir()))
 
+    def rejects_file(self) -> Path | None:
+        """This (finished) stage's rejects, if it writes any (a stage directory written before
+        batch stages could reject has none)."""
+        path = Path(self.output().path) / "rejects.jsonl.gz"
+        return path if self.rejects_documents and path.is_file() else None
+
     def rejected_ids(self) -> set[str]:
-        """Ids of the documents this (finished) stage rejected."""
-        if not self.rejects_documents:
-            return set()
-        return {r["id"] for r in read_jsonl(Path(self.output().path) / "rejects.jsonl.gz")}
+        path = self.rejects_file()
+        return {r["id"] for r in read_jsonl(path)} if path else set()
 
     def reject_failing(self, error: Exception, probe, docs: list[dict]) -> tuple[list[dict], "np.ndarray"]:
         """After ``error`` from this stage's computation over ``docs`` (dicts with ``id``, and
@@ -198,9 +202,9 @@ class BatchStage(StageTask):
         ``probe(indices)`` fails alone (see ``pipeline.isolate``), indices of the others) for the
         stage to compute again. ``error`` itself is raised when it is a fault of the machine or
         no single document explains it."""
-        from storydedup.pipeline.isolate import failing_items
-
         import numpy as np
+
+        from storydedup.pipeline.isolate import failing_items
 
         if not is_bug(error):
             raise error

@@ -29,8 +29,10 @@ class Publish(EngineParams, DailyParams, BatchStage):
     def reject_files(self) -> list[Path]:
         files = []
         for up in all_upstream(self):
-            if isinstance(up, ShardStage) or (isinstance(up, BatchStage) and up.rejects_documents):
+            if isinstance(up, ShardStage):
                 files.append(Path(up.output().path) / "rejects.jsonl.gz")
+            elif isinstance(up, BatchStage) and up.rejects_file():
+                files.append(up.rejects_file())
             elif isinstance(up, ReadInputs):
                 files.extend(sorted(Path(up.output().path).glob("shard-*/rejects.jsonl.gz")))
         return sorted(set(files))

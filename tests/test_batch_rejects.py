@@ -108,3 +108,16 @@ def test_each_failing_document_is_found():
     with pytest.raises(OSError):
         failing_items(lambda rows: (_ for _ in ()).throw(OSError("disk")), np.arange(4),
                       lambda exc: not isinstance(exc, OSError))
+
+
+def test_batch_stage_directories_from_before_these_rejects_still_publish(tmp_path, cli, corpus):
+    out = tmp_path / "out"
+    assert cli("run", "--input", corpus, "--output", out)[0] == 0
+    documents = (out / "documents.jsonl").read_text()
+    old = [*out.glob("40_template-*/rejects.jsonl.gz"), *out.glob("70_clusters-*/rejects.jsonl.gz")]
+    assert len(old) == 2
+    for path in old:
+        path.unlink()
+    code, _, err = cli("rerun", "--output", out, "--from", "90")
+    assert code == 0, err
+    assert (out / "documents.jsonl").read_text() == documents
