@@ -242,9 +242,9 @@ def mutate(rnd: random.Random, data: bytes, corpus: list[bytes], max_len: int) -
     return bytes(b[:max_len])
 
 
-def mutate_corpus(harness: "Harness", corpus: Path, runs: int, seconds: int, max_len: int) -> None:
+def mutate_corpus(harness: "Harness", corpus: Path, runs: int, seconds: int, max_len: int, seed: int) -> None:
     """The fast mode (--no-coverage): random edits of the corpus inputs, no instrumentation."""
-    rnd = random.Random(0)
+    rnd = random.Random(seed)
     inputs = [p.read_bytes()[:max_len] for p in sorted(corpus.iterdir())]
     started = time.time()
     while harness.cases < runs and not (seconds and time.time() - started > seconds):
@@ -253,7 +253,7 @@ def mutate_corpus(harness: "Harness", corpus: Path, runs: int, seconds: int, max
     print(f"Done {harness.cases} runs in {round(time.time() - started)} second(s)", flush=True)
 
 
-def child(target: str, runs: int, seconds: int, max_len: int, out: Path, coverage: bool) -> None:
+def child(target: str, runs: int, seconds: int, max_len: int, out: Path, coverage: bool, seed: int) -> None:
     import atheris
 
     harness = Harness(target, out, target + ("" if coverage else PLAIN))
@@ -261,10 +261,10 @@ def child(target: str, runs: int, seconds: int, max_len: int, out: Path, coverag
     print(f"{target}: {functions} functions instrumented", flush=True)
     corpus = out / "corpus" / target  # shared by both modes: a plain run mutates what coverage found
     corpus.mkdir(parents=True, exist_ok=True)
-    for n, seed in enumerate(seeds()):
-        (corpus / f"seed-{n}").write_bytes(seed)
+    for n, start in enumerate(seeds()):
+        (corpus / f"seed-{n}").write_bytes(start)
     if not coverage:  # libFuzzer would drop every input that adds no coverage: it would have none
-        return mutate_corpus(harness, corpus, runs, seconds, max_len)
+        return mutate_corpus(harness, corpus, runs, seconds, max_len, seed)
     argv = [sys.argv[0], f"-runs={runs}", f"-max_len={max_len}", "-rss_limit_mb=4096", "-timeout=300",
             "-print_final_stats=1", f"-artifact_prefix={out}/", str(corpus)]  # slow-unit files go with the reports
     if seconds:
@@ -308,6 +308,7 @@ def main() -> int:
     p.add_argument("--no-coverage", action="store_true",
                    help="no instrumentation: random edits of the corpus (seeds and what coverage runs kept), "
                         "several times faster, without learning new inputs; reported as <target>-plain")
+    p.add_argument("--seed", type=int, default=0, help="of the --no-coverage edits (another seed, other cases)")
     p.add_argument("--summarize", action="store_true",
                    help="only write summary.json from every target's log in --out (a campaign run in parts)")
     p.add_argument("--child", help=argparse.SUPPRESS)
@@ -315,7 +316,7 @@ def main() -> int:
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     if args.child:
-        child(args.child, int(args.runs), args.seconds, args.max_len, out, not args.no_coverage)
+        child(args.child, int(args.runs), args.seconds, args.max_len, out, not args.no_coverage, args.seed)
         return 0
     if args.summarize:
         names = [t + suffix for t in INSTRUMENTED for suffix in ("", PLAIN)]
@@ -330,7 +331,7 @@ def main() -> int:
             log = open(out / f"{name}.log", "w")
             running[name] = (subprocess.Popen(
                 [sys.executable, __file__, "--child", target, "--runs", str(runs[target]), "--seconds",
-                 str(args.seconds), "--max-len", str(args.max_len), "--out", str(out)]
+                 str(args.seconds), "--max-len", str(args.max_len), "--out", str(out), "--seed", str(args.seed)]
                 + (["--no-coverage"] if args.no_coverage else []), stdout=log, stderr=log), log)
         for name, (proc, log) in list(running.items()):
             if proc.poll() is not None:
