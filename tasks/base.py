@@ -16,6 +16,7 @@ from storydedup.pipeline.read import inputs as input_files
 from storydedup.pipeline.read.items import STAGE_ERROR
 from storydedup.pipeline.records import atomic_dir, read_jsonl, reject_record, write_json, write_jsonl
 from storydedup.tasks.errors import ReportsFaults, fault_line
+from storydedup.tasks.lock import LockedTask
 
 log = logging.getLogger("storydedup")
 # Bump when a stage's code changes its results, so old directories are not reused.
@@ -41,7 +42,7 @@ def short_hash(obj) -> str:
     return hashlib.sha256(blob).hexdigest()[:10]
 
 
-class StageTask(ReportsFaults, luigi.Task):
+class StageTask(LockedTask, ReportsFaults, luigi.Task):
     """Base of all stages. Subclasses set ``stage`` (e.g. "30_repair") and ``settings_cls``."""
 
     inputs = luigi.ListParameter(description="input files or directories, in order")
@@ -75,6 +76,12 @@ class StageTask(ReportsFaults, luigi.Task):
 
             out["settings"] = dataclasses.asdict(settings_of(self))
         return out
+
+    def lock_folder(self) -> Path:
+        """What a run of this task owns: its output folder, or the batch root for the stages
+        of a daily batch that know the batch (its output folder is ROOT/batches/DATE)."""
+        out = Path(self.output_dir)
+        return out.parents[1] if getattr(self, "batch", "") else out
 
     def check(self) -> None:
         """Raise ``ConfigError`` for a missing or unusable resource (rules, model) before any
@@ -164,11 +171,53 @@ def index_batches(location: str) -> list[str]:
         index.close()
 
 
+def is_bug(exc: BaseException) -> bool:
+    """An exception of the code on some data, not a fault of the machine: such an exception on
+    one document rejects that document ('stage error') instead of failing the run."""
+    return not (isinstance(exc, MemoryError) or fault_line(exc))
+
+
 class BatchStage(StageTask):
     """A stage run once per batch; its whole directory is its output."""
 
+    # Stages whose computation over all documents can reject some write ``rejects.jsonl.gz``.
+    rejects_documents = False
+
     def output(self):
         return luigi.LocalTarget(str(self.stage_dir()))
+
+    def rejects_file(self) -> Path | None:
+        """This (finished) stage's rejects, if it writes any (a stage directory written before
+        batch stages could reject has none)."""
+        path = Path(self.output().path) / "rejects.jsonl.gz"
+        return path if self.rejects_documents and path.is_file() else None
+
+    def rejected_ids(self) -> set[str]:
+        path = self.rejects_file()
+        return {r["id"] for r in read_jsonl(path)} if path else set()
+
+    def reject_failing(self, error: Exception, probe, docs: list[dict]) -> tuple[list[dict], "np.ndarray"]:
+        """After ``error`` from this stage's computation over ``docs`` (dicts with ``id``, and
+        ``seq``/``origin`` when known): (reject records ('stage error') of the documents on which
+        ``probe(indices)`` fails alone (see ``pipeline.isolate``), indices of the others) for the
+        stage to compute again. ``error`` itself is raised when it is a fault of the machine or
+        no single document explains it."""
+        import numpy as np
+
+        from storydedup.pipeline.isolate import failing_items
+
+        if not is_bug(error):
+            raise error
+        failing = failing_items(probe, np.arange(len(docs)), is_bug)
+        if not failing:
+            raise error
+        rejects = []
+        for i, exc in failing.items():
+            doc = docs[i]
+            log.warning("%s: document %r rejected: %s: %s", self.stage, doc["id"], type(exc).__name__, exc)
+            rejects.append(reject_record(doc["id"], self.stage, STAGE_ERROR, f"{type(exc).__name__}: {exc}",
+                                         seq=doc.get("seq"), origin=doc.get("origin")))
+        return rejects, np.array([i for i in range(len(docs)) if i not in failing], dtype=np.int64)
 
     def shards_of(self, cls) -> list["ShardStage"]:
         return [self.clone(cls, shard=i) for i in range(self.n_shards)]
@@ -232,7 +281,7 @@ class ShardStage(StageTask):
                                              seq=rec.get("seq"), origin=rec.get("origin")))
                 reasons[exc.reason] = reasons.get(exc.reason, 0) + 1
             except Exception as exc:  # one document that trips a stage must not fail the run
-                if isinstance(exc, MemoryError) or fault_line(exc):
+                if not is_bug(exc):
                     raise
                 log.warning("%s: document %r rejected: %s: %s", self.stage, rec["id"], type(exc).__name__, exc)
                 rejects.append(reject_record(rec["id"], self.stage, STAGE_ERROR, f"{type(exc).__name__}: {exc}",

@@ -21,6 +21,7 @@ from storydedup.pipeline.run_outputs import HISTORY_DIR, HISTORY_FILE, read_hist
 
 from storydedup.tasks.base import DEFAULT_SHARD_SIZE, EngineParams
 from storydedup.tasks.errors import ReportsFaults
+from storydedup.tasks.lock import LockedTask
 from storydedup.tasks.publish import Publish
 
 
@@ -33,7 +34,7 @@ def default_index(root: str) -> str:
     return str(Path(root) / "index")
 
 
-class DailyBatch(ReportsFaults, EngineParams, luigi.Task):
+class DailyBatch(LockedTask, ReportsFaults, EngineParams, luigi.Task):
     """One day's batch, from inputs to history entry."""
 
     date = luigi.DateParameter(description="the batch date (publication day of undated documents)")
@@ -64,6 +65,9 @@ class DailyBatch(ReportsFaults, EngineParams, luigi.Task):
         if depth <= 0 or not all(Path(p).exists() for p in self.inputs_for(day)):
             return None
         return self.clone(date=day, catch_up=depth - 1)
+
+    def lock_folder(self) -> Path:
+        return Path(self.root)
 
     def requires(self):
         # The day's own pipeline is a dynamic dependency of run() (below), so its grouping

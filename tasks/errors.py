@@ -8,6 +8,10 @@ import errno
 FAULT = "storydedup-fault: "
 
 
+class AlreadyRunning(Exception):
+    """Another run holds the lock: one line naming it (exit ``[retcode] already_running``)."""
+
+
 class UsageError(Exception):
     """Bad arguments or environment: one line saying what is wrong and what to do (exit 2)."""
 
@@ -31,5 +35,5 @@ class ReportsFaults:
     """Task mixin: a fault of the environment is reported as one line, not a traceback."""
 
     def on_failure(self, exception):
-        line = fault_line(exception)
+        line = str(exception) if isinstance(exception, AlreadyRunning) else fault_line(exception)
         return FAULT + line if line else super().on_failure(exception)

@@ -31,6 +31,8 @@ class Publish(EngineParams, DailyParams, BatchStage):
         for up in all_upstream(self):
             if isinstance(up, ShardStage):
                 files.append(Path(up.output().path) / "rejects.jsonl.gz")
+            elif isinstance(up, BatchStage) and up.rejects_file():
+                files.append(up.rejects_file())
             elif isinstance(up, ReadInputs):
                 files.extend(sorted(Path(up.output().path).glob("shard-*/rejects.jsonl.gz")))
         return sorted(set(files))
@@ -39,11 +41,15 @@ class Publish(EngineParams, DailyParams, BatchStage):
         started = time.time()
         clusters_dir = Path(self.input()["clusters"].path)
         assignments = {a.pop("id"): a for a in cluster_table(clusters_dir, "assignments")}
+        # Documents a batch stage rejected after the strip stage had kept them.
+        dropped = {i for up in all_upstream(self) if isinstance(up, BatchStage) for i in up.rejected_ids()}
 
         def documents():
             for n, target in enumerate(self.input()["texts"]):
                 self.progress(n, self.n_shards, "shards")
                 for rec in read_jsonl(Path(target.path) / "docs.jsonl.gz"):
+                    if rec["id"] in dropped:
+                        continue
                     out = {k: rec[k] for k in PUBLIC_FIELDS if rec.get(k) not in (None, "")}
                     out.update({k: assignments[rec["id"]][k] for k in CLUSTER_FIELDS if k in assignments[rec["id"]]})
                     if rec.get("renamed_from"):
@@ -51,13 +57,18 @@ class Publish(EngineParams, DailyParams, BatchStage):
                     yield out
             self.progress(self.n_shards, self.n_shards, "shards")
 
-        rejects = sorted((r for f in self.reject_files() for r in read_jsonl(f)), key=lambda r: r.get("seq", -1))
+        # One reject per document, from the first stage that rejected it (a document a batch
+        # stage rejects can be rejected again by a later shard stage that still saw it).
+        first: dict[str, dict] = {}
+        for r in sorted((r for f in self.reject_files() for r in read_jsonl(f)), key=lambda r: r["stage"]):
+            first.setdefault(r["id"], r)
+        rejects = sorted(first.values(), key=lambda r: r.get("seq", -1))
         total, _ = self.planned()
         with atomic_dir(self.output().path) as tmp:
             n_docs = write_jsonl(tmp / "documents.jsonl", documents())
             write_jsonl(tmp / "clusters.jsonl", cluster_table(clusters_dir, "clusters"))
             write_jsonl(tmp / "rejects.jsonl", rejects)
-            if n_docs + len(rejects) != total or n_docs != len(assignments):
+            if n_docs + len(rejects) != total or n_docs != len(assignments.keys() - dropped):
                 raise RuntimeError(f"accounting error: {total} inputs but {n_docs} documents + "
                                    f"{len(rejects)} rejects ({len(assignments)} clustered)")
             reasons = {}

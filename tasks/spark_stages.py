@@ -20,7 +20,7 @@ import luigi
 from luigi.contrib.spark import PySparkTask
 
 from storydedup.pipeline.cluster import levels as clustering
-from storydedup.pipeline.records import atomic_dir, write_json
+from storydedup.pipeline.records import atomic_dir, write_json, write_jsonl
 from storydedup.pipeline.signatures import compute as signatures
 from storydedup.tasks.base import BatchStage, log
 from storydedup.tasks.settings import settings_of, with_settings
@@ -118,10 +118,11 @@ class SparkClusters(SparkJob, Clusters):
     def requires(self):
         return self.clone(SparkSignatures)
 
-    def load_arrays(self) -> dict:
+    def signature_rows(self) -> tuple[dict, list[dict]]:
         from storydedup.pipeline.spark.files import read_signatures
 
-        return read_signatures(self.input().path)
+        arrays = read_signatures(self.input().path)
+        return arrays, [{"id": str(i)} for i in arrays["ids"]]
 
     def run(self):
         if self.batch:
@@ -138,6 +139,7 @@ class SparkClusters(SparkJob, Clusters):
         with atomic_dir(self.output().path) as tmp:
             assignments.orderBy("id").write.parquet(str(tmp / "assignments.parquet"))
             clusters.orderBy("level", "id").write.parquet(str(tmp / "clusters.parquet"))
+            write_jsonl(tmp / "rejects.jsonl.gz", [])  # no per-document isolation in Spark
             write_json(tmp / "_stats.json", {**stats, "engine": "spark", "seconds": round(time.time() - started, 3)})
             write_json(tmp / "_params.json", self.params_json)
         log.info("%s: %d documents (spark)", self.stage, stats["documents"])

@@ -56,6 +56,7 @@ class SiteTemplate(BatchStage):
     """Batch-level: lines that repeat across many documents of one site (its page template)."""
 
     stage = "40_template"
+    rejects_documents = True
 
     def requires(self):
         return self.shards_of(RepairText)
@@ -68,10 +69,19 @@ class SiteTemplate(BatchStage):
                 self.progress(n, len(self.input()), "shards")
                 yield from read_jsonl(Path(target.path) / "docs.jsonl.gz")
 
-        template = strip.build_template(records())
+        rejects, failed = [], None
+        try:
+            template = strip.build_template(records())
+        except Exception as exc:  # a document that trips the template code is rejected, see reject_failing
+            failed = exc
+        if failed is not None:
+            docs = list(records())
+            rejects, keep = self.reject_failing(failed, lambda rows: strip.build_template(docs[i] for i in rows), docs)
+            template = strip.build_template(docs[i] for i in keep)
         self.progress(len(self.input()), len(self.input()), "shards")
         with atomic_dir(self.output().path) as tmp:
             write_json(tmp / "template.json", template)
+            write_jsonl(tmp / "rejects.jsonl.gz", rejects)
             write_json(tmp / "_stats.json", {"seconds": round(time.time() - started, 3),
                                              "sites": len(template.get("sites", template))})
             write_json(tmp / "_params.json", self.params_record())
@@ -170,6 +180,7 @@ class Clusters(DailyParams, BatchStage):
     (``batch`` set) the documents are matched against the index of earlier batches instead."""
 
     stage = "70_clusters"
+    rejects_documents = True
 
     def requires(self):
         return self.shards_of(Signatures)
@@ -200,25 +211,47 @@ class Clusters(DailyParams, BatchStage):
         finally:
             index.close()
 
-    def load_arrays(self) -> dict:
-        """The signature arrays of every shard, as one set."""
+    def signature_rows(self) -> tuple[dict, list[dict]]:
+        """The signature arrays of every shard as one set, and the documents (id, seq) of its rows."""
         import numpy as np
 
-        parts = []
+        parts, docs = [], []
         for target in self.input():
             with np.load(Path(target.path) / "signatures.npz", allow_pickle=False) as data:
                 parts.append({k: data[k] for k in data.files})
-        return signatures.concat_shards(parts)
+            docs.extend(read_jsonl(Path(target.path) / "docs.jsonl.gz"))
+        return signatures.concat_shards(parts), docs
+
+    def load_arrays(self) -> tuple[dict, list[dict]]:
+        """``signature_rows`` without the documents the site template stage rejected."""
+        import numpy as np
+
+        arrays, docs = self.signature_rows()
+        dropped = self.clone(SiteTemplate).rejected_ids()
+        if dropped:
+            keep = np.array([i for i, d in enumerate(docs) if d["id"] not in dropped], dtype=np.int64)
+            arrays, docs = signatures.take_documents(arrays, keep), [docs[i] for i in keep]
+        return arrays, docs
 
     def run(self):
         started = time.time()
-        arrays = self.load_arrays()
+        arrays, docs = self.load_arrays()
         self.set_status_message(f"{self.stage}: clustering {len(arrays['ids'])} documents")
-        assignments, clusters, stats = self.group(arrays)
+        rejects, failed = [], None
+        try:
+            assignments, clusters, stats = self.group(arrays)
+        except Exception as exc:  # a document that trips the clustering code is rejected, see reject_failing
+            failed = exc
+        if failed is not None:
+            # Probed with the one-off clustering, which commits nothing to an index.
+            rejects, keep = self.reject_failing(
+                failed, lambda rows: clustering.cluster(signatures.take_documents(arrays, rows), settings_of(self)), docs)
+            assignments, clusters, stats = self.group(signatures.take_documents(arrays, keep))
         stats = {**stats, "documents": len(assignments), "seconds": round(time.time() - started, 3)}
         with atomic_dir(self.output().path) as tmp:
             write_jsonl(tmp / "assignments.jsonl.gz", ({"id": k, **v} for k, v in sorted(assignments.items())))
             write_jsonl(tmp / "clusters.jsonl.gz", clusters)
+            write_jsonl(tmp / "rejects.jsonl.gz", rejects)
             write_json(tmp / "_stats.json", stats)
             write_json(tmp / "_params.json", self.params_record())
         log.info("%s: %d documents, %s", self.stage, len(assignments),

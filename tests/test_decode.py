@@ -164,3 +164,12 @@ def test_any_bytes_decode_and_repair_without_exception(data, declared, is_html):
     assert isinstance(dec.text, str) and dec.replaced >= 0
     fixed, report = repair_text(dec.text, RepairSettings())
     assert isinstance(fixed, str) and isinstance(report, dict)
+
+
+@pytest.mark.parametrize("label", ["uu", "base64", "hex", "zlib", "rot13"])
+def test_a_codec_that_is_not_a_text_encoding_is_an_unknown_label(label):
+    # found by bench/fuzz_campaign.py: a declared or <meta> charset "uu" made decoding raise LookupError
+    assert normalise_charset(label) is None
+    page = f'<meta charset="{label}"><p>Café au lait</p>'.encode("utf-8")
+    assert "Café" in decode_bytes(page, is_html=True).text
+    assert decode_bytes("Ça va".encode("cp1252"), declared=label).text == "Ça va"

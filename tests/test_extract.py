@@ -45,3 +45,11 @@ def test_empty_page_is_rejected_without_fallback():
 
 def test_visible_text_skips_scripts():
     assert visible_text("<html><body><p>Hello</p><script>var x;</script><p>World</p></body></html>") == "Hello\nWorld"
+
+
+def test_a_page_that_parses_to_a_comment_has_no_visible_text():
+    # found by bench/fuzz_campaign.py: lxml returns an HtmlComment as the root of such input,
+    # and the visible-text fallback raised ValueError instead of rejecting the page
+    assert visible_text("\x1c<!DPE html>\n<h'\"e\x00") == ""
+    with pytest.raises(RejectDocument):
+        extract_record({"id": "x", "format": "html", "html": "\x1c<!DPE html>\n<h'\"e\x00"}, ExtractSettings())

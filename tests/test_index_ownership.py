@@ -1,10 +1,12 @@
-"""The embedded index deletes only what it created (issue case 1) and never resets itself when
-its manifest is missing or damaged (case 2): such a folder is a one-line error (exit 2)."""
+"""The index deletes only what it created (issue case 1) and never resets itself when its
+manifest is missing or damaged (case 2): such a folder, or Redis prefix, is a one-line error
+(exit 2)."""
 from __future__ import annotations
 
 import json
 
 import pytest
+from redis_server import redis_port, redis_url  # noqa: F401  (fixtures)
 from test_daily import documents, history, write_days
 
 from storydedup.pipeline.index import open_index
@@ -81,3 +83,47 @@ def test_an_index_made_before_the_marker_is_adopted(tmp_path, cli):
     assert json.loads((root / "index" / "manifest.json").read_text())["batches"].keys() == {
         "2026-11-19", "2026-11-20"}
     assert documents(root, "2026-11-20")
+
+
+# --- Redis: the same ownership through a marker key under the index's prefix.
+
+@pytest.mark.redis
+def test_a_redis_prefix_holding_other_keys_is_refused_and_left_alone(tmp_path, cli, redis_port):  # noqa: F811
+    import redis
+
+    db = redis.Redis(port=redis_port)
+    db.set("theirs:session:1", "keep me")
+    db.set("theirs-story_bucket_x", "and me")  # where the index's LSH tables would be
+    url = f"redis://127.0.0.1:{redis_port}/0?prefix=theirs"
+    with pytest.raises(IndexLocationError, match="not a storydedup index"):
+        open_index(url)
+    pattern = write_days(tmp_path / "scrape")
+    code, _, err = cli("run", "--batch", "2026-11-19", "--input", pattern, "--output", tmp_path / "root",
+                       "--index", url)
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "not a storydedup index" in err
+    assert sorted(db.keys("theirs*")) == [b"theirs-story_bucket_x", b"theirs:session:1"]
+    db.delete("theirs:session:1", "theirs-story_bucket_x")
+
+
+@pytest.mark.redis
+def test_a_redis_index_carries_a_marker_and_never_resets(redis_url):  # noqa: F811
+    import redis
+
+    from storydedup.pipeline.index.redis_store import MARKER
+
+    prefix = redis_url.rsplit("prefix=", 1)[1]
+    db = redis.Redis(port=int(redis_url.split(":")[2].split("/")[0]))
+    open_index(redis_url).close()
+    assert db.get(f"{prefix}:marker") == MARKER
+    open_index(redis_url).close()  # its own keys are no reason to refuse it
+    db.delete(f"{prefix}:marker")  # an index made before the marker: adopted, marker added
+    open_index(redis_url).close()
+    assert db.get(f"{prefix}:marker") == MARKER
+    db.set(f"{prefix}:manifest", b"{\"batch")
+    with pytest.raises(IndexLocationError, match="manifest unreadable"):
+        open_index(redis_url)
+    db.delete(f"{prefix}:manifest")
+    with pytest.raises(IndexLocationError, match="manifest missing"):
+        open_index(redis_url)
+    assert db.get(f"{prefix}:marker") == MARKER

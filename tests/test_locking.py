@@ -106,3 +106,38 @@ def test_two_real_runs_with_different_inputs(tmp_path):
 def test_empty_output_is_a_usage_error(cli, corpus):
     code, _, err = cli("run", "--input", corpus, "--output", "")
     assert code == 2 and "--output is empty" in err
+
+
+# A plain `luigi --module storydedup.tasks` run whose read stage waits a while.
+SLOW_LUIGI = SLOW_RUN.replace("from storydedup.tasks.cli import main\nsys.exit(main(sys.argv[1:]))",
+                              "from luigi.cmdline import luigi_run\nluigi_run(sys.argv[1:])")
+
+
+def test_plain_luigi_runs_lock_each_other_out(tmp_path):
+    first_in = write_corpus(tmp_path / "a")
+    second_in = tmp_path / "b"
+    second_in.mkdir()
+    (second_in / "one.txt").write_text("A different corpus entirely, with one short document.")
+    out = tmp_path / "out"
+    env = {**ENV, "LUIGI_CONFIG_PATH": str(REPO / "config" / "storydedup.cfg")}
+
+    def start(script, inputs, *extra):
+        return subprocess.Popen([sys.executable, "-c", script, "--module", "storydedup.tasks", "Publish",
+                                 "--inputs", json.dumps([str(inputs)]), "--output-dir", str(out),
+                                 "--local-scheduler", *extra], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    first = start(SLOW_LUIGI, first_in, "--workers", "2")  # tasks in forked workers share the lock
+    deadline = time.monotonic() + 60
+    while not (out / ".storydedup.lock").is_file() or not (out / ".storydedup.lock").read_text():
+        assert time.monotonic() < deadline and first.poll() is None
+        time.sleep(0.05)
+    second = start(SLOW_LUIGI.replace("time.sleep(4)", "pass"), second_in)
+    _, err2 = second.communicate(timeout=300)
+    _, err1 = first.communicate(timeout=300)
+    assert first.returncode == 0, err1[-2000:]
+    assert second.returncode == 30, err2[-2000:]  # [retcode] task_failed: luigi has no other code for it
+    assert f"already running: pid {first.pid}" in err2
+    ids = {d["id"] for d in read_rows(out / "documents.jsonl")}
+    assert "one.txt" not in ids and "page.html" in ids  # the first run's outputs, untouched
+    assert (out / ".storydedup.lock").read_text() == ""  # released when the first run ended

@@ -22,7 +22,7 @@ from storydedup.pipeline.cluster.candidates import candidate_pairs, lsh_params
 from storydedup.pipeline.cluster.linkage import average_linkage, components
 from storydedup.pipeline.signatures.recurring_lines import template_keys, template_only_links
 from storydedup.pipeline.cluster.representative import best_of_groups, rank
-from storydedup.pipeline.signatures.compute import CSR_GROUPS, take_csr_rows
+from storydedup.pipeline.signatures.compute import take_documents
 from storydedup.pipeline.cluster.term_candidates import merge_pairs, shared_term_pairs
 from storydedup.pipeline.cluster.similarity import containment, cosine_pairs, histogram, jaccard_pairs
 
@@ -68,11 +68,7 @@ class ClusterSettings:
 
 def canonical_order(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Rows sorted by id (CSR payloads moved with their rows)."""
-    order = np.argsort(arrays["ids"], kind="stable")
-    csr = set(CSR_GROUPS) | {k for keys in CSR_GROUPS.values() for k in keys}
-    out = {key: value[order] for key, value in arrays.items() if key not in csr}
-    out.update(take_csr_rows(arrays, order))
-    return out
+    return take_documents(arrays, np.argsort(arrays["ids"], kind="stable"))
 
 
 def duplicate_links(a: dict[str, np.ndarray], s: ClusterSettings) -> tuple[np.ndarray, dict]:

@@ -62,7 +62,8 @@ def normalise_charset(label: str | None) -> str | None:
         return None
     try:
         name = codecs.lookup(label.strip().strip("\"'").lower()).name.replace("-", "_")
-    except (LookupError, ValueError):  # ValueError: a label with a NUL in it (found by fuzzing)
+        b"x".decode(name, "ignore")  # LookupError for codecs that are not text encodings: "uu", "zlib"
+    except (LookupError, ValueError):  # ValueError: a label with a NUL in it (both found by fuzzing)
         return None
     return SUPERSETS.get(name, name)
 

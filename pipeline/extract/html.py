@@ -68,6 +68,8 @@ def visible_text(html: str) -> str:
         tree = lxml_html.fromstring(html)
     except Exception:  # lxml raises several types on hopeless markup
         return ""
+    if not isinstance(tree.tag, str):  # the whole input parsed as a comment or processing instruction
+        return ""
     for bad in tree.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
     lines = [" ".join(t.split()) for t in tree.itertext()]

@@ -1,6 +1,7 @@
 """Redis index: the same per-generation arrays as the embedded backend (payload columns and the
 LSH tables of ``band_tables``), each stored as one binary value, all under one prefix ``P``:
 
+  P:marker                 says the prefix holds a storydedup index (see Ownership)
   P:manifest               JSON manifest (the committed state)
   P:journal                JSON of the update being applied (present only mid-update)
   P:g:<gen>:meta           JSON {field: [dtype, shape]} of one generation
@@ -17,6 +18,12 @@ manifest lists it); then the journal is set in one command, which is the commit 
 dropped generations are deleted and the manifest installed, and the journal is deleted. Opening
 the index with a journal present replays it (each step can be repeated), and deletes generation
 keys the manifest does not list.
+
+Ownership: an index is created (marker and empty manifest, in one transaction) only under a
+prefix that has no key yet; keys of the prefix without the marker are someone else's, and the
+index refuses them (``IndexLocationError``) rather than deleting any. A prefix with a manifest
+but no marker (an index made before the marker) is adopted. With the marker, a missing or
+unreadable manifest is an error, never an empty index.
 """
 from __future__ import annotations
 
@@ -39,6 +46,7 @@ from storydedup.pipeline.index.store import (
 
 # What one more command costs (client-side packing and parsing, ~30 us) in bytes of transfer.
 _COMMAND_BYTES = 32 * 1024
+MARKER = b"storydedup index"
 
 
 class _Column:
@@ -73,6 +81,7 @@ class RedisStore(Store):
         self.conn = {"host": host, "port": port, "db": db}
         self.db = redis.Redis(**self.conn)
         self.prefix = prefix
+        self._claim()
         journal = self.db.get(self._key("journal"))
         if journal is not None:
             self._apply(json.loads(journal))
@@ -92,9 +101,52 @@ class RedisStore(Store):
     def _key(self, *parts: str) -> str:
         return ":".join((self.prefix,) + parts)
 
+    def _where(self) -> str:
+        return f"redis://{self.conn['host']}:{self.conn['port']}/{self.conn['db']}?prefix={self.prefix}"
+
+    def _own_keys(self) -> list[bytes]:
+        """A few keys in the names this index uses (its prefix, and its LSH tables)."""
+        found = []
+        for pattern in (self._key("*"), f"{self.prefix}-duplicate_*", f"{self.prefix}-story_*"):
+            found += [k for _, k in zip(range(3), self.db.scan_iter(match=pattern, count=1000))]
+        return found
+
+    def _claim(self) -> None:
+        """Create an index under an unused prefix, adopt one made before the marker, refuse
+        anything else (see Ownership)."""
+        marker = self.db.get(self._key("marker"))
+        if marker == MARKER:
+            self.manifest()  # raises if missing or unreadable
+            return
+        if marker is None and self.db.exists(self._key("manifest")):
+            self.manifest()
+            self.db.set(self._key("marker"), MARKER)
+            return
+        if marker is not None or self._own_keys():
+            raise IndexLocationError(
+                f"not a storydedup index: {self._where()} holds other keys under this prefix (give the "
+                "index a prefix of its own with ?prefix=NAME, or point it at an existing index)")
+        with self.db.pipeline() as pipe:  # one transaction: both keys or neither
+            pipe.set(self._key("manifest"), json.dumps(empty_manifest(), sort_keys=True))
+            pipe.set(self._key("marker"), MARKER)
+            pipe.execute()
+
     def manifest(self) -> dict:
         raw = self.db.get(self._key("manifest"))
-        return json.loads(raw) if raw else empty_manifest()
+        recover = (f"restore the Redis data from a backup, or use a new prefix (?prefix=NAME) to start an "
+                   "empty index and rerun the batches to fill it")
+        if raw is None:
+            raise IndexLocationError(f"index manifest missing: {self._where()} has no key "
+                                     f"{self._key('manifest')}; {recover}")
+        try:
+            manifest = json.loads(raw)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise IndexLocationError(f"index manifest unreadable: {self._key('manifest')} on {self._where()} "
+                                     f"({exc}); {recover}") from None
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("batches"), dict):
+            raise IndexLocationError(f"index manifest unreadable: {self._key('manifest')} on {self._where()} "
+                                     f"(not an index manifest); {recover}")
+        return manifest
 
     def _meta(self, gen: str) -> dict:
         return json.loads(self.db.get(self._key("g", gen, "meta")))

@@ -9,11 +9,13 @@ come back as items with an ``error`` so the caller can reject them with a reason
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import re
 import zlib
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -44,6 +46,8 @@ class Source:
     path: str  # absolute
     root: str  # the --input it came from (a directory, or the file's parent)
     kind: str
+    # The file's bytes when the source is held in memory (fuzzing, tests); None: read ``path``.
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def rel(self) -> str:
@@ -101,8 +105,19 @@ def fingerprint(sources: list[Source]) -> list[list]:
     return out
 
 
-def _open_binary(path: str):
-    return gzip.open(path, "rb") if path.lower().endswith(".gz") else open(path, "rb")
+def _open_raw(source: Source):
+    return io.BytesIO(source.data) if source.data is not None else open(source.path, "rb")
+
+
+@contextmanager
+def _open_binary(source: Source):
+    """The source's bytes, decompressed for a ``.gz`` name."""
+    with _open_raw(source) as raw:
+        if source.path.lower().endswith(".gz"):
+            with gzip.GzipFile(fileobj=raw, mode="rb") as fh:
+                yield fh
+        else:
+            yield raw
 
 
 # What reading a damaged or unreadable file raises: OS errors (gzip.BadGzipFile is one), a
@@ -130,7 +145,7 @@ def _iter_source(source: Source) -> Iterator[dict]:
     if source.kind in ("txt", "html"):
         item = {"id": source.rel, "format": source.kind, "origin": source.rel}
         try:
-            with open(source.path, "rb") as fh:
+            with _open_raw(source) as fh:
                 item["data"] = fh.read()
         except OSError as exc:
             item.update(error="unreadable file", detail=f"{source.rel}: {exc.strerror or exc}")
@@ -154,7 +169,7 @@ def _jsonl_lines(source: Source) -> Iterator[tuple[int, bytes | dict]]:
     read before the damage stay. A file with no line at all is one reject."""
     lineno, offset, units = 0, 0, 0
     try:
-        with _open_binary(source.path) as fh:
+        with _open_binary(source) as fh:
             for raw in fh:
                 lineno += 1
                 offset += len(raw)
@@ -231,7 +246,7 @@ def _warc_records(source: Source) -> Iterator[dict]:
 
     offset = 0
     try:
-        with open(source.path, "rb") as fh:
+        with _open_raw(source) as fh:
             records = ArchiveIterator(fh)
             for n, record in enumerate(records):
                 offset = records.offset  # where this record starts (get_record_offset() reads it)

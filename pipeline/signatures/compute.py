@@ -98,6 +98,12 @@ def take_csr_rows(fields, rows: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
+def take_documents(arrays: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
+    """Every array of ``arrays`` restricted to the documents ``rows``, in that order."""
+    csr = set(CSR_GROUPS) | {k for keys in CSR_GROUPS.values() for k in keys}
+    return {**{k: v[rows] for k, v in arrays.items() if k not in csr}, **take_csr_rows(arrays, rows)}
+
+
 def concat_shards(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """One set of arrays from many shards (CSR offsets are rebased)."""
     if not parts:
