@@ -29,8 +29,11 @@ from storydedup.pipeline.spark.candidates import PAIR_SCHEMA, lsh_pairs, shared_
 from storydedup.pipeline.spark.components import component_roots
 
 log = logging.getLogger("storydedup")
-_SIGN = -(1 << 63)
-ROWS_PER_CALL = 50_000  # documents handed to one group_levels call, about (2 KB each) 100 MB  # xor with this maps uint64 order onto Spark's signed long order
+_SIGN = -(1 << 63)  # xor with this maps uint64 order onto Spark's signed long order
+ROWS_PER_CALL = 50_000  # documents handed to one group_levels call, about (2 KB each) 100 MB
+# At most this many documents per shuffle partition: a partition's LSH entries (~160 a document)
+# are sorted in one Python worker, ~100 MB at this size.
+DOCS_PER_PARTITION = 25_000
 
 RECORD_SCHEMA = ("record string, id string, members array<string>, representative string, size long, "
                  "dup_cluster string, dup_representative boolean, dup_similarity double, "
@@ -220,6 +223,9 @@ def cluster_frames(spark, signatures, s: ClusterSettings):
     started = time.perf_counter()
     docs = canonical(signatures).persist()
     stats["documents"] = docs.count()
+    partitions = int(spark.conf.get("spark.sql.shuffle.partitions"))
+    if stats["documents"] > partitions * DOCS_PER_PARTITION:  # the rest of the job's shuffles
+        spark.conf.set("spark.sql.shuffle.partitions", str(-(-stats["documents"] // DOCS_PER_PARTITION)))
     _phase(stats, "canonical", started)
     first = docs.select("dup_sig", "story_sig").limit(1).collect()
     dup_perm, story_perm = (len(first[0][0]) // 4, len(first[0][1]) // 4) if first else (0, 0)
