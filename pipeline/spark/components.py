@@ -36,10 +36,13 @@ def _local_stars(batches):
 
 
 def _neighbours(edges):
-    """(u, vs): every node's neighbour set, both directions of each edge."""
-    both = edges.select(F.col("a").alias("u"), F.col("b").alias("v")).union(
-        edges.select(F.col("b").alias("u"), F.col("a").alias("v")))
-    return both.groupBy("u").agg(F.array_distinct(F.collect_list("v")).alias("vs"))
+    """(u, vs): every node's neighbour set, both directions of each edge. Both come from one
+    scan of ``edges``: a union of two scans would evaluate the per-partition contraction twice,
+    and where a shuffle hands rows to partitions in a different grouping the two scans give
+    different stars, so the lists would not be symmetric (and components would break)."""
+    both = edges.select(F.explode(F.array(F.struct(F.col("a").alias("u"), F.col("b").alias("v")),
+                                          F.struct(F.col("b").alias("u"), F.col("a").alias("v")))).alias("e"))
+    return both.groupBy("e.u").agg(F.array_distinct(F.collect_list("e.v")).alias("vs"))
 
 
 def _large_then_small_star(neighbours):
