@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 
 import numpy as np
 import pytest
@@ -82,15 +83,41 @@ def test_signature_job_rows_equal_local_signatures(spark, tmp_path):
         assert np.array_equal(ours[key], local[key]), key
 
 
+def template_records(seed: int = 5) -> list[dict]:
+    """Two reports inside one site's chrome (six 30-word paragraphs) with a paragraph of their
+    own each, and six unrelated pages carrying one chrome paragraph each: the reports are
+    near-duplicates that only the template explains (every shared line recurs elsewhere)."""
+    rng = random.Random(seed)
+    vocab = [f"w{k}" for k in range(3000)]
+
+    def paragraph():
+        return " ".join(rng.choice(vocab) for _ in range(30)).capitalize() + "."
+
+    chrome = [paragraph() for _ in range(6)]
+    reports = [{"id": f"tmpl-report-{k}", "text": "\n".join(chrome[:3] + [paragraph()] + chrome[3:])}
+               for k in range(2)]
+    pages = [{"id": f"tmpl-page-{k}", "text": "\n".join([paragraph() for _ in range(10)] + [chrome[k]])}
+             for k in range(6)]
+    return reports + pages
+
+
+def test_template_records_hold_one_template_only_link():
+    """The constructed set reaches the template rejection (and links without the rule)."""
+    arrays = compute_signatures(template_records(), SignatureSettings())
+    assert levels.cluster(arrays, levels.ClusterSettings())[2]["dup_template_rejected"] == 1
+    assert levels.cluster(arrays, levels.ClusterSettings(template_docs=2))[2]["dup_links"] == 1
+
+
 @pytest.mark.spark
 def test_spark_clusters_equal_local_clusters(spark):
-    """Duplicates, template links, story links and linkage on real text: same ids, members,
+    """Duplicates, template-only links, story links and linkage on real text: same ids, members,
     representatives, similarities and stage counts as ``levels.cluster``."""
     from storydedup.pipeline.spark import columns
     from storydedup.pipeline.spark.clusters import cluster_frames
 
     records = eval_records("near_dup", 120) + eval_records("story_pairs", 120)
     records += [{**r, "id": r["id"] + "-again"} for r in records[:10]]  # exact copies
+    records += template_records()
     arrays = compute_signatures(records, SignatureSettings())
     settings = levels.ClusterSettings()
     assignments, clusters, stats = levels.cluster(arrays, settings)
@@ -102,6 +129,7 @@ def test_spark_clusters_equal_local_clusters(spark):
     assert got_clusters == sorted(clusters, key=lambda c: (c["level"], c["id"]))
     assert any(c["size"] > 1 for c in clusters if c["level"] == "duplicate")
     assert any(c["size"] > 1 for c in clusters if c["level"] == "story")
+    assert stats["dup_template_rejected"] >= 1  # the template path ran in both engines
     for key in ("dup_candidates", "dup_links", "dup_template_rejected", "story_candidates", "dup_clusters",
                 "story_clusters", "dup_similarity_histogram", "story_score_histogram"):
         assert s_stats[key] == stats[key], key
@@ -113,13 +141,14 @@ def test_components_by_large_and_small_star(spark):
 
     rng = np.random.default_rng(11)
     n = 300
-    edges = rng.integers(0, n, (250, 2))
-    roots = dict(component_roots(spark.createDataFrame([tuple(map(int, e)) for e in edges], "a long, b long"))
-                 .select("node", "root").collect())
-    label = components(n, edges)
-    for node in range(n):
-        first = int(np.flatnonzero(label == label[node])[0])
-        assert roots.get(node, node) == first
+    for layout in (1, 3):  # 3 partitions: contraction per partition leaves work for star rounds
+        edges = rng.integers(0, n, (250, 2))
+        frame = spark.createDataFrame([tuple(map(int, e)) for e in edges], "a long, b long").repartition(layout)
+        roots = dict(component_roots(frame).select("node", "root").collect())
+        label = components(n, edges)
+        for node in range(n):
+            first = int(np.flatnonzero(label == label[node])[0])
+            assert roots.get(node, node) == first
 
 
 def test_spark_master_needs_the_spark_engine(cli, corpus, tmp_path):

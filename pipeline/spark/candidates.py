@@ -18,6 +18,14 @@ from storydedup.pipeline.spark import columns
 PAIR_SCHEMA = "i long, j long"
 
 
+def _concat(batches):
+    """All Arrow batches of one partition as one pandas frame (None when it has no rows)."""
+    import pandas as pd
+
+    frames = [b for b in batches if len(b)]
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
 def _pairs_frame(i, j):
     import pandas as pd
 
@@ -41,21 +49,22 @@ def lsh_pairs(docs, sig_column: str, bands: int, rows: int, max_bucket: int, max
                                 "day": np.tile(batch["day"].to_numpy(np.int32), bands)})
 
     entries = docs.select("idx", "day", sig_column).mapInPandas(keys, "band int, key long, idx long, day int")
-    buckets = (entries.groupBy("band", "key")
-               .agg(F.sort_array(F.collect_list(F.struct("idx", "day"))).alias("members"))
-               .where(F.size("members") > 1).select("members"))
+    # Every bucket lands whole in one partition; each partition is sorted and cut into buckets
+    # in NumPy (no per-bucket arrays in the JVM, no Python object per member).
+    buckets = entries.repartition("band", "key")
 
     def bucket_pairs(batches):
-        for batch in batches:
-            sizes = np.array([len(m) for m in batch["members"]], dtype=np.int64)
-            if not len(sizes):
-                continue
-            idx = np.array([x["idx"] for m in batch["members"] for x in m], dtype=np.int64)
-            day = np.array([x["day"] for m in batch["members"] for x in m], dtype=np.int64)
-            position = np.arange(len(idx), dtype=np.int64)  # ascending inside each bucket, like idx
-            bucket = np.repeat(np.arange(len(sizes), dtype=np.uint64), sizes)
-            codes = _run_pairs(position, bucket, max_bucket, len(idx), day, max_days)
-            yield _pairs_frame(idx[codes // len(idx)], idx[codes % len(idx)])
+        part = _concat(batches)
+        if part is None:
+            return
+        order = np.lexsort((part["idx"].to_numpy(), part["key"].to_numpy(), part["band"].to_numpy()))
+        band, key = part["band"].to_numpy()[order], part["key"].to_numpy()[order]
+        idx, day = part["idx"].to_numpy(np.int64)[order], part["day"].to_numpy(np.int64)[order]
+        new_run = np.concatenate([[True], (band[1:] != band[:-1]) | (key[1:] != key[:-1])])
+        run = np.cumsum(new_run).astype(np.uint64)  # equal within a bucket; positions ascend like idx
+        codes = _run_pairs(np.arange(len(idx), dtype=np.int64), run, max_bucket, len(idx), day, max_days)
+        codes = np.unique(codes)
+        yield _pairs_frame(idx[codes // len(idx)], idx[codes % len(idx)])
 
     return buckets.mapInPandas(bucket_pairs, PAIR_SCHEMA).distinct()
 

@@ -29,8 +29,11 @@ from storydedup.pipeline.spark.candidates import PAIR_SCHEMA, lsh_pairs, shared_
 from storydedup.pipeline.spark.components import component_roots
 
 log = logging.getLogger("storydedup")
-_SIGN = -(1 << 63)
-ROWS_PER_CALL = 50_000  # documents handed to one group_levels call, about (2 KB each) 100 MB  # xor with this maps uint64 order onto Spark's signed long order
+_SIGN = -(1 << 63)  # xor with this maps uint64 order onto Spark's signed long order
+ROWS_PER_CALL = 50_000  # documents handed to one group_levels call, about (2 KB each) 100 MB
+# At most this many documents per shuffle partition: a partition's LSH entries (~160 a document)
+# are sorted in one Python worker, ~100 MB at this size.
+DOCS_PER_PARTITION = 25_000
 
 RECORD_SCHEMA = ("record string, id string, members array<string>, representative string, size long, "
                  "dup_cluster string, dup_representative boolean, dup_similarity double, "
@@ -95,8 +98,9 @@ def roots_of(docs, edges):
             .select("idx", F.coalesce("root", "idx").alias("root")))
 
 
-def template_only(links, lines, line_df, docs, s: ClusterSettings):
-    """Verified ``links`` (i, j) that only a site template explains (see ``template_only_links``)."""
+def template_only(links, label, lines, line_df, docs, s: ClusterSettings):
+    """Verified ``links`` (i, j) that only a site template explains (see ``template_only_links``);
+    ``label``: (idx, root) of the links' connected components."""
     own = (lines.join(line_df, "hash").groupBy("idx")
            .agg(F.sum(F.when(F.col("df") == 1, F.col("words")).otherwise(0)).alias("own")))
     own = docs.select("idx").join(own, "idx", "left").select("idx", F.coalesce("own", F.lit(0)).alias("own"))
@@ -104,9 +108,8 @@ def template_only(links, lines, line_df, docs, s: ClusterSettings):
              .join(own.select(F.col("idx").alias("j"), F.col("own").alias("own_j")), "j")
              .where((F.col("own_i") >= s.dup_own_words) & (F.col("own_j") >= s.dup_own_words)).select("i", "j"))
     maybe = maybe.persist()
-    if maybe.limit(1).count() == 0:  # no pair to test: skip the components the test needs
+    if maybe.limit(1).count() == 0:  # no pair to test: skip the joins the test needs
         return maybe
-    label = roots_of(docs, links)
     spread = (lines.join(label, "idx").groupBy("hash").agg(F.countDistinct("root").alias("spread")))
     flags = line_df.join(spread, "hash").select(
         "hash", "df", ((F.col("df") >= s.template_docs) & (F.col("spread") >= 2)).alias("recurring"))
@@ -220,6 +223,9 @@ def cluster_frames(spark, signatures, s: ClusterSettings):
     started = time.perf_counter()
     docs = canonical(signatures).persist()
     stats["documents"] = docs.count()
+    partitions = int(spark.conf.get("spark.sql.shuffle.partitions"))
+    if stats["documents"] > partitions * DOCS_PER_PARTITION:  # the rest of the job's shuffles
+        spark.conf.set("spark.sql.shuffle.partitions", str(-(-stats["documents"] // DOCS_PER_PARTITION)))
     _phase(stats, "canonical", started)
     first = docs.select("dup_sig", "story_sig").limit(1).collect()
     dup_perm, story_perm = (len(first[0][0]) // 4, len(first[0][1]) // 4) if first else (0, 0)
@@ -231,24 +237,28 @@ def cluster_frames(spark, signatures, s: ClusterSettings):
     links = checked.where("ok").select("i", "j").persist()
     lines = line_entries(docs).persist()
     line_df = lines.groupBy("hash").agg(F.countDistinct("idx").alias("df")).persist()
-    rejected = template_only(links, lines, line_df, docs, s) if s.template_docs > 2 \
+    link_root = roots_of(docs, links).persist()
+    rejected = template_only(links, link_root, lines, line_df, docs, s) if s.template_docs > 2 \
         else spark.createDataFrame([], PAIR_SCHEMA)
     rejected = rejected.persist()
-    dup_edges = links.join(rejected, ["i", "j"], "left_anti")
     n_rejected = rejected.count()
-    stats.update({"dup_candidates": checked.count(), "dup_links": links.count() - n_rejected,
-                  "dup_template_rejected": n_rejected, "dup_bands": bands, "dup_rows": rows})
     final = checked.join(rejected.withColumn("template", F.lit(True)), ["i", "j"], "left")
-    stats["dup_similarity_histogram"] = pair_histogram(final, "jac", F.col("ok") & F.col("template").isNull(), 1.0)
+    histogram_ = pair_histogram(final, "jac", F.col("ok") & F.col("template").isNull(), 1.0)
+    accepted = sum(histogram_["accepted"])  # every pair falls in a bin: the counts are in it
+    stats.update({"dup_candidates": accepted + sum(histogram_["rejected"]), "dup_links": accepted,
+                  "dup_template_rejected": n_rejected, "dup_bands": bands, "dup_rows": rows,
+                  "dup_similarity_histogram": histogram_})
     _phase(stats, "dup_links", started)
-    dup_root = roots_of(docs, dup_edges).persist()
+    # without rejected links the duplicate clusters are the links' components, found already
+    dup_root = roots_of(docs, links.join(rejected, ["i", "j"], "left_anti")).persist() if n_rejected else link_root
     dup_root.count()
     _phase(stats, "dup_components", started)
 
     spairs = story_pairs(docs, lines, line_df, s, story_perm).persist()
     s_bands, s_rows = lsh_params(s.story_lsh_threshold, story_perm) if story_perm else (0, 0)
-    stats.update({"story_candidates": spairs.count(), "story_bands": s_bands, "story_rows": s_rows})
     stats["story_score_histogram"] = pair_histogram(spairs, "sim", F.col("sim") >= 1.0, 3.0, 30)
+    stats.update({"story_candidates": sum(sum(stats["story_score_histogram"][k]) for k in ("accepted", "rejected")),
+                  "story_bands": s_bands, "story_rows": s_rows})
     _phase(stats, "story_links", started)
     node_i = dup_root.select(F.col("idx").alias("i"), F.col("root").alias("a"))
     node_j = dup_root.select(F.col("idx").alias("j"), F.col("root").alias("b"))

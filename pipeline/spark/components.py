@@ -1,53 +1,73 @@
 """Connected components of an edge DataFrame by alternating large-star and small-star steps
-(Kiveris et al., "Connected Components in MapReduce and Beyond", 2014): every round is a few
-joins and group-bys over the edges, so the graph never has to fit on one machine; it ends
-when every component is a star around its smallest node, after O(log^2 n) rounds at worst.
+(Kiveris et al., "Connected Components in MapReduce and Beyond", 2014): every round is two
+group-bys over the edges, so the graph never has to fit on one machine; it ends when every
+component is a star around its smallest node, after O(log^2 n) rounds at worst.
+
+Two cuts in the number of Spark stages: each partition's edges are first replaced by the star
+forest of their own components (a union-find in NumPy, no shuffle; it keeps the components and
+usually shrinks the graph to a few rounds), and neighbours are gathered as sets (``collect_set``),
+so no step needs a ``distinct``; the star-forest test is a filter on the neighbour sets a round
+gathers anyway (a job on checkpointed data, no extra shuffle).
 """
 from __future__ import annotations
 
+import numpy as np
 from pyspark.sql import functions as F
 
 
-def _large_star(edges):
-    """Each node u links its larger neighbours to the smallest of u and its neighbours."""
-    both = edges.select(F.col("a").alias("u"), F.col("b").alias("v")).union(
-        edges.select(F.col("b").alias("u"), F.col("a").alias("v")))
-    low = both.groupBy("u").agg(F.least(F.min("v"), F.first("u")).alias("m"))
-    out = both.join(low, "u").where(F.col("v") > F.col("u"))
-    return out.select(F.col("v").alias("a"), F.col("m").alias("b")).distinct()
+def _local_stars(batches):
+    """Edges of one partition -> (node, smallest node of its component within the partition)."""
+    import pandas as pd
+
+    from storydedup.pipeline.cluster.linkage import components
+
+    frames = [b for b in batches if len(b)]
+    if not frames:
+        return
+    edges = pd.concat(frames)
+    nodes, local = np.unique(np.concatenate([edges["a"].to_numpy(np.int64), edges["b"].to_numpy(np.int64)]),
+                             return_inverse=True)
+    label = components(len(nodes), local.reshape(2, -1).T)
+    smallest = np.full(label.max() + 1, len(nodes), dtype=np.int64)
+    np.minimum.at(smallest, label, np.arange(len(nodes)))  # nodes are sorted: first = smallest
+    root = nodes[smallest[label]]
+    keep = root != nodes
+    yield pd.DataFrame({"a": nodes[keep], "b": root[keep]})
 
 
-def _small_star(edges):
-    """Each node u links itself and its smaller neighbours to the smallest of them."""
-    down = edges.select(F.greatest("a", "b").alias("u"), F.least("a", "b").alias("v"))
-    low = down.groupBy("u").agg(F.min("v").alias("m"))
-    linked = down.join(low, "u")
-    out = linked.select(F.col("v").alias("a"), F.col("m").alias("b")).where(F.col("a") != F.col("b"))
-    out = out.union(low.select(F.col("u").alias("a"), F.col("m").alias("b")))
-    return out.distinct()
+def _neighbours(edges):
+    """(u, vs): every node's neighbour set, both directions of each edge. Both come from one
+    scan of ``edges``: a union of two scans would evaluate the per-partition contraction twice,
+    and where a shuffle hands rows to partitions in a different grouping the two scans give
+    different stars, so the lists would not be symmetric (and components would break)."""
+    both = edges.select(F.explode(F.array(F.struct(F.col("a").alias("u"), F.col("b").alias("v")),
+                                          F.struct(F.col("b").alias("u"), F.col("a").alias("v")))).alias("e"))
+    return both.groupBy("e.u").agg(F.array_distinct(F.collect_list("e.v")).alias("vs"))
 
 
-def _is_star_forest(edges) -> bool:
-    """Every node points at one node, and no pointed-at node points anywhere (a centre)."""
-    down = edges.select(F.greatest("a", "b").alias("u"), F.least("a", "b").alias("v"))
-    out = down.groupBy("u").agg(F.count("v").alias("out"))
-    pointed = down.select(F.col("v").alias("u")).distinct().withColumn("pointed", F.lit(1))
-    bad = out.join(pointed, "u", "full_outer").where("out > 1 or (out >= 1 and pointed = 1)")
-    return bad.limit(1).count() == 0
+def _large_then_small_star(neighbours):
+    """Large-star (each node links its larger neighbours to the smallest of it and its
+    neighbours), then small-star (each node links itself and its smaller neighbours to the
+    smallest of them), as (a, b) edges with b < a."""
+    m = F.least(F.col("u"), F.array_min("vs"))
+    large = neighbours.select(F.explode(F.filter("vs", lambda v: v > F.col("u"))).alias("a"), m.alias("b"))
+    down = large.groupBy("a").agg(F.array_distinct(F.collect_list("b")).alias("vs"))
+    low = F.array_min("vs")
+    return down.select(F.explode(F.array_union(F.array(F.col("a")), F.col("vs"))).alias("a"), low.alias("b")) \
+        .where("a != b")
 
 
 def component_roots(edges, max_rounds: int = 100):
     """DataFrame (node, root): the smallest node of its component, for every node that has an
     edge (``edges``: columns a, b; long). Isolated nodes are their own root (not listed)."""
-    current = edges.select(F.col("a").cast("long"), F.col("b").cast("long")).where("a != b").distinct()
-    current = current.localCheckpoint()
+    current = edges.select(F.col("a").cast("long"), F.col("b").cast("long")).where("a != b")
     for _ in range(max_rounds):
-        step = _small_star(_large_star(current)).localCheckpoint()
-        current = step
-        if _is_star_forest(current):
+        current = current.mapInPandas(_local_stars, "a long, b long")
+        neighbours = _neighbours(current).localCheckpoint()
+        # a star forest: no node has both a smaller neighbour (its centre) and another neighbour
+        if neighbours.where((F.array_min("vs") < F.col("u")) & (F.size("vs") > 1)).limit(1).count() == 0:
             break
+        current = _large_then_small_star(neighbours)
     else:  # pragma: no cover - the algorithm converges long before on any real graph
         raise RuntimeError(f"connected components did not converge in {max_rounds} rounds")
-    down = current.select(F.greatest("a", "b").alias("node"), F.least("a", "b").alias("root"))
-    centres = down.select(F.col("root").alias("node"), F.col("root")).distinct()
-    return down.union(centres).distinct()
+    return neighbours.select(F.col("u").alias("node"), F.least(F.col("u"), F.array_min("vs")).alias("root"))

@@ -8,10 +8,13 @@ from storydedup.pipeline.spark import columns
 
 def signature_frame(spark, shard_files: list[str], settings: SignatureSettings):
     """DataFrame of signature rows (``columns.spark_schema``) for the documents of
-    ``shard_files`` (``docs.jsonl.gz`` files, one task each): the local engine's function runs
+    ``shard_files`` (``docs.jsonl.gz`` files): the local engine's function runs
     once per shard, so every row equals the local stage's."""
-    paths = spark.createDataFrame([(p,) for p in shard_files], "path string")
-    paths = paths.repartition(max(1, len(shard_files)), "path")
+    # Contiguous, even slices of the shard list: about two tasks per core, none empty (a hash
+    # repartition by path left some tasks with several shards and others with none).
+    sc = spark.sparkContext
+    slices = max(1, min(len(shard_files), 2 * sc.defaultParallelism))
+    paths = spark.createDataFrame(sc.parallelize([(p,) for p in shard_files], slices), "path string")
 
     def compute(batches):
         for batch in batches:
