@@ -39,10 +39,10 @@ def news_size(text: str, n: int = 45) -> str:
 
 
 def timed(fn, texts: list[str]) -> float:
-    t = time.perf_counter()
+    t = time.process_time()  # CPU time of this process: per-core throughput, whatever else runs
     for i in range(0, len(texts), 500):
         fn([{"id": str(k), "text": x} for k, x in enumerate(texts[i:i + 500])])
-    return time.perf_counter() - t
+    return time.process_time() - t
 
 
 def main(folder: str) -> None:
