@@ -38,7 +38,8 @@ def eligible(rec: dict, settings: StripSettings) -> bool:
 
 
 def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: StripSettings, rules,
-                 template: dict, explain: bool = True) -> list[Decision | None]:
+                 template: dict, explain: bool = True, heuristics: list | None = None) -> list[Decision | None]:
+    """``heuristics``: ``old_reasons`` of ``recs`` when already known (default: computed here)."""
     out: list[Decision | None] = [None] * len(recs)
     idx = [i for i, rec in enumerate(recs) if eligible(rec, settings)]
     if not idx:
@@ -48,7 +49,7 @@ def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: 
     old = np.zeros(len(batch.X), bool)
     heur = [[None] * (rec["text"].count("\n") + 1) for rec in sub]
     if model.stacked:
-        heur = old_reasons(sub, settings, rules, template)
+        heur = [heuristics[i] for i in idx] if heuristics is not None else old_reasons(sub, settings, rules, template)
         extra = old_features(heur, batch)
         batch.X = np.hstack([batch.X, extra])
         old = extra[:, 0] > 0
