@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class StripSettings:
+    # The learned line classifier (config/models/strip.json.gz) decides plain-text inputs; the
+    # rules and detectors below become its evidence. False: the rules and detectors decide alone.
+    use_model: bool = True
     # Rule groups (names of ``[group.<name>]`` tables in config/rules/*.toml) to ignore.
     disabled_groups: tuple[str, ...] = ()
     # Structure-aware detectors; each can be switched off on its own.
