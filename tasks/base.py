@@ -204,8 +204,9 @@ class ShardStage(StageTask):
         shared by every task instead of being rebuilt in each one."""
         from storydedup.pipeline.records import RejectDocument
 
+        rec = self.warm_input()
         try:
-            self.apply(self.warm_input(), self.warm_context())
+            self.apply(rec, self.prepare_shard([rec], self.warm_context()))
         except RejectDocument:
             pass
 

@@ -7,6 +7,7 @@ import pytest
 
 from storydedup.pipeline.strip import StripSettings, build_template, load_rules, rule_paths, strip_record
 from storydedup.pipeline.strip.model import RuleScan, StripModel, decide_batch
+from storydedup.pipeline.strip.model.synth import synthetic_pages
 from storydedup.pipeline.strip.model.train import TrainConfig, train_model
 
 WORDS = ("the council said on monday that the new bridge over the river would open in spring after "
@@ -38,7 +39,7 @@ def trained(tmp_path_factory):
     rng = random.Random(7)
     docs = [document(rng, i) for i in range(60)]
     cfg = TrainConfig(rounds={"stage1": 15, "comment": 10, "stage2": 10}, folds=2, batch=20, min_data_in_leaf=5,
-                      threshold=0.5, threshold_removed=0.5)
+                      threshold=0.5, threshold_removed=0.5, synthetic=20)
     model = train_model(docs, rule_paths(), cfg, log=lambda _msg: None)
     path = tmp_path_factory.mktemp("model") / "strip.json.gz"
     model.save(str(path))
@@ -80,3 +81,26 @@ def test_extractor_output_and_short_texts_keep_the_rules_path(trained):
     found = decide_batch(recs, model, RuleScan(rule_paths()), StripSettings(), load_rules(rule_paths()), {})
     assert found[1] is None  # extracted: rules and cut only, as before
     assert found[0] is None or not any(found[0].reasons)  # too short to judge: untouched
+
+
+def test_synthetic_pages_frame_real_bodies_in_many_languages():
+    rng = random.Random(3)
+    docs = [document(rng, i) for i in range(12)]
+    pages = synthetic_pages(docs, 12, seed=5)
+    assert pages == synthetic_pages(docs, 12, seed=5)  # the same seed gives the same pages
+    bodies = {ln for d in docs for ln, lab in zip(d["text"].split("\n"), d["lines"]) if lab == "body"}
+    labels = set()
+    for page in pages:
+        lines = page["text"].split("\n")
+        assert len(lines) == len(page["lines"])
+        for line, label in zip(lines, page["lines"]):
+            assert (label is None) == (line == "")
+            if label == "body":
+                assert line in bodies  # bodies are real training lines, never generated
+        labels |= set(page["lines"])
+    assert {"body", "comment", "chrome"} <= labels
+    chrome = " ".join(ln for p in pages for ln, lab in zip(p["text"].split("\n"), p["lines"]) if lab == "chrome")
+    scripts = {"cyrillic": any("\u0400" <= ch <= "\u04ff" for ch in chrome),
+               "arabic": any("\u0600" <= ch <= "\u06ff" for ch in chrome),
+               "cjk": any("\u3040" <= ch <= "\u9fff" for ch in chrome)}
+    assert sum(scripts.values()) >= 2, scripts  # controls and times come in several scripts

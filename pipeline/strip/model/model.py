@@ -28,7 +28,7 @@ LABELS = ("body", "comment", "boilerplate")
 S2_OFFSETS = (-4, -3, -2, -1, 1, 2, 3, 4)
 S2_WINDOWS = (2, 5, 12, 30)
 S2_CONTEXT = ("rel_pos", "log_words", "prose", "in_core", "log_doc_lines", "stop_share", "rep_batch")
-S2_OLD = ("old_removed", "old_rule", "old_thread", "old_core")  # when the model stacks the old stripper
+S2_OLD = ("old_removed", "old_rule", "old_thread", "old_core", "old_doc_removed", "doc_rule_lines")  # when the model stacks the old stripper
 
 
 def stage2_names(stack_old: bool = False) -> list[str]:
