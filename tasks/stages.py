@@ -146,9 +146,9 @@ class StripBoilerplate(ShardStage):
         return settings, rules, template, model, {id(rec): dec for rec, dec in zip(docs, found)}
 
     def warm_context(self):
-        settings = settings_of(self)
-        model = strip_model.load_model(self.model_path(), self.rule_files()) if settings.use_model else None
-        return settings, self.rules(), strip.build_template([]), model, {}
+        # No model here: LightGBM's OpenMP threads started before Luigi forks its workers leave
+        # the children's first prediction waiting on a lock forever. Each task loads it itself.
+        return settings_of(self), self.rules(), strip.build_template([]), None, {}
 
     def apply(self, rec, context):
         settings, rules, template, _, decisions = context

@@ -29,12 +29,15 @@ class Decision:
 
 
 def eligible(rec: dict, settings: StripSettings) -> bool:
-    """The model judges plain-text inputs; extractor output keeps the rules-and-cut path."""
+    """The model judges plain-text inputs of ``model_min_lines`` or more; extractor output and
+    shorter texts keep the rules-and-cut path."""
     text = rec.get("text")
     if not text:
         return False
     extracted = rec.get("notes", {}).get("extract", {}).get("method") == "trafilatura"
-    return not (settings.trust_extractor and extracted)
+    if settings.trust_extractor and extracted:
+        return False
+    return sum(1 for line in text.split("\n") if line.strip()) >= settings.model_min_lines
 
 
 def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: StripSettings, rules,
