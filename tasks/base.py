@@ -253,8 +253,9 @@ class ShardStage(StageTask):
         shared by every task instead of being rebuilt in each one."""
         from storydedup.pipeline.records import RejectDocument
 
+        rec = self.warm_input()
         try:
-            self.apply(self.warm_input(), self.warm_context())
+            self.apply(rec, self.prepare_shard([rec], self.warm_context()))
         except RejectDocument:
             pass
 
@@ -264,12 +265,18 @@ class ShardStage(StageTask):
     def warm_context(self):
         return self.prepare()
 
+    def prepare_shard(self, docs: list[dict], context):
+        """Work done once for the whole shard before ``apply`` runs per document (e.g. a
+        model's batch prediction); returns the context ``apply`` gets. Default: unchanged."""
+        return context
+
     def run(self):
         from storydedup.pipeline.records import RejectDocument
 
         started = time.time()
         context = self.prepare()
         docs = list(read_jsonl(self.input_docs_path()))
+        context = self.prepare_shard(docs, context)
         kept, rejects, counters, reasons = [], [], {}, {}
         for n, rec in enumerate(docs, 1):
             try:

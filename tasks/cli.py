@@ -1,4 +1,4 @@
-"""The ``storydedup`` command: run, rerun, inspect, stats, history, report, evaluate."""
+"""The ``storydedup`` command: run, rerun, inspect, stats, history, report, evaluate, train-strip."""
 from __future__ import annotations
 
 import argparse
@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("report", help="write the HTML report of a finished run or of a daily root")
     rp.add_argument("--output", required=True, help="a run's output directory, or the root of daily batches")
+
+    t = sub.add_parser("train-strip", help="rebuild the strip model from labelled sets")
+    t.add_argument("--train", action="append", required=True, metavar="DIR",
+                   help="a text set with line labels or an HTML set with gold bodies (repeatable)")
+    t.add_argument("--output", required=True, metavar="MODEL", help="model file to write (.json.gz)")
+    t.add_argument("--rules", action="append", metavar="DIR", help="rule folders added to the packaged ones")
 
     e = sub.add_parser("evaluate", help="run on evaluation sets and print their metrics")
     e.add_argument("--set", dest="sets", action="append", required=True, help="evaluation set directory (repeatable)")
@@ -459,6 +465,17 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_train_strip(args) -> int:
+    from storydedup.pipeline.strip import rule_paths
+    from storydedup.pipeline.strip.model import train
+
+    for folder in args.train:
+        if not Path(folder).is_dir():
+            raise UsageError(f"--train: not a folder: {folder}")
+    rules = [str(p) for p in rule_paths(None, tuple(args.rules or ()))]
+    return train.main(args.train, args.output, rules, log=lambda msg: print(msg, file=sys.stderr))
+
+
 def cmd_evaluate(args) -> int:
     from storydedup.pipeline import evaluation
 
@@ -484,7 +501,8 @@ def cmd_evaluate(args) -> int:
 
 
 COMMANDS = {"run": cmd_run, "rerun": cmd_rerun, "inspect": cmd_inspect, "stats": cmd_stats,
-            "history": cmd_history, "report": cmd_report, "evaluate": cmd_evaluate}
+            "history": cmd_history, "report": cmd_report, "evaluate": cmd_evaluate,
+            "train-strip": cmd_train_strip}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -12,6 +12,7 @@ from pathlib import Path
 import luigi
 
 from storydedup.pipeline import strip
+from storydedup.pipeline.strip import model as strip_model
 from storydedup.pipeline.cluster import levels as clustering
 from storydedup.pipeline.decode import repair
 from storydedup.pipeline.extract import html as extract
@@ -96,6 +97,7 @@ class StripBoilerplate(ShardStage):
 
     stage = "50_strip"
     rules_dir = luigi.Parameter(default="", description="rule folder used instead of the packaged rules")
+    model_file = luigi.Parameter(default="", description="strip model used instead of the packaged one")
     extra_rules = luigi.ListParameter(default=(), description="rule folders added to the rules (--rules DIR)")
 
     def rule_files(self) -> list[str]:
@@ -105,12 +107,18 @@ class StripBoilerplate(ShardStage):
         return [{"file": path, "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
                 for path in self.rule_files()]
 
+    def model_path(self) -> Path:
+        return Path(self.model_file) if self.model_file else strip_model.packaged_model()
+
     def significant(self) -> dict:
-        # The rules' content, not their path, decides the result: editing a file re-runs the stage.
+        # The rules' and model's content, not their path, decides the result: editing a file re-runs the stage.
         digest = hashlib.sha256()
         for path in self.rule_files():
             digest.update(Path(path).name.encode() + b"\0" + Path(path).read_bytes() + b"\0")
-        return {**super().significant(), "rules": digest.hexdigest()[:16]}
+        out = {**super().significant(), "rules": digest.hexdigest()[:16]}
+        if settings_of(self).use_model:
+            out["model"] = hashlib.sha256(self.model_path().read_bytes()).hexdigest()[:16]
+        return out
 
     def params_record(self) -> dict:
         return {**super().params_record(), "rule_files": self.rule_digests()}
@@ -136,14 +144,25 @@ class StripBoilerplate(ShardStage):
         template = read_json(Path(self.input()["template"].path) / "template.json")
         settings, rules = settings_of(self), self.rules()
         strip.check_disabled(rules, settings.disabled_groups)
-        return settings, rules, template
+        model = strip_model.load_model(self.model_path(), self.rule_files()) if settings.use_model else None
+        return settings, rules, template, model, {}
+
+    def prepare_shard(self, docs, context):
+        """The model featurises and scores the shard's documents as one batch."""
+        settings, rules, template, model, _ = context
+        if model is None:
+            return context
+        found = strip_model.decide_batch(docs, *model, settings, rules, template)
+        return settings, rules, template, model, {id(rec): dec for rec, dec in zip(docs, found)}
 
     def warm_context(self):
-        return settings_of(self), self.rules(), strip.build_template([])
+        # No model here: LightGBM's OpenMP threads started before Luigi forks its workers leave
+        # the children's first prediction waiting on a lock forever. Each task loads it itself.
+        return settings_of(self), self.rules(), strip.build_template([]), None, {}
 
     def apply(self, rec, context):
-        settings, rules, template = context
-        return strip.strip_record(rec, settings, rules, template)
+        settings, rules, template, _, decisions = context
+        return strip.strip_record(rec, settings, rules, template, decisions.get(id(rec)))
 
 
 @with_settings(signatures.SignatureSettings)

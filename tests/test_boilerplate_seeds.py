@@ -29,3 +29,20 @@ def test_seed_exact(name):
     assert accepted, "no expected output for this seed"
     assert norm(rec["text"]) in accepted
     assert rec["notes"]["strip"]["removed"], "removals must be recorded"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SEEDS.glob("*.txt")) if SEEDS.is_dir() else [])
+def test_seed_exact_with_model(name):
+    """The shipped model decides the seeds (as the strip task does) with the same result."""
+    from storydedup.pipeline.strip.model import decide_batch, load_model, packaged_model
+
+    rec = {"id": name, "text": (SEEDS / name).read_text(encoding="utf-8"), "notes": {}}
+    rules, template = load_rules(rule_paths()), build_template([rec])
+    model, scan = load_model(packaged_model(), rule_paths())
+    [decision] = decide_batch([rec], model, scan, StripSettings(), rules, template)
+    strip_record(rec, StripSettings(), rules, template, decision)
+    stem = name.removesuffix(".txt")
+    accepted = [norm((SEEDS / "expected" / n).read_text(encoding="utf-8"))
+                for n in (name, f"{stem}.alt.txt") if (SEEDS / "expected" / n).exists()]
+    assert norm(rec["text"]) in accepted
+    assert rec["notes"]["strip"]["by"] == "model"

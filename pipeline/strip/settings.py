@@ -6,6 +6,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class StripSettings:
+    # The learned line classifier (config/models/strip.json.gz) decides plain-text inputs; the
+    # rules and detectors below become its evidence. False: the rules and detectors decide alone.
+    use_model: bool = True
+    # Texts with fewer non-empty lines keep the rules path: a frame needs lines to be told from
+    # the article (a 4-line brief has no thread or box to find, only a headline to lose).
+    model_min_lines: int = 8
     # Rule groups (names of ``[group.<name>]`` tables in config/rules/*.toml) to ignore.
     disabled_groups: tuple[str, ...] = ()
     # Structure-aware detectors; each can be switched off on its own.

@@ -20,8 +20,9 @@ from storydedup.pipeline.strip.settings import StripSettings
 from storydedup.pipeline.strip.template import template_lines
 
 
-def strip_record(rec: dict, settings: StripSettings, rules: RuleSet, template: dict) -> dict:
-    """Strip ``rec["text"]`` in place; returns counters (lines removed per rule/detector)."""
+def strip_record(rec: dict, settings: StripSettings, rules: RuleSet, template: dict, decision=None) -> dict:
+    """Strip ``rec["text"]`` in place; returns counters (lines removed per rule/detector, or per
+    label and reason when the learned model decided: ``decision`` from ``decide_batch``)."""
     text = rec.get("text")
     if text is None:
         return {}
@@ -29,15 +30,19 @@ def strip_record(rec: dict, settings: StripSettings, rules: RuleSet, template: d
     nonempty = [ln for ln in lines if not ln.empty]
     if len(nonempty) <= 1 or sum(ln.words for ln in nonempty) < settings.short_doc_words:
         return {"short_passthrough": 1}
-    reasons = classify(lines, rec, settings, rules, template)
+    reasons = decision.reasons if decision is not None else classify(lines, rec, settings, rules, template)
     kept = [ln.raw for ln, why in zip(lines, reasons) if why is None]
     out = tidy("\n".join(kept))
-    removed = spans(lines, reasons)
+    removed = spans(lines, reasons, decision.notes if decision is not None else None)
     counters: dict[str, int] = {}
-    for why in reasons:
-        if why:
+    for i, why in enumerate(reasons):
+        if why and decision is not None:  # by label, and by the rule/detector that agreed (or none)
+            for key in (why, f"reason:{decision.notes[i]['rule'] or 'model only'}"):
+                counters[key] = counters.get(key, 0) + 1
+        elif why:
             counters[why] = counters.get(why, 0) + 1
-    rec.setdefault("notes", {})["strip"] = {"removed": removed, "lines_in": len(nonempty)}
+    rec.setdefault("notes", {})["strip"] = {"removed": removed, "lines_in": len(nonempty),
+                                            "by": "model" if decision is not None else "rules"}
     if not out:
         raise RejectDocument("empty after boilerplate stripping",
                              f"{len(nonempty)} lines, all removed ({', '.join(sorted(counters))})")
@@ -224,17 +229,26 @@ def tidy(text: str) -> str:
     return "\n".join(out)
 
 
-def spans(lines: list[Line], reasons: list[str | None]) -> list[dict]:
-    """Removed lines grouped into runs with one reason: ``{"lines": [a, b], "by", "text"}``."""
+def spans(lines: list[Line], reasons: list[str | None], notes: dict | None = None) -> list[dict]:
+    """Removed lines grouped into runs with one reason: ``{"lines": [a, b], "by", "text"}``; a
+    model's run also has the highest ``score``, the ``why`` (strongest features) of its first
+    line and the ``rules`` (rule groups / detectors) that agreed on some of its lines."""
     out: list[dict] = []
     for ln, why in zip(lines, reasons):
         if why is None:
             continue
+        note = notes.get(ln.index) if notes else None
         if out and out[-1]["by"] == why and out[-1]["lines"][1] >= ln.index - 2:
             out[-1]["lines"][1] = ln.index
             out[-1]["text"].append(ln.text)
         else:
             out.append({"lines": [ln.index, ln.index], "by": why, "text": [ln.text]})
+            if note:
+                out[-1].update(score=note["score"], why=note["why"], rules=[])
+        if note:
+            out[-1]["score"] = max(out[-1]["score"], note["score"])
+            if note["rule"] and note["rule"] not in out[-1]["rules"]:
+                out[-1]["rules"].append(note["rule"])
     for span in out:  # joined once: appending to a string per line is quadratic on long spans
         span["text"] = "\n".join(span["text"])
     return out

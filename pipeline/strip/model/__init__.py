@@ -1,0 +1,35 @@
+"""The learned line classifier of the strip stage.
+
+``load_model(path, rule_files)`` gives ``(StripModel, RuleScan)``; ``decide_batch(docs, model,
+scan, settings, rules, template)`` decides a shard; ``train.main`` rebuilds the shipped model
+(``storydedup train-strip``). See features.py (what a line looks like), model.py (two stages),
+decide.py (thresholds, safety, explanations).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from storydedup.pipeline.strip.model.decide import Decision, decide_batch
+from storydedup.pipeline.strip.model.model import StripModel
+from storydedup.pipeline.strip.model.rulescan import RuleScan
+
+MODEL_NAME = "models/strip.json.gz"
+
+
+def packaged_model() -> Path:
+    from storydedup.pipeline.resources import packaged
+
+    return packaged(MODEL_NAME)
+
+
+def load_model(path: str | Path, rule_files: list[str]) -> tuple[StripModel, RuleScan]:
+    from storydedup.pipeline.resources import ConfigError
+
+    try:
+        model = StripModel.load(str(path))
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(f"strip model unusable: {path} ({exc})") from None
+    return model, RuleScan([str(p) for p in rule_files])
+
+
+__all__ = ["Decision", "RuleScan", "StripModel", "decide_batch", "load_model", "packaged_model"]

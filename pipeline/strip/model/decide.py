@@ -1,0 +1,85 @@
+"""Decide a whole shard at once: one feature matrix, one prediction, per-line reasons.
+
+``decide_batch`` returns, per record, the reason of every line (None = kept) and the notes of
+the removed runs: label (comment / boilerplate), score, strongest features, and the rule or
+detector that also removed the line when the heuristics agreed. Texts an HTML extractor made,
+texts without a body to judge (short ones) and empty ones get None: ``strip_record`` then
+keeps today's path for them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from storydedup.pipeline.strip.model.features import feature_names, featurize
+from storydedup.pipeline.strip.model.heuristics import old_features, old_reasons
+from storydedup.pipeline.strip.model.model import LABELS, StripModel
+from storydedup.pipeline.strip.model.rulescan import RuleScan
+from storydedup.pipeline.strip.settings import StripSettings
+
+_PROSE = feature_names().index("prose")
+_IN_CORE = feature_names().index("in_core")
+
+
+@dataclass
+class Decision:
+    reasons: list[str | None]  # per line of text.split("\n"): "model:<label>" or None
+    notes: dict[int, dict] = field(default_factory=dict)  # removed line -> label, score, why, rule
+
+
+def eligible(rec: dict, settings: StripSettings) -> bool:
+    """The model judges plain-text inputs of ``model_min_lines`` or more; extractor output and
+    shorter texts keep the rules-and-cut path."""
+    text = rec.get("text")
+    if not text:
+        return False
+    extracted = rec.get("notes", {}).get("extract", {}).get("method") == "trafilatura"
+    if settings.trust_extractor and extracted:
+        return False
+    return sum(1 for line in text.split("\n") if line.strip()) >= settings.model_min_lines
+
+
+def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: StripSettings, rules,
+                 template: dict, explain: bool = True, heuristics: list | None = None) -> list[Decision | None]:
+    """``heuristics``: ``old_reasons`` of ``recs`` when already known (default: computed here)."""
+    out: list[Decision | None] = [None] * len(recs)
+    idx = [i for i, rec in enumerate(recs) if eligible(rec, settings)]
+    if not idx:
+        return out
+    sub = [recs[i] for i in idx]
+    batch = featurize([rec["text"] for rec in sub], model.vocab, scan)
+    old = np.zeros(len(batch.X), bool)
+    heur = [[None] * (rec["text"].count("\n") + 1) for rec in sub]
+    if model.stacked:
+        heur = [heuristics[i] for i in idx] if heuristics is not None else old_reasons(sub, settings, rules, template)
+        extra = old_features(heur, batch)
+        batch.X = np.hstack([batch.X, extra])
+        old = extra[:, 0] > 0
+    p_bp, p_com, x2 = model.predict(batch)
+    drop = np.where(old, p_bp >= model.threshold_removed, p_bp >= model.threshold)
+    for d in range(len(sub)):
+        a, b = batch.doc_ptr[d], batch.doc_ptr[d + 1]
+        if b - a <= 1 or batch.words[a:b].sum() < settings.short_doc_words:
+            drop[a:b] = False  # too little text to tell an article from its frame
+        elif drop[a:b].all() and batch.X[a:b, _PROSE].any():
+            drop[a:b] &= batch.X[a:b, _IN_CORE] == 0  # never empty a text with prose: keep its core
+    rows = np.flatnonzero(drop)
+    row_doc = np.repeat(np.arange(len(sub)), np.diff(batch.doc_ptr))
+    label = np.where(p_com >= 0.5, 1, 2)
+    first = np.ones(len(rows), bool)  # one explanation per run of removed lines with one label
+    first[1:] = (rows[1:] != rows[:-1] + 1) | (label[rows[1:]] != label[rows[:-1]]) \
+        | (row_doc[rows[1:]] != row_doc[rows[:-1]])
+    why = model.explain(batch, x2, rows[first]) if explain else [[] for _ in range(int(first.sum()))]
+    decisions = [Decision([None] * len(h)) for h in heur]
+    span = -1
+    for k, r in enumerate(rows):
+        span += bool(first[k])
+        d, line = int(row_doc[r]), int(batch.line_idx[r])
+        lab = LABELS[label[r]]
+        decisions[d].reasons[line] = f"model:{lab}"
+        decisions[d].notes[line] = {"label": lab, "score": round(float(p_bp[r]), 3),
+                                    "why": why[span], "rule": heur[d][line]}
+    for i, dec in zip(idx, decisions):
+        out[i] = dec
+    return out

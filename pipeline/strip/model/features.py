@@ -1,0 +1,516 @@
+"""Language-independent line features for a whole batch of documents at once.
+
+Every document is cut at "\n"; each non-empty line becomes one row of a float32 matrix. The
+features avoid wordings: character classes (Unicode categories, vectorised over code points),
+shapes (digits, dates, clock times, URLs, handles, counters), stop-word density from a frozen
+multilingual list, repetition inside the document and across the batch, vocabulary shared with
+the document's own prose, position and region. Rule files contribute one flag per action, from
+one compiled alternation per action scanned once over the batch. Neighbouring rows' features
+are appended so a single tree model sees a window.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from storydedup.pipeline.strip.model.rulescan import ACTIONS, RuleScan
+
+# ---- character classes -------------------------------------------------------------------
+SPACE, LOWER, UPPER, LETTER, CJK, DIGIT, TERM, PUNCT, SYMBOL = range(9)
+N_CLASSES = 9
+_TERMINALS = set(".!?…。！？؟।")
+
+
+@lru_cache(maxsize=1)
+def char_classes() -> np.ndarray:
+    """Class of every BMP code point (astral ones are symbols: emoji, rare scripts)."""
+    table = np.full(0x10000, SYMBOL, dtype=np.uint8)
+    for cp in range(0x10000):
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if ch in _TERMINALS:
+            table[cp] = TERM
+        elif cat[0] == "Z" or ch in "\t\r\n\x0b\x0c":
+            table[cp] = SPACE
+        elif cat == "Ll":
+            table[cp] = LOWER
+        elif cat in ("Lu", "Lt"):
+            table[cp] = UPPER
+        elif cat[0] == "L" or cat[0] == "M":
+            wide = unicodedata.east_asian_width(ch) in ("W", "F")
+            table[cp] = CJK if wide else LETTER
+        elif cat[0] == "N":
+            table[cp] = DIGIT
+        elif cat[0] == "P":
+            table[cp] = PUNCT
+    return table
+
+
+# ---- shapes: regexes run only over short lines that contain a digit ------------------------
+DIGIT_SHAPES = {
+    "date": re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|(?<!\d)(?:1[89]|20)\d\d(?!\d)"),
+    "clock": re.compile(r"(?<!\d)\d{1,2}[:h]\d\d(?!\d)"),
+    # a number then one or two words, alone on the line: "3 hours ago", "12 comments", "vor 2 Tagen"
+    "count_line": re.compile(r"^[^\w\n]*(?:\w+[^\w\n]+)?\d+[^\w\n]*(?:\w+[^\w\n]*){1,2}$", re.M),
+    "counter": re.compile(r"[(\[]\s*\d+\s*[)\]]"),
+    "number_only": re.compile(r"^[^\w\n]*[+-]?\d[\d.,:/ ]*[^\w\n]*$", re.M),
+}
+# literal marks found with a fast substring scan of the whole batch
+MARKS = {"url": ("://", "www."), "at": ("@",), "hashtag": ("#",)}
+SEPARATORS = "|·•»›/"
+QUOTES = "\"“”«»„"
+BULLETS = "•·▪◦●○■□‣⁃*–—-"
+SHAPES = [*DIGIT_SHAPES, "url", "handle", "email", "hashtag", "separators", "quotes", "bullet"]
+
+
+@dataclass(frozen=True)
+class Vocab:
+    """Frozen word lists, stored in the model file so training and serving read the same."""
+    stop: frozenset        # frequent words of many languages (stop-words package + wordfreq)
+    stop_chars: frozenset  # frequent single characters of CJK languages
+
+    @property
+    def stop_hashes(self) -> np.ndarray:
+        if not hasattr(self, "_hashes"):
+            text = "\n".join(sorted(self.stop))
+            object.__setattr__(self, "_hashes", np.unique(_words(_codepoints(text))[0]))
+        return self._hashes
+
+    @property
+    def stop_codes(self) -> np.ndarray:
+        return np.array(sorted(ord(c) for c in self.stop_chars), dtype=np.uint32)
+
+
+STOP_LANGS = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "cs", "ru", "uk", "tr", "ar", "fa", "hi", "id",
+              "ja", "zh", "ko", "sv", "da", "nb", "fi", "hu", "ro", "el", "bg", "he", "vi", "ca")
+
+
+def build_vocab(top_n: int = 150) -> Vocab:
+    """Stop words of ``STOP_LANGS``: the ``stop-words`` lists where they exist, plus wordfreq's
+    ``top_n`` words (single frequent characters for CJK, whose text has no spaces)."""
+    from stop_words import AVAILABLE_LANGUAGES, LANGUAGE_MAPPING, get_stop_words
+    from wordfreq import top_n_list
+
+    stop, chars = set(), set()
+    codes = {code: name for code, name in LANGUAGE_MAPPING.items() if name in AVAILABLE_LANGUAGES}
+    for lang in STOP_LANGS:
+        if lang in codes:
+            stop.update(w.lower() for w in get_stop_words(lang) if " " not in w)
+        try:
+            top = top_n_list(lang, top_n)
+        except (LookupError, ValueError):
+            continue
+        if lang in ("zh", "ja", "ko"):
+            chars.update(w for w in top if len(w) == 1 and unicodedata.east_asian_width(w) in ("W", "F"))
+        else:
+            stop.update(top)
+    return Vocab(frozenset(stop), frozenset(chars))
+
+
+# ---- rules as features: see rulescan.py ---------------------------------------------------
+SHORT_WORDS = 25  # shapes and rules are looked for on lines up to this long (chrome is short)
+
+
+def _match_lines(pattern: re.Pattern, text: str, line_starts: np.ndarray, n_lines: int) -> np.ndarray:
+    """Per line: does ``pattern`` match somewhere starting on it (one scan of ``text``)."""
+    hit = np.zeros(n_lines, dtype=bool)
+    starts = [m.start() for m in pattern.finditer(text)]
+    if starts:
+        hit[np.searchsorted(line_starts, starts, side="right") - 1] = True
+    return hit
+
+
+def _find_all(text: str, needle: str) -> list[int]:
+    out, i = [], text.find(needle)
+    while i >= 0:
+        out.append(i)
+        i = text.find(needle, i + 1)
+    return out
+
+
+# ---- words as 64-bit hashes, computed from code points without Python string objects --------
+_MULT = np.uint64(0x9E3779B97F4A7C15)
+_POW = np.cumprod(np.full(64, _MULT, dtype=np.uint64), dtype=np.uint64)  # wraps modulo 2**64
+
+
+@lru_cache(maxsize=1)
+def lower_table() -> np.ndarray:
+    """Lower-case code point of every BMP code point; digits fold to "0" (dates, counters)."""
+    table = np.arange(0x10000, dtype=np.uint64)
+    for cp in range(0x10000):
+        ch = chr(cp)
+        if ch.isdigit():
+            table[cp] = ord("0")
+        else:
+            low = ch.lower()
+            if len(low) == 1:
+                table[cp] = ord(low)
+    return table
+
+
+def _codepoints(text: str):
+    cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    cls = char_classes()[np.minimum(cps, 0xFFFF)]
+    cls[cps > 0xFFFF] = SYMBOL
+    return cps, cls
+
+
+def _words(cp_cls):
+    """(hash, first char index, length) of every word: a run of letters/digits (CJK runs count
+    as one word here; CJK density has its own features)."""
+    cps, cls = cp_cls
+    wordish = (cls == LOWER) | (cls == UPPER) | (cls == LETTER) | (cls == DIGIT) | (cls == CJK)
+    idx = np.flatnonzero(wordish)
+    if not len(idx):
+        return np.zeros(0, np.uint64), idx, idx
+    new = np.ones(len(idx), bool)
+    new[1:] = idx[1:] != idx[:-1] + 1
+    starts = np.flatnonzero(new)
+    word_of = np.cumsum(new) - 1
+    pos = np.minimum(np.arange(len(idx)) - starts[word_of], 63)
+    low = lower_table()[np.minimum(cps[idx], 0xFFFF)] + np.uint64(1)
+    h = np.add.reduceat(low * _POW[pos], starts)
+    lengths = np.diff(np.append(starts, len(idx)))
+    return h, idx[starts], lengths
+
+
+BASE = ["log_chars", "log_words", "cjk_share", "lower_share", "upper_share", "digit_share", "punct_share",
+        "symbol_share", "term_per_word", "ends_term", "ends_colon", "ends_other", "starts_upper",
+        "starts_digit", "starts_symbol", "stop_share", "stop_count", "stopchar_share", "prose_vocab",
+        "top_vocab", "mean_word_len", "rep_doc", "rep_batch", "rep_first", "rep_last", "blank_before",
+        "blank_after", "indent", *SHAPES, *(f"rule_{a}" for a in ACTIONS), "prose"]
+NEIGHBOUR = ["log_words", "ends_term", "stop_share", "prose_vocab", "rep_batch", "digit_share", "clock", "date",
+             "count_line", "handle", "url", "rule_cut", "rule_thread", "rule_end", "rule_drop", "prose",
+             "upper_share", "starts_upper"]
+OFFSETS = (-3, -2, -1, 1, 2, 3)
+WINDOWS = (2, 5, 12)
+WINDOWED = ["log_words", "stop_share", "prose", "prose_vocab", "ends_term", "clock", "date", "count_line",
+            "rule_thread", "rep_batch", "handle", "upper_share"]
+REGION = ["rel_pos", "rel_char_pos", "log_idx", "log_idx_from_end", "log_doc_lines", "log_doc_words",
+          "prose_words_above", "prose_words_below", "in_core", "core_dist", "core_dist_rel", "cut_above",
+          "cut_above_dist", "end_above", "thread_above", "clock_above", "prose_after_cut"]
+
+
+def feature_names() -> list[str]:
+    names = list(BASE) + REGION
+    names += [f"{f}@{k:+d}" for k in OFFSETS for f in NEIGHBOUR]
+    names += [f"{f}~{w}" for w in WINDOWS for f in WINDOWED]
+    return names
+
+
+@dataclass
+class Batch:
+    X: np.ndarray          # (rows, features) float32, one row per non-empty line
+    doc_ptr: np.ndarray    # rows of document d are doc_ptr[d]:doc_ptr[d+1]
+    line_idx: np.ndarray   # index of the row's line in ``text.split("\n")``
+    words: np.ndarray      # words per row (safety rules need them)
+
+
+def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> Batch:
+    """Feature matrix of every non-empty line of ``texts`` (one call per shard)."""
+    n_docs = len(texts)
+    big = "\n".join(texts).replace("\r", " ")
+    cps, cls = _codepoints(big)
+    is_nl = cps == 10
+    line_of = np.cumsum(is_nl) - is_nl  # line of every character (a newline ends its line)
+    n_all = int(is_nl.sum()) + 1
+    line_starts = np.concatenate([[0], np.flatnonzero(is_nl) + 1])
+    doc_lines = np.fromiter((t.count("\n") + 1 for t in texts), dtype=np.int64, count=n_docs)
+    doc_of_line = np.repeat(np.arange(n_docs), doc_lines)
+
+    keep = ~is_nl
+    counts = np.bincount(line_of[keep] * N_CLASSES + cls[keep], minlength=n_all * N_CLASSES)
+    counts = counts.reshape(n_all, N_CLASSES).astype(np.float32)
+    nonspace = counts.sum(1) - counts[:, SPACE]
+    rows = np.flatnonzero(nonspace > 0)
+    n = len(rows)
+    row_of_line = np.full(n_all, -1)
+    row_of_line[rows] = np.arange(n)
+    row_doc = doc_of_line[rows]
+    doc_ptr = np.searchsorted(row_doc, np.arange(n_docs + 1))
+
+    # words: hashes, lines, stop words
+    wh, wstart, wlen = _words((cps, cls))
+    wrow = row_of_line[line_of[wstart]]
+    is_cjk_word = cls[wstart] == CJK
+    n_words = np.bincount(wrow, weights=~is_cjk_word, minlength=n).astype(np.float32)
+    c = counts[rows]
+    w = n_words + c[:, CJK] / 2.0  # about two characters a word in CJK text
+    types, tinv = np.unique(wh, return_inverse=True)  # the batch's word types: look each up once
+    tinv = tinv.ravel()
+    stop = _lookup(vocab.stop_hashes, np.ones(len(vocab.stop_hashes), np.int64), types).astype(bool)[tinv]
+    stop &= ~is_cjk_word
+    stops = np.bincount(wrow, weights=stop, minlength=n)
+
+    # first and last visible character of each row
+    vis = np.flatnonzero(keep & (cls != SPACE))
+    vis_line = line_of[vis]
+    bounds = np.searchsorted(vis_line, rows)
+    last_pos = vis[np.searchsorted(vis_line, rows, side="right") - 1]
+    first_pos = vis[bounds]
+    f_cls, l_cls = cls[first_pos], cls[last_pos]
+    first_cp, last_cp = cps[first_pos], cps[last_pos]
+
+    cols: dict[str, np.ndarray] = {}
+    n_chars = np.maximum(nonspace[rows], 1)
+    letters = np.maximum(c[:, LOWER] + c[:, UPPER] + c[:, LETTER] + c[:, CJK], 1)
+    cols["log_chars"] = np.log1p(n_chars)
+    cols["log_words"] = np.log1p(w)
+    cols["cjk_share"] = c[:, CJK] / n_chars
+    cols["lower_share"] = c[:, LOWER] / letters
+    cols["upper_share"] = c[:, UPPER] / letters
+    cols["digit_share"] = c[:, DIGIT] / n_chars
+    cols["punct_share"] = c[:, PUNCT] / n_chars
+    cols["symbol_share"] = c[:, SYMBOL] / n_chars
+    cols["term_per_word"] = c[:, TERM] / np.maximum(w, 1)
+    cols["ends_term"] = (l_cls == TERM) | np.isin(last_cp, _codes("\"”»)'’"))
+    cols["ends_colon"] = np.isin(last_cp, _codes(":："))
+    cols["ends_other"] = ((l_cls == PUNCT) | (l_cls == SYMBOL)) & ~cols["ends_term"]
+    cols["starts_upper"] = f_cls == UPPER
+    cols["starts_digit"] = f_cls == DIGIT
+    cols["starts_symbol"] = (f_cls == SYMBOL) | (f_cls == PUNCT)
+    cols["stop_share"] = stops / np.maximum(n_words, 1)
+    cols["stop_count"] = np.log1p(stops)
+    cols["mean_word_len"] = np.bincount(wrow, weights=wlen * ~is_cjk_word, minlength=n) / np.maximum(n_words, 1)
+    if vocab.stop_chars and c[:, CJK].any():
+        sc = np.isin(cps, vocab.stop_codes) & (cls == CJK)
+        cols["stopchar_share"] = np.bincount(line_of[sc], minlength=n_all)[rows] / np.maximum(c[:, CJK], 1)
+    else:
+        cols["stopchar_share"] = np.zeros(n, np.float32)
+    prose = (w >= 8) & (cols["ends_term"] | (w >= 20))
+    cols["prose"] = prose
+
+    # vocabulary shared with the document's prose and its most frequent words
+    wdoc = row_doc[wrow]
+    content = ~stop & (wlen >= 3) & ~is_cjk_word
+    in_prose = content & prose[wrow]
+    _, pinv = np.unique(wdoc.astype(np.int64) * max(len(types), 1) + tinv, return_inverse=True)  # (doc, word)
+    pinv = pinv.ravel()
+    n_pairs = int(pinv.max()) + 1 if len(pinv) else 0
+    found = np.bincount(pinv, weights=in_prose, minlength=n_pairs)[pinv] - in_prose  # in *other* prose lines
+    nc = np.maximum(np.bincount(wrow, weights=content, minlength=n), 1)
+    cols["prose_vocab"] = np.bincount(wrow, weights=content & (found > 0), minlength=n) / nc
+    ccount = np.bincount(pinv, weights=content, minlength=n_pairs)
+    pdoc = np.zeros(n_pairs, np.int64)
+    pdoc[pinv] = wdoc
+    order = np.lexsort((-ccount, pdoc))
+    rank = np.empty(n_pairs, np.int64)
+    rank[order] = np.arange(n_pairs) - np.searchsorted(pdoc[order], pdoc[order])
+    top = ((rank < 20) & (ccount > 1))[pinv] & content
+    cols["top_vocab"] = np.bincount(wrow, weights=top, minlength=n) / nc
+
+    # repetition: same line in the document and in other documents of the batch; shared first/last word
+    wfirst = np.flatnonzero(np.diff(np.concatenate([[-1], wrow])))  # first word of each row with words
+    wpos = np.arange(len(wh)) - np.repeat(wfirst, np.diff(np.append(wfirst, len(wh))))
+    lh = np.bincount(wrow, minlength=n).astype(bool)
+    line_hash = np.zeros(n, np.uint64)
+    if len(wh):
+        seg = np.flatnonzero(np.diff(np.concatenate([[-1], wrow])))
+        line_hash[wrow[seg]] = np.add.reduceat(wh * _POW[np.minimum(wpos, 63)] * np.uint64(3), seg)
+    line_hash = np.where(lh, line_hash, np.uint64(1))
+    doc_salt = row_doc.astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93)
+    cols["rep_doc"] = np.log1p(_count_of(line_hash ^ doc_salt) - 1)
+    first_w = np.full(n, np.uint64(2))
+    last_w = np.full(n, np.uint64(2))
+    if len(wh):
+        first_w[wrow[seg]] = wh[seg]
+        ends = np.append(seg[1:], len(wh)) - 1
+        last_w[wrow[ends]] = wh[ends]
+    cols["rep_first"] = np.log1p(_count_of(first_w ^ doc_salt) - 1)
+    cols["rep_last"] = np.log1p(_count_of(last_w ^ doc_salt) - 1)
+    uniq_pairs, first_idx = np.unique(line_hash ^ doc_salt, return_index=True)
+    doc_freq = _lookup(*np.unique(line_hash[first_idx], return_counts=True), line_hash)
+    cols["rep_batch"] = (doc_freq - 1) / max(n_docs - 1, 1) * (w < 40)
+
+    # blank lines around, indentation
+    prev_row_line = np.concatenate([[-1], rows[:-1]])
+    line0 = np.searchsorted(doc_of_line, np.arange(n_docs))
+    first_in_doc = np.arange(n) == doc_ptr[row_doc]
+    cols["blank_before"] = np.minimum(np.where(first_in_doc, rows - line0[row_doc], rows - prev_row_line - 1), 3)
+    next_row_line = np.append(rows[1:], n_all)
+    cols["blank_after"] = np.minimum(next_row_line - rows - 1, 3)
+    cols["indent"] = first_pos > line_starts[rows]
+
+    # shapes
+    short = np.flatnonzero(w <= SHORT_WORDS)
+    dshort = np.flatnonzero((w <= 15) & (c[:, DIGIT] > 0))
+    lines_all = big.split("\n")
+    dtext = "\n".join(lines_all[rows[i]] for i in dshort)
+    dstarts = np.concatenate([[0], np.cumsum([len(lines_all[rows[i]]) + 1 for i in dshort])[:-1]]).astype(np.int64)
+    for name, pat in DIGIT_SHAPES.items():
+        hit = np.zeros(n, bool)
+        if len(dshort):
+            hit[dshort] = _match_lines(pat, dtext, dstarts, len(dshort))
+        cols[name] = hit
+    for name in ("url", "email", "handle", "hashtag"):
+        cols[name] = np.zeros(n, bool)
+    for name, needles in MARKS.items():
+        pos = [p for needle in needles for p in _find_all(big, needle)]
+        if pos:
+            pos = np.array(pos)
+            if name == "at":  # a@b.c is an e-mail, @name a handle
+                before = cls[np.maximum(pos - 1, 0)]
+                after = cls[np.minimum(pos + 1, len(cls) - 1)]
+                wordy = np.isin(after, (LOWER, UPPER, LETTER, DIGIT, CJK))
+                email = wordy & np.isin(before, (LOWER, UPPER, LETTER, DIGIT))
+                for nm, sel in (("email", email), ("handle", wordy & ~email)):
+                    r = row_of_line[line_of[pos[sel]]]
+                    cols[nm][r[r >= 0]] = True
+                continue
+            if name == "hashtag":
+                pos = pos[np.isin(cls[np.minimum(pos + 1, len(cls) - 1)], (LOWER, UPPER, LETTER, DIGIT, CJK))]
+            r = row_of_line[line_of[pos]]
+            cols[name][r[r >= 0]] = True
+    sep = np.isin(cps, _codes(SEPARATORS))
+    cols["separators"] = np.log1p(np.bincount(line_of[sep], minlength=n_all)[rows])
+    quo = np.isin(cps, _codes(QUOTES))
+    cols["quotes"] = np.bincount(line_of[quo], minlength=n_all)[rows] > 0
+    cols["bullet"] = np.isin(first_cp, _codes(BULLETS))
+
+    action = np.zeros(n, np.int64)
+    if rules is not None and len(short):
+        action[short] = [rules.action(lines_all[rows[i]].strip()) for i in short]
+    for k, a in enumerate(ACTIONS, 1):
+        cols[f"rule_{a}"] = action == k
+
+    base = np.column_stack([np.asarray(cols[f], dtype=np.float32) for f in BASE])
+    region = region_features(cols, w, n_chars, doc_ptr, n_docs)
+    X = np.hstack([base, region, neighbour_features(base, doc_ptr, row_doc), window_features(base, doc_ptr, row_doc)])
+    return Batch(X.astype(np.float32), doc_ptr, rows - line0[row_doc], w)
+
+
+def _codes(chars: str) -> np.ndarray:
+    return np.array([ord(ch) for ch in chars], dtype=np.uint32)
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """``values`` of ``query`` in the sorted ``keys`` (0 where absent)."""
+    if not len(keys):
+        return np.zeros(len(query), np.int64)
+    i = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
+    return np.where(keys[i] == query, values[i], 0).astype(np.int64)
+
+
+def _count_of(values: np.ndarray) -> np.ndarray:
+    """How often each element's value occurs in ``values``."""
+    u, inv, cnt = np.unique(values, return_inverse=True, return_counts=True)
+    return cnt[inv.ravel()]
+
+
+def cls_of(chars: np.ndarray) -> np.ndarray:
+    if not len(chars):
+        return np.zeros(0, np.uint8)
+    cps = np.frombuffer("".join(chars).encode("utf-32-le"), dtype=np.uint32)
+    out = char_classes()[np.minimum(cps, 0xFFFF)]
+    out[cps > 0xFFFF] = SYMBOL
+    return out
+
+
+def _doc_arrays(doc_ptr: np.ndarray, row_doc: np.ndarray):
+    n = len(row_doc)
+    start = doc_ptr[row_doc]
+    end = doc_ptr[row_doc + 1]
+    pos = np.arange(n) - start
+    return start, end, pos
+
+
+def region_features(cols, w, n_chars, doc_ptr, n_docs) -> np.ndarray:
+    """Where the line sits: position, the document's densest prose run (the likely article
+    core), prose above/below, and comment-section or end-matter markers above."""
+    n = len(w)
+    row_doc = np.repeat(np.arange(n_docs), np.diff(doc_ptr))
+    start, end, pos = _doc_arrays(doc_ptr, row_doc)
+    size = np.maximum(end - start, 1)
+    out = {}
+    out["rel_pos"] = pos / np.maximum(size - 1, 1)
+    cum_chars = np.cumsum(n_chars) - n_chars
+    doc_chars = np.add.reduceat(n_chars, doc_ptr[:-1].clip(max=max(n - 1, 0))) if n else n_chars
+    doc_chars = np.where(np.diff(doc_ptr) > 0, doc_chars, 1)
+    out["rel_char_pos"] = (cum_chars - cum_chars[start]) / np.maximum(doc_chars[row_doc], 1)
+    out["log_idx"] = np.log1p(pos)
+    out["log_idx_from_end"] = np.log1p(size - 1 - pos)
+    out["log_doc_lines"] = np.log1p(size)
+    doc_words = np.bincount(row_doc, weights=w, minlength=n_docs)
+    out["log_doc_words"] = np.log1p(doc_words[row_doc])
+    prose = cols["prose"].astype(bool)
+    pw = np.where(prose, w, 0.0)
+    cpw = np.cumsum(pw)
+    above = cpw - pw - (cpw[start] - pw[start])
+    total = np.maximum(np.bincount(row_doc, weights=pw, minlength=n_docs)[row_doc], 1)
+    out["prose_words_above"] = above / total
+    out["prose_words_below"] = (total - above - pw) / total * (total > 1)
+    # densest prose run: maximum-sum segment of (words if prose else -2), per document
+    score = np.where(prose, w, -2.0 - 2.0 * cols["rule_end"] - 2.0 * cols["rule_cut"])
+    in_core = np.zeros(n, bool)
+    dist = np.zeros(n, np.float32)
+    for d in range(n_docs):
+        a, b = doc_ptr[d], doc_ptr[d + 1]
+        if a == b:
+            continue
+        lo, hi = max_segment(score[a:b])
+        in_core[a + lo:a + hi + 1] = True
+        p = np.arange(b - a)
+        dist[a:b] = np.where(p < lo, p - lo, np.where(p > hi, p - hi, 0))
+    out["in_core"] = in_core
+    out["core_dist"] = np.sign(dist) * np.log1p(np.abs(dist))
+    out["core_dist_rel"] = dist / size
+    for name, flag in (("cut_above", cols["rule_cut"]), ("end_above", cols["rule_end"]),
+                       ("thread_above", cols["rule_thread"]), ("clock_above", cols["clock"] | cols["date"])):
+        f = flag.astype(np.float32)
+        cf = np.cumsum(f)
+        out[name] = np.log1p(cf - f - (cf[start] - f[start]))
+    # distance to the first comment-section marker above, and prose below that marker
+    f = cols["rule_cut"].astype(bool)
+    idx = np.where(f, np.arange(n), -1)
+    last_cut = np.maximum.accumulate(idx) if n else idx
+    has = last_cut >= start
+    out["cut_above_dist"] = np.where(has, np.log1p(np.arange(n) - last_cut), -1)
+    out["prose_after_cut"] = np.where(has, (above - (cpw[np.maximum(last_cut, 0)] - cpw[start] + pw[start])) / total, -1)
+    return np.column_stack([np.asarray(out[k], np.float32) for k in REGION])
+
+
+def max_segment(score: np.ndarray) -> tuple[int, int]:
+    """Indices (lo, hi) of the maximum-sum contiguous segment (Kadane, prefix-sum form)."""
+    cum = np.concatenate([[0.0], np.cumsum(score)])
+    mins = np.minimum.accumulate(cum[:-1])
+    arg = np.argmax(cum[1:] - mins)
+    hi = int(arg)
+    lo = int(np.argmin(cum[:hi + 1]))
+    return lo, hi
+
+
+_BASE_IDX = {f: i for i, f in enumerate(BASE)}
+
+
+def neighbour_features(base, doc_ptr, row_doc) -> np.ndarray:
+    """``NEIGHBOUR`` columns of the rows ``OFFSETS`` away in the same document (-1 past an edge)."""
+    n = len(row_doc)
+    start, end, _ = _doc_arrays(doc_ptr, row_doc)
+    sub = base[:, [_BASE_IDX[f] for f in NEIGHBOUR]]
+    out = []
+    for k in OFFSETS:
+        j = np.arange(n) + k
+        ok = (j >= start) & (j < end)
+        v = np.full_like(sub, -1.0)
+        v[ok] = sub[j[ok]]
+        out.append(v)
+    return np.hstack(out) if out else np.zeros((n, 0), np.float32)
+
+
+def window_features(base, doc_ptr, row_doc) -> np.ndarray:
+    """Means of ``WINDOWED`` columns over +-w rows, clipped at the document's edges."""
+    n = len(row_doc)
+    start, end, _ = _doc_arrays(doc_ptr, row_doc)
+    sub = base[:, [_BASE_IDX[f] for f in WINDOWED]].astype(np.float64)
+    cum = np.vstack([np.zeros((1, sub.shape[1])), np.cumsum(sub, axis=0)])
+    out = []
+    for w in WINDOWS:
+        lo = np.maximum(np.arange(n) - w, start)
+        hi = np.minimum(np.arange(n) + w + 1, end)
+        out.append((cum[hi] - cum[lo]) / np.maximum(hi - lo, 1)[:, None])
+    return np.hstack(out).astype(np.float32)

@@ -1,0 +1,161 @@
+"""Two-stage line classifier: per-line gradient-boosted trees, then a sequence stage.
+
+Stage 1 scores every line from its own and its neighbours' features: ``p_bp`` (boilerplate of
+any kind) and ``p_com`` (reader comment, given boilerplate). Stage 2 re-scores each line from
+the stage-1 scores of a window around it and of everything above/below it (stacking, trained on
+out-of-fold stage-1 scores), so threads and boxes come out as regions rather than single lines.
+A line is removed when the stage-2 score reaches ``threshold``; a model that stacks the
+heuristic stripper (``info["stack_old"]``) has a second threshold, ``threshold_removed``, for
+the lines the heuristics removed (their evidence already counts against the line).
+
+The model file is one gzipped JSON: the three LightGBM models as text, the frozen stop-word
+list, the feature names and the training record, so serving reads exactly what training used.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass, field
+
+import lightgbm as lgb
+import numpy as np
+
+from storydedup.pipeline.strip.model.features import Batch, Vocab, feature_names
+from storydedup.pipeline.strip.model.heuristics import OLD
+
+BODY, COMMENT, CHROME = 0, 1, 2
+LABELS = ("body", "comment", "boilerplate")
+S2_OFFSETS = (-4, -3, -2, -1, 1, 2, 3, 4)
+S2_WINDOWS = (2, 5, 12, 30)
+S2_CONTEXT = ("rel_pos", "log_words", "prose", "in_core", "log_doc_lines", "stop_share", "rep_batch")
+S2_OLD = ("old_removed", "old_rule", "old_thread", "old_core", "old_doc_removed", "doc_rule_lines")  # when the model stacks the old stripper
+
+
+def stage2_names(stack_old: bool = False) -> list[str]:
+    names = ["p_bp", "p_com"] + [f"p_bp@{k:+d}" for k in S2_OFFSETS]
+    names += [f"{p}~{w}" for w in S2_WINDOWS for p in ("p_bp", "p_com")]
+    names += ["p_bp_above", "p_bp_below", "p_com_max_above", "body_above", "body_below",
+              "dist_body_above", "dist_body_below"]
+    return names + list(S2_CONTEXT) + (list(S2_OLD) if stack_old else [])
+
+
+def stage2_features(batch: Batch, p_bp: np.ndarray, p_com: np.ndarray) -> np.ndarray:
+    """Window and cumulative views of the stage-1 scores, per document (vectorised)."""
+    n = len(p_bp)
+    row_doc = np.repeat(np.arange(len(batch.doc_ptr) - 1), np.diff(batch.doc_ptr))
+    start, end = batch.doc_ptr[row_doc], batch.doc_ptr[row_doc + 1]
+    idx = np.arange(n)
+    size = np.maximum(end - start, 1)
+    cols = [p_bp, p_com]
+    for k in S2_OFFSETS:
+        j = idx + k
+        ok = (j >= start) & (j < end)
+        cols.append(np.where(ok, p_bp[np.clip(j, 0, max(n - 1, 0))], -1.0))
+    cum_bp = np.concatenate([[0.0], np.cumsum(p_bp)])
+    cum_com = np.concatenate([[0.0], np.cumsum(p_com)])
+    for w in S2_WINDOWS:
+        lo, hi = np.maximum(idx - w, start), np.minimum(idx + w + 1, end)
+        cols += [(cum_bp[hi] - cum_bp[lo]) / (hi - lo), (cum_com[hi] - cum_com[lo]) / (hi - lo)]
+    above = cum_bp[idx] - cum_bp[start]
+    below = cum_bp[end] - cum_bp[idx + 1]
+    cols += [above / np.maximum(idx - start, 1), below / np.maximum(end - idx - 1, 1)]
+    # highest comment score above the line (a thread, once started, runs on)
+    com_max = np.zeros(n)
+    body = p_bp < 0.5
+    body_cum = np.concatenate([[0], np.cumsum(body)])
+    dist_above = np.zeros(n)
+    dist_below = np.zeros(n)
+    for d in range(len(batch.doc_ptr) - 1):
+        a, b = batch.doc_ptr[d], batch.doc_ptr[d + 1]
+        if a == b:
+            continue
+        com_max[a:b] = np.concatenate([[0.0], np.maximum.accumulate(p_com[a:b] * p_bp[a:b])[:-1]])
+        pos = np.flatnonzero(body[a:b])
+        r = np.arange(b - a)
+        if len(pos):
+            i = np.searchsorted(pos, r, side="right") - 1  # last body row at or above
+            dist_above[a:b] = np.where(i >= 0, r - pos[np.maximum(i, 0)], b - a)
+            k = np.searchsorted(pos, r, side="left")  # first body row at or below
+            dist_below[a:b] = np.where(k < len(pos), pos[np.minimum(k, len(pos) - 1)] - r, b - a)
+        else:
+            dist_above[a:b] = dist_below[a:b] = b - a
+    cols.append(com_max)
+    cols += [(body_cum[idx] - body_cum[start]) / size, (body_cum[end] - body_cum[idx + 1]) / size]
+    cols += [np.log1p(dist_above), np.log1p(dist_below)]
+    names = feature_names() + OLD
+    ctx = batch.X[:, [names.index(f) for f in S2_CONTEXT + (S2_OLD if batch.X.shape[1] > len(feature_names()) else ())]]
+    return np.column_stack(cols + [ctx]).astype(np.float32)
+
+
+@dataclass
+class StripModel:
+    vocab: Vocab
+    stage1: lgb.Booster      # P(boilerplate) of a line
+    comment: lgb.Booster     # P(comment | boilerplate) of a line
+    stage2: lgb.Booster      # P(boilerplate) from the windowed stage-1 scores
+    threshold: float = 0.5
+    threshold_removed: float = 0.5
+    info: dict = field(default_factory=dict)
+
+    @property
+    def stacked(self) -> bool:
+        return bool(self.info.get("stack_old"))
+
+    def predict(self, batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(stage-2 P(boilerplate), P(comment | boilerplate), stage-2 features) per row."""
+        if not len(batch.X):
+            z = np.zeros(0)
+            return z, z, np.zeros((0, len(stage2_names())), np.float32)
+        p1 = self.stage1.predict(batch.X, num_threads=1)
+        pc = self.comment.predict(batch.X, num_threads=1)
+        x2 = stage2_features(batch, p1, pc)
+        return self.stage2.predict(x2, num_threads=1), pc, x2
+
+    def explain(self, batch: Batch, x2: np.ndarray, rows: np.ndarray, top: int = 3) -> list[list[tuple[str, float]]]:
+        """Strongest features behind the removal of ``rows``: stage-2 contributions, where the
+        stage-1 scores are expanded into the stage-1 features that made them (log-odds)."""
+        if not len(rows):
+            return []
+        c2 = self.stage2.predict(x2[rows], pred_contrib=True, num_threads=1)[:, :-1]
+        c1 = self.stage1.predict(batch.X[rows], pred_contrib=True, num_threads=1)[:, :-1]
+        n2, n1 = stage2_names(self.info.get("stack_old")), feature_names() + OLD
+        out = []
+        for r2, r1 in zip(c2, c1):
+            own = r2[0]  # the line's own stage-1 score: name the stage-1 features instead
+            items = [(n2[j], float(v)) for j, v in enumerate(r2) if j != 0 and v > 0]
+            s1 = r1.sum()
+            if own > 0 and s1 > 0:
+                items += [(n1[j], float(own * v / s1)) for j, v in enumerate(r1) if v > 0]
+            items.sort(key=lambda kv: -kv[1])
+            out.append([(k, round(v, 3)) for k, v in items[:top]])
+        return out
+
+    def save(self, path: str) -> None:
+        data = {
+            "format": "storydedup-strip-model/1",
+            "threshold": self.threshold,
+            "threshold_removed": self.threshold_removed,
+            "features": feature_names() + (OLD if self.info.get("stack_old") else []),
+            "stage2_features": stage2_names(self.info.get("stack_old")),
+            "stop_words": sorted(self.vocab.stop),
+            "stop_chars": sorted(self.vocab.stop_chars),
+            "stage1": self.stage1.model_to_string(),
+            "comment": self.comment.model_to_string(),
+            "stage2": self.stage2.model_to_string(),
+            "info": self.info,
+        }
+        raw = json.dumps(data, sort_keys=True).encode("utf-8")
+        with open(path, "wb") as fh, gzip.GzipFile(filename="", fileobj=fh, mode="wb", compresslevel=9, mtime=0) as gz:
+            gz.write(raw)  # mtime 0: the same model gives the same bytes
+
+    @classmethod
+    def load(cls, path) -> "StripModel":
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            data = json.load(fh)
+        expected = feature_names() + (OLD if data["info"].get("stack_old") else [])
+        if data["features"] != expected or data["stage2_features"] != stage2_names(data["info"].get("stack_old")):
+            raise ValueError(f"{path}: built for other features; retrain it (train-strip)")
+        vocab = Vocab(frozenset(data["stop_words"]), frozenset(data["stop_chars"]))
+        boost = {k: lgb.Booster(model_str=data[k]) for k in ("stage1", "comment", "stage2")}
+        return cls(vocab, boost["stage1"], boost["comment"], boost["stage2"], data["threshold"],
+                   data["threshold_removed"], data["info"])
