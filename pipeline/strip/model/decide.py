@@ -28,6 +28,16 @@ class Decision:
     notes: dict[int, dict] = field(default_factory=dict)  # removed line -> label, score, why, rule
 
 
+def paragraph_lines(text: str, settings: StripSettings) -> set[int]:
+    """Lines the heuristics read as parts of a wrapped paragraph: the model removes none of
+    them on its own (a line broken at 70 characters has no sentence end and few words)."""
+    from storydedup.pipeline.strip.detectors.core import continued_prose, wrapped_prose
+    from storydedup.pipeline.strip.lines import split_lines
+
+    lines = split_lines(text)
+    return wrapped_prose(lines, settings.prose_min_words) | continued_prose(lines)
+
+
 def eligible(rec: dict, settings: StripSettings) -> bool:
     """The model judges plain-text inputs of ``model_min_lines`` or more; extractor output and
     shorter texts keep the rules-and-cut path."""
@@ -64,6 +74,10 @@ def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: 
             drop[a:b] = False  # too little text to tell an article from its frame
         elif drop[a:b].all() and batch.X[a:b, _PROSE].any():
             drop[a:b] &= batch.X[a:b, _IN_CORE] == 0  # never empty a text with prose: keep its core
+    for d, rec in enumerate(sub):  # hard-wrapped paragraphs: each line looks like chrome alone
+        a, b = batch.doc_ptr[d], batch.doc_ptr[d + 1]
+        protected = np.isin(batch.line_idx[a:b], list(paragraph_lines(rec["text"], settings)))
+        drop[a:b] &= ~(protected & ~old[a:b])
     rows = np.flatnonzero(drop)
     row_doc = np.repeat(np.arange(len(sub)), np.diff(batch.doc_ptr))
     label = np.where(p_com >= 0.5, 1, 2)
