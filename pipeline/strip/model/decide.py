@@ -68,16 +68,17 @@ def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: 
         old = extra[:, 0] > 0
     p_bp, p_com, x2 = model.predict(batch)
     drop = np.where(old, p_bp >= model.threshold_removed, p_bp >= model.threshold)
-    for d in range(len(sub)):
+    for d, rec in enumerate(sub):
         a, b = batch.doc_ptr[d], batch.doc_ptr[d + 1]
         if b - a <= 1 or batch.words[a:b].sum() < settings.short_doc_words:
             drop[a:b] = False  # too little text to tell an article from its frame
-        elif drop[a:b].all() and batch.X[a:b, _PROSE].any():
+            continue
+        if drop[a:b].all() and batch.X[a:b, _PROSE].any():
             drop[a:b] &= batch.X[a:b, _IN_CORE] == 0  # never empty a text with prose: keep its core
-    for d, rec in enumerate(sub):  # hard-wrapped paragraphs: each line looks like chrome alone
-        a, b = batch.doc_ptr[d], batch.doc_ptr[d + 1]
-        protected = np.isin(batch.line_idx[a:b], list(paragraph_lines(rec["text"], settings)))
-        drop[a:b] &= ~(protected & ~old[a:b])
+        model_only = drop[a:b] & ~old[a:b]
+        if model_only.any():  # hard-wrapped paragraphs: each line looks like chrome alone
+            protected = np.isin(batch.line_idx[a:b], list(paragraph_lines(rec["text"], settings)))
+            drop[a:b] &= ~(model_only & protected)
     rows = np.flatnonzero(drop)
     row_doc = np.repeat(np.arange(len(sub)), np.diff(batch.doc_ptr))
     label = np.where(p_com >= 0.5, 1, 2)
