@@ -9,7 +9,9 @@ samples the summed RSS of the child's whole process tree (Python driver, JVM, Py
 every 0.2 s for the peak. Both engines' assignments and clusters are compared after sorting.
 Shuffle bytes come from the Spark UI's REST API (loopback): the sum of the completed stages'
 shuffle write bytes, divided by the number of documents.
-Usage: python bench/bench_spark.py [sizes, comma separated]   e.g. 100000,1000000
+Usage: python bench/bench_spark.py [sizes, comma separated] [--work DIR]   e.g. 100000,1000000
+With ``--work DIR`` the corpus, both engines' outputs and each child's stderr stay in DIR/<size>/
+(a corpus already there is reused).
 """
 from __future__ import annotations
 
@@ -83,9 +85,10 @@ def tree_rss_mb(pid: int) -> float:
 
 
 def run_child(code: str, *args: str) -> tuple[float, float]:
-    """(seconds, peak MB of the process tree) of one child run."""
+    """(seconds, peak MB of the process tree) of one child run; its stderr goes to ``args[-1]``.err."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], stderr=subprocess.PIPE, text=True)
+    err_path = f"{args[-1]}.err"
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stderr=open(err_path, "w"), text=True)
     peak = [0.0]
 
     def sample():
@@ -95,10 +98,10 @@ def run_child(code: str, *args: str) -> tuple[float, float]:
 
     watcher = threading.Thread(target=sample, daemon=True)
     watcher.start()
-    _, err = proc.communicate()
+    proc.wait()
     watcher.join()
     if proc.returncode:
-        raise SystemExit(f"child failed:\n{err[-3000:]}")
+        raise SystemExit(f"child failed (full stderr in {err_path}):\n{Path(err_path).read_text()[-3000:]}")
     return time.perf_counter() - start, peak[0]
 
 
@@ -113,15 +116,21 @@ def main() -> None:
 
     from storydedup.pipeline.records import write_jsonl
 
-    sizes = [int(x) for x in (sys.argv[1] if len(sys.argv) > 1 else "100000,1000000").split(",")]
+    args = sys.argv[1:]
+    work = args.pop(args.index("--work") + 1) if "--work" in args else None
+    args = [a for a in args if a != "--work"]
+    sizes = [int(x) for x in (args[0] if args else "100000,1000000").split(",")]
     for n in sizes:
-        with tempfile.TemporaryDirectory() as tmp:
-            shards = Path(tmp) / "shards"
-            shards.mkdir()
-            recs = generate(n, words=150, dup_share=0.3, seed=1)
-            for k in range(0, n, SHARD):
-                write_jsonl(shards / f"shard-{k // SHARD:05d}.jsonl.gz", recs[k:k + SHARD])
-            del recs
+        with tempfile.TemporaryDirectory() as scratch:
+            tmp = Path(work, str(n)) if work else Path(scratch)
+            shards = tmp / "shards"
+            if not (shards / "_complete").exists():
+                shards.mkdir(parents=True, exist_ok=True)
+                recs = generate(n, words=150, dup_share=0.3, seed=1)
+                for k in range(0, n, SHARD):
+                    write_jsonl(shards / f"shard-{k // SHARD:05d}.jsonl.gz", recs[k:k + SHARD])
+                del recs
+                (shards / "_complete").touch()
             local_s, local_mb = run_child(LOCAL, str(shards), f"{tmp}/local.json")
             spark_s, spark_mb = run_child(SPARK, str(shards), f"{tmp}/spark.json")
             local = json.load(open(f"{tmp}/local.json"))

@@ -104,3 +104,39 @@ def test_synthetic_pages_frame_real_bodies_in_many_languages():
                "arabic": any("\u0600" <= ch <= "\u06ff" for ch in chrome),
                "cjk": any("\u3040" <= ch <= "\u9fff" for ch in chrome)}
     assert sum(scripts.values()) >= 2, scripts  # controls and times come in several scripts
+
+
+def test_pages_no_rule_reaches_are_judged_without_the_heuristics(trained):
+    from storydedup.pipeline.strip.model.features import featurize
+    from storydedup.pipeline.strip.model.heuristics import old_reasons, rule_reach
+
+    model = StripModel.load(str(trained[0]))
+    assert model.unreached is not None and not model.unreached.stacked
+    scan, rules, settings = RuleScan(rule_paths()), load_rules(rule_paths()), StripSettings()
+    rng = random.Random(5)
+    known = document(rng, 1)  # "12 comments", "Reply", "© 2024": lines of the rule files
+    unknown = "\n".join(["Qwv zzt", "Plox vuu"] + [sentence(rng, 14) for _ in range(8)] + ["Vrrk 3", "Mlop mlop"])
+    recs = [{"id": "k", "text": known["text"]}, {"id": "u", "text": unknown}]
+    assert list(rule_reach(featurize([r["text"] for r in recs], model.vocab, scan)) > 0) == [True, False]
+    assert not any(r and r.startswith("rule:") for r in old_reasons(recs, settings, rules, {})[1])
+
+    def decide():
+        return decide_batch(recs, model, scan, settings, rules, {})
+
+    base = decide()
+    model.unreached.threshold = 1.01  # the unreached model's threshold decides "u" alone
+    kept = decide()
+    model.unreached.threshold = 0.0
+    cut = decide()
+    assert kept[0].reasons == base[0].reasons == cut[0].reasons
+    assert not any(kept[1].reasons) and any(cut[1].reasons)
+    assert all(note["why"] for note in cut[1].notes.values())  # its removals are explained too
+    alone = decide_batch(recs[1:], model, scan, settings, rules, {})
+    assert alone[0].reasons == cut[1].reasons  # a page's path does not depend on its neighbours
+
+
+def test_model_file_keeps_both_models(trained, tmp_path):
+    model = StripModel.load(str(trained[0]))
+    model.save(str(tmp_path / "copy.json.gz"))
+    assert (tmp_path / "copy.json.gz").read_bytes() == trained[0].read_bytes()
+    assert StripModel.load(str(tmp_path / "copy.json.gz")).unreached.threshold == model.unreached.threshold

@@ -221,11 +221,12 @@ def cluster_frames(spark, signatures, s: ClusterSettings):
     the local stage's JSONL) and the stage's counts. ``signatures``: rows of ``columns``."""
     stats: dict = {}
     started = time.perf_counter()
-    docs = canonical(signatures).persist()
-    stats["documents"] = docs.count()
+    stats["documents"] = signatures.count()
     partitions = int(spark.conf.get("spark.sql.shuffle.partitions"))
-    if stats["documents"] > partitions * DOCS_PER_PARTITION:  # the rest of the job's shuffles
+    if stats["documents"] > partitions * DOCS_PER_PARTITION:  # every shuffle from the sort on: at 1M
+        # documents, 4 partitions of 250k signatures overflow a 1 GB executor heap when cached
         spark.conf.set("spark.sql.shuffle.partitions", str(-(-stats["documents"] // DOCS_PER_PARTITION)))
+    docs = canonical(signatures).persist()
     _phase(stats, "canonical", started)
     first = docs.select("dup_sig", "story_sig").limit(1).collect()
     dup_perm, story_perm = (len(first[0][0]) // 4, len(first[0][1]) // 4) if first else (0, 0)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from storydedup.pipeline.strip.model.features import feature_names, featurize
-from storydedup.pipeline.strip.model.heuristics import old_features, old_reasons
+from storydedup.pipeline.strip.model.features import feature_names, featurize, select_docs
+from storydedup.pipeline.strip.model.heuristics import old_features, old_reasons, rule_reach
 from storydedup.pipeline.strip.model.model import LABELS, StripModel
 from storydedup.pipeline.strip.model.rulescan import RuleScan
 from storydedup.pipeline.strip.settings import StripSettings
@@ -52,22 +52,37 @@ def eligible(rec: dict, settings: StripSettings) -> bool:
 
 def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: StripSettings, rules,
                  template: dict, explain: bool = True, heuristics: list | None = None) -> list[Decision | None]:
-    """``heuristics``: ``old_reasons`` of ``recs`` when already known (default: computed here)."""
+    """``heuristics``: ``old_reasons`` of ``recs`` when already known (default: computed here).
+    Pages that no rule reaches (no line in a rule file, none removed by a rule) are judged by
+    ``model.unreached``, the model trained without the heuristics' decisions."""
     out: list[Decision | None] = [None] * len(recs)
     idx = [i for i, rec in enumerate(recs) if eligible(rec, settings)]
     if not idx:
         return out
     sub = [recs[i] for i in idx]
     batch = featurize([rec["text"] for rec in sub], model.vocab, scan)
-    old = np.zeros(len(batch.X), bool)
+    n_plain = batch.X.shape[1]
     heur = [[None] * (rec["text"].count("\n") + 1) for rec in sub]
+    old = np.zeros(len(batch.X), bool)
     if model.stacked:
         heur = [heuristics[i] for i in idx] if heuristics is not None else old_reasons(sub, settings, rules, template)
         extra = old_features(heur, batch)
         batch.X = np.hstack([batch.X, extra])
         old = extra[:, 0] > 0
-    p_bp, p_com, x2 = model.predict(batch)
-    drop = np.where(old, p_bp >= model.threshold_removed, p_bp >= model.threshold)
+    unreached = np.zeros(len(sub), bool)
+    if model.unreached is not None:  # no line of the page in any rule file, nor removed by a rule
+        unreached = (rule_reach(batch) == 0) & np.array([not any(r and r.startswith("rule:") for r in h) for h in heur])
+        old &= ~np.repeat(unreached, np.diff(batch.doc_ptr))  # that model decides alone there
+    p_bp, p_com, cut = np.zeros(len(batch.X)), np.zeros(len(batch.X)), np.zeros(len(batch.X))
+    parts = []  # (model, its documents' rows, their sub-batch, stage-2 features)
+    for judge, docs, width in ((model, ~unreached, batch.X.shape[1]), (model.unreached, unreached, n_plain)):
+        if not docs.any():
+            continue
+        part, rows = select_docs(batch, np.flatnonzero(docs), width)
+        p_bp[rows], p_com[rows], x2 = judge.predict(part)
+        cut[rows] = np.where(old[rows], judge.threshold_removed, judge.threshold)
+        parts.append((judge, rows, part, x2))
+    drop = p_bp >= cut
     for d, rec in enumerate(sub):
         a, b = batch.doc_ptr[d], batch.doc_ptr[d + 1]
         if b - a <= 1 or batch.words[a:b].sum() < settings.short_doc_words:
@@ -85,16 +100,21 @@ def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: 
     first = np.ones(len(rows), bool)  # one explanation per run of removed lines with one label
     first[1:] = (rows[1:] != rows[:-1] + 1) | (label[rows[1:]] != label[rows[:-1]]) \
         | (row_doc[rows[1:]] != row_doc[rows[:-1]])
-    why = model.explain(batch, x2, rows[first]) if explain else [[] for _ in range(int(first.sum()))]
+    why: dict[int, list] = {}
+    for judge, part_rows, part, x2 in parts if explain else ():
+        asked = np.intersect1d(rows[first], part_rows)
+        local = np.searchsorted(part_rows, asked)
+        why.update(zip(asked.tolist(), judge.explain(part, x2, local)))
     decisions = [Decision([None] * len(h)) for h in heur]
-    span = -1
+    reason_of_run = []
     for k, r in enumerate(rows):
-        span += bool(first[k])
+        if first[k]:
+            reason_of_run = why.get(int(r), [])
         d, line = int(row_doc[r]), int(batch.line_idx[r])
         lab = LABELS[label[r]]
         decisions[d].reasons[line] = f"model:{lab}"
         decisions[d].notes[line] = {"label": lab, "score": round(float(p_bp[r]), 3),
-                                    "why": why[span], "rule": heur[d][line]}
+                                    "why": reason_of_run, "rule": heur[d][line]}
     for i, dec in zip(idx, decisions):
         out[i] = dec
     return out

@@ -211,6 +211,15 @@ class Batch:
     words: np.ndarray      # words per row (safety rules need them)
 
 
+def select_docs(batch: Batch, docs: np.ndarray, width: int) -> tuple[Batch, np.ndarray]:
+    """The rows of documents ``docs`` (ascending) as a batch of their own, with the first
+    ``width`` features, and where those rows sit in ``batch``."""
+    sizes = np.diff(batch.doc_ptr)[docs]
+    rows = np.repeat(batch.doc_ptr[docs] - np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes) + np.arange(sizes.sum())
+    ptr = np.concatenate([[0], np.cumsum(sizes)])
+    return Batch(batch.X[rows, :width], ptr, batch.line_idx[rows], batch.words[rows]), rows
+
+
 def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> Batch:
     """Feature matrix of every non-empty line of ``texts`` (one call per shard)."""
     n_docs = len(texts)

@@ -44,15 +44,25 @@ def old_features(reasons: list[list[str | None]], batch) -> np.ndarray:
     return np.hstack([per_line, document_shares(per_line[:, :2], batch)])
 
 
-def document_shares(per_line: np.ndarray, batch) -> np.ndarray:
-    """Per row: its document's share of lines removed / matched by rules, and of lines any rule
-    file matched (the rules' reach in this document's language and widgets)."""
+def any_rule(batch) -> np.ndarray:
+    """Per row: whether any rule file's line pattern matched it."""
     from storydedup.pipeline.strip.model.features import feature_names
     from storydedup.pipeline.strip.model.rulescan import ACTIONS
 
     names = feature_names()
-    any_rule = batch.X[:, [names.index(f"rule_{a}") for a in ACTIONS]].max(axis=1) if len(batch.X) else np.zeros(0)
-    vals = np.column_stack([per_line, any_rule]).astype(np.float64)
+    return batch.X[:, [names.index(f"rule_{a}") for a in ACTIONS]].max(axis=1) if len(batch.X) else np.zeros(0)
+
+
+def rule_reach(batch) -> np.ndarray:
+    """Per document: lines any rule file matched (0: the rules know nothing of this page)."""
+    row_doc = np.repeat(np.arange(len(batch.doc_ptr) - 1), np.diff(batch.doc_ptr))
+    return np.bincount(row_doc, weights=any_rule(batch), minlength=len(batch.doc_ptr) - 1)
+
+
+def document_shares(per_line: np.ndarray, batch) -> np.ndarray:
+    """Per row: its document's share of lines removed / matched by rules, and of lines any rule
+    file matched (the rules' reach in this document's language and widgets)."""
+    vals = np.column_stack([per_line, any_rule(batch)]).astype(np.float64)
     sizes = np.maximum(np.diff(batch.doc_ptr), 1)
     row_doc = np.repeat(np.arange(len(sizes)), np.diff(batch.doc_ptr))
     sums = np.vstack([np.bincount(row_doc, weights=vals[:, k], minlength=len(sizes)) for k in range(vals.shape[1])]).T

@@ -96,6 +96,10 @@ class StripModel:
     threshold: float = 0.5
     threshold_removed: float = 0.5
     info: dict = field(default_factory=dict)
+    # Same features without the heuristics' decisions, for documents no rule file reaches
+    # (languages and widgets nobody wrote rules for): there those decisions are silence, and
+    # a model that learned to lean on them keeps what it should remove.
+    unreached: "StripModel | None" = None
 
     @property
     def stacked(self) -> bool:
@@ -130,7 +134,7 @@ class StripModel:
             out.append([(k, round(v, 3)) for k, v in items[:top]])
         return out
 
-    def save(self, path: str) -> None:
+    def to_dict(self) -> dict:
         data = {
             "format": "storydedup-strip-model/1",
             "threshold": self.threshold,
@@ -144,18 +148,27 @@ class StripModel:
             "stage2": self.stage2.model_to_string(),
             "info": self.info,
         }
-        raw = json.dumps(data, sort_keys=True).encode("utf-8")
+        if self.unreached is not None:
+            data["unreached"] = self.unreached.to_dict()
+        return data
+
+    def save(self, path: str) -> None:
+        raw = json.dumps(self.to_dict(), sort_keys=True).encode("utf-8")
         with open(path, "wb") as fh, gzip.GzipFile(filename="", fileobj=fh, mode="wb", compresslevel=9, mtime=0) as gz:
             gz.write(raw)  # mtime 0: the same model gives the same bytes
 
     @classmethod
     def load(cls, path) -> "StripModel":
         with gzip.open(path, "rt", encoding="utf-8") as fh:
-            data = json.load(fh)
+            return cls.from_dict(json.load(fh), path)
+
+    @classmethod
+    def from_dict(cls, data: dict, path) -> "StripModel":
         expected = feature_names() + (OLD if data["info"].get("stack_old") else [])
         if data["features"] != expected or data["stage2_features"] != stage2_names(data["info"].get("stack_old")):
             raise ValueError(f"{path}: built for other features; retrain it (train-strip)")
         vocab = Vocab(frozenset(data["stop_words"]), frozenset(data["stop_chars"]))
         boost = {k: lgb.Booster(model_str=data[k]) for k in ("stage1", "comment", "stage2")}
+        unreached = cls.from_dict(data["unreached"], path) if "unreached" in data else None
         return cls(vocab, boost["stage1"], boost["comment"], boost["stage2"], data["threshold"],
-                   data["threshold_removed"], data["info"])
+                   data["threshold_removed"], data["info"], unreached)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import lightgbm as lgb
 import numpy as np
 
-from storydedup.pipeline.strip.model.features import Batch, build_vocab, featurize
+from storydedup.pipeline.strip.model.features import Batch, build_vocab, feature_names, featurize
 from storydedup.pipeline.strip.model.heuristics import old_features, old_reasons
 from storydedup.pipeline.strip.model.model import BODY, CHROME, COMMENT, StripModel, stage2_features
 from storydedup.pipeline.strip.model.rulescan import RuleScan
@@ -43,6 +43,8 @@ class TrainConfig:
     threshold_removed: float = 0.05  # lines the heuristics remove go from this score on
     min_data_in_leaf: int = 40
     synthetic: int = 1500    # synthetic pages (synth.py) built from the training documents
+    unreached: bool = True   # also a model without the heuristics, for documents no rule reaches
+    unreached_threshold: float = 0.7  # its removal score (chosen on dev + own tune split)
 
 
 def shuffled(docs: list[dict]) -> list[dict]:
@@ -132,8 +134,14 @@ def train_model(docs: list[dict], rule_files: list[str], cfg: TrainConfig | None
     info = {"documents": counts, "lines": {k: int((y == v).sum()) for k, v in LABEL_IDS.items()},
             "excluded_sources": list(EXCLUDED_SOURCES), "rounds": cfg.rounds, "folds": cfg.folds,
             "batch": cfg.batch, "seed": SEED, "synthetic": cfg.synthetic, "stack_old": cfg.stack_old, "lightgbm": lgb.__version__}
+    unreached = None
+    if cfg.stack_old and cfg.unreached:  # the same rows, without the heuristics' columns
+        n = len(feature_names())
+        plain = [Batch(b.X[:, :n], b.doc_ptr, b.line_idx, b.words) for b in batches]
+        unreached = StripModel(vocab, *train_two_stage(plain, y, sources, doc_idx, cfg), cfg.unreached_threshold,
+                               cfg.unreached_threshold, {**info, "stack_old": False})
     log(f"trained in {time.time() - t0:.0f}s")
-    return StripModel(vocab, stage1, comment, stage2, cfg.threshold, cfg.threshold_removed, info)
+    return StripModel(vocab, stage1, comment, stage2, cfg.threshold, cfg.threshold_removed, info, unreached)
 
 
 def main(train_dirs: list[str], output: str, rule_files: list[str], log=print) -> int:
