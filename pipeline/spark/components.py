@@ -49,11 +49,14 @@ def _large_then_small_star(neighbours):
     """Large-star (each node links its larger neighbours to the smallest of it and its
     neighbours), then small-star (each node links itself and its smaller neighbours to the
     smallest of them), as (a, b) edges with b < a."""
-    m = F.least(F.col("u"), F.array_min("vs"))
-    large = neighbours.select(F.explode(F.filter("vs", lambda v: v > F.col("u"))).alias("a"), m.alias("b"))
+    # Each minimum is taken in a projection of its own before the explode: next to the explode
+    # it is evaluated once per output row, which makes a node of degree d cost d^2 (a hub of a
+    # million-document run kept one task busy for over ten minutes).
+    centred = neighbours.select("u", "vs", F.least(F.col("u"), F.array_min("vs")).alias("b"))
+    large = centred.select(F.explode(F.filter("vs", lambda v: v > F.col("u"))).alias("a"), "b")
     down = large.groupBy("a").agg(F.array_distinct(F.collect_list("b")).alias("vs"))
-    low = F.array_min("vs")
-    return down.select(F.explode(F.array_union(F.array(F.col("a")), F.col("vs"))).alias("a"), low.alias("b")) \
+    lowest = down.select("a", "vs", F.array_min("vs").alias("b"))
+    return lowest.select(F.explode(F.array_union(F.array(F.col("a")), F.col("vs"))).alias("a"), "b") \
         .where("a != b")
 
 
