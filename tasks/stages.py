@@ -89,6 +89,7 @@ class SiteTemplate(BatchStage):
 
 
 _PARSED_RULES: dict = {}
+_RULE_SCANS: dict = {}
 
 
 @with_settings(strip.StripSettings)
@@ -140,11 +141,19 @@ class StripBoilerplate(ShardStage):
             _PARSED_RULES[key] = strip.load_rules([path for path, _ in key])
         return _PARSED_RULES[key]
 
+    def rule_scan(self):
+        """The model's one-regex-per-line view of the same rules, also once per process: built
+        in the warm-up, before Luigi forks (plain regexes, unlike the model's OpenMP pool)."""
+        key = tuple((d["file"], d["sha256"]) for d in self.rule_digests())
+        if key not in _RULE_SCANS:
+            _RULE_SCANS[key] = strip_model.RuleScan([path for path, _ in key])
+        return _RULE_SCANS[key]
+
     def prepare(self):
         template = read_json(Path(self.input()["template"].path) / "template.json")
         settings, rules = settings_of(self), self.rules()
         strip.check_disabled(rules, settings.disabled_groups)
-        model = strip_model.load_model(self.model_path(), self.rule_files()) if settings.use_model else None
+        model = strip_model.load_model(self.model_path(), scan=self.rule_scan()) if settings.use_model else None
         return settings, rules, template, model, {}
 
     def prepare_shard(self, docs, context):
@@ -158,6 +167,8 @@ class StripBoilerplate(ShardStage):
     def warm_context(self):
         # No model here: LightGBM's OpenMP threads started before Luigi forks its workers leave
         # the children's first prediction waiting on a lock forever. Each task loads it itself.
+        if settings_of(self).use_model:
+            self.rule_scan()
         return settings_of(self), self.rules(), strip.build_template([]), None, {}
 
     def apply(self, rec, context):

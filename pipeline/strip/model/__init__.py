@@ -22,14 +22,15 @@ def packaged_model() -> Path:
     return packaged(MODEL_NAME)
 
 
-def load_model(path: str | Path, rule_files: list[str]) -> tuple[StripModel, RuleScan]:
+def load_model(path: str | Path, rule_files: list[str] = (), scan: RuleScan | None = None) -> tuple[StripModel, RuleScan]:
+    """The model and the rule scan it reads (``scan`` when already built from the same rules)."""
     from storydedup.pipeline.resources import ConfigError
 
     try:
         model = StripModel.load(str(path))
     except (OSError, ValueError, KeyError) as exc:
         raise ConfigError(f"strip model unusable: {path} ({exc})") from None
-    return model, RuleScan([str(p) for p in rule_files])
+    return model, scan if scan is not None else RuleScan([str(p) for p in rule_files])
 
 
 __all__ = ["Decision", "RuleScan", "StripModel", "decide_batch", "load_model", "packaged_model"]
