@@ -91,11 +91,12 @@ def storydedup(corpus: Path, out: Path, workers: int, log: Path):
 
 
 def row(name: str, n: int, m, f1: float | None, naive_rate: float | None) -> str:
+    if m.returncode != 0:  # no rates for a run that failed: they would be of nothing
+        return f"| {name} (exit {m.returncode}: did not run) | {n} |" + " - |" * 8
     rate = n / m.wall
     ratio = f"{rate / naive_rate:.2f}x" if naive_rate else "-"
     f1s = f"{f1:.4f}" if f1 is not None else "-"
-    ok = "" if m.returncode == 0 else f" (exit {m.returncode})"
-    return (f"| {name}{ok} | {n} | {m.wall:.1f} | {rate:.0f} | {m.cpu:.1f} | {n / max(m.cpu, 1e-9):.0f} | "
+    return (f"| {name} | {n} | {m.wall:.1f} | {rate:.0f} | {m.cpu:.1f} | {n / max(m.cpu, 1e-9):.0f} | "
             f"{m.peak_tree_mb:.0f} | "
             f"{m.max_process_mb:.0f} | {f1s} | {ratio} |")
 
