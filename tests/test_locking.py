@@ -76,12 +76,25 @@ def test_lock_of_a_killed_run_is_taken_over(tmp_path, cli, corpus):
     assert (tmp_path / "out" / ".storydedup.lock").read_text() == ""
 
 
-def test_two_real_runs_with_different_inputs(tmp_path):
+def two_corpora(tmp_path):
+    """(first input, a different second input, the output both runs point at)."""
     first_in = write_corpus(tmp_path / "a")
     second_in = tmp_path / "b"
     second_in.mkdir()
     (second_in / "one.txt").write_text("A different corpus entirely, with one short document.")
-    out = tmp_path / "out"
+    return first_in, second_in, tmp_path / "out"
+
+
+def wait_for_lock(out, holder, timeout: float = 60) -> None:
+    """Until ``holder`` (still running) has written its pid into the output's lock file."""
+    deadline = time.monotonic() + timeout
+    while not (out / ".storydedup.lock").is_file() or not (out / ".storydedup.lock").read_text():
+        assert time.monotonic() < deadline and holder.poll() is None
+        time.sleep(0.05)
+
+
+def test_two_real_runs_with_different_inputs(tmp_path):
+    first_in, second_in, out = two_corpora(tmp_path)
 
     def start(inputs):
         return subprocess.Popen([sys.executable, "-c", SLOW_RUN, "run", "--input", str(inputs),
@@ -89,10 +102,7 @@ def test_two_real_runs_with_different_inputs(tmp_path):
                                 stderr=subprocess.PIPE, text=True)
 
     first = start(first_in)
-    deadline = time.monotonic() + 60
-    while not (out / ".storydedup.lock").is_file() or not (out / ".storydedup.lock").read_text():
-        assert time.monotonic() < deadline and first.poll() is None
-        time.sleep(0.05)
+    wait_for_lock(out, first)
     second = start(second_in)
     _, err2 = second.communicate(timeout=300)
     _, err1 = first.communicate(timeout=300)
@@ -114,11 +124,7 @@ SLOW_LUIGI = SLOW_RUN.replace("from storydedup.tasks.cli import main\nsys.exit(m
 
 
 def test_plain_luigi_runs_lock_each_other_out(tmp_path):
-    first_in = write_corpus(tmp_path / "a")
-    second_in = tmp_path / "b"
-    second_in.mkdir()
-    (second_in / "one.txt").write_text("A different corpus entirely, with one short document.")
-    out = tmp_path / "out"
+    first_in, second_in, out = two_corpora(tmp_path)
     env = {**ENV, "LUIGI_CONFIG_PATH": str(REPO / "config" / "storydedup.cfg")}
 
     def start(script, inputs, *extra):
@@ -128,10 +134,7 @@ def test_plain_luigi_runs_lock_each_other_out(tmp_path):
                                 stderr=subprocess.PIPE, text=True)
 
     first = start(SLOW_LUIGI, first_in, "--workers", "2")  # tasks in forked workers share the lock
-    deadline = time.monotonic() + 60
-    while not (out / ".storydedup.lock").is_file() or not (out / ".storydedup.lock").read_text():
-        assert time.monotonic() < deadline and first.poll() is None
-        time.sleep(0.05)
+    wait_for_lock(out, first)
     second = start(SLOW_LUIGI.replace("time.sleep(4)", "pass"), second_in)
     _, err2 = second.communicate(timeout=300)
     _, err1 = first.communicate(timeout=300)
