@@ -133,21 +133,22 @@ class StripBoilerplate(ShardStage):
     def input_docs_path(self) -> Path:
         return Path(self.input()["docs"].path) / "docs.jsonl.gz"
 
-    def rules(self):
-        """The parsed rules, once per process for the same files and content (parsing and
-        compiling them took a good part of a small shard's time in every task)."""
+    def _per_rules(self, cache: dict, build):
+        """``build(rule files)`` once per process for the same files and content."""
         key = tuple((d["file"], d["sha256"]) for d in self.rule_digests())
-        if key not in _PARSED_RULES:
-            _PARSED_RULES[key] = strip.load_rules([path for path, _ in key])
-        return _PARSED_RULES[key]
+        if key not in cache:
+            cache[key] = build([path for path, _ in key])
+        return cache[key]
+
+    def rules(self):
+        """The parsed rules (parsing and compiling them took a good part of a small shard's time
+        in every task)."""
+        return self._per_rules(_PARSED_RULES, strip.load_rules)
 
     def rule_scan(self):
-        """The model's one-regex-per-line view of the same rules, also once per process: built
-        in the warm-up, before Luigi forks (plain regexes, unlike the model's OpenMP pool)."""
-        key = tuple((d["file"], d["sha256"]) for d in self.rule_digests())
-        if key not in _RULE_SCANS:
-            _RULE_SCANS[key] = strip_model.RuleScan([path for path, _ in key])
-        return _RULE_SCANS[key]
+        """The model's one-regex-per-line view of the same rules, built in the warm-up, before
+        Luigi forks (plain regexes, unlike the model's OpenMP pool)."""
+        return self._per_rules(_RULE_SCANS, strip_model.RuleScan)
 
     def prepare(self):
         template = read_json(Path(self.input()["template"].path) / "template.json")

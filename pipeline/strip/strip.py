@@ -28,7 +28,7 @@ def strip_record(rec: dict, settings: StripSettings, rules: RuleSet, template: d
         return {}
     lines = split_lines(text)
     nonempty = [ln for ln in lines if not ln.empty]
-    if len(nonempty) <= 1 or sum(ln.words for ln in nonempty) < settings.short_doc_words:
+    if too_short(nonempty, settings):
         return {"short_passthrough": 1}
     reasons = decision.reasons if decision is not None else classify(lines, rec, settings, rules, template)
     kept = [ln.raw for ln, why in zip(lines, reasons) if why is None]
@@ -49,6 +49,11 @@ def strip_record(rec: dict, settings: StripSettings, rules: RuleSet, template: d
     rec["text"] = out
     counters["stripped"] = int(out != text.strip())
     return counters
+
+
+def too_short(nonempty: list[Line], s: StripSettings) -> bool:
+    """Too little text to tell an article from its frame: left as it is."""
+    return len(nonempty) <= 1 or sum(ln.words for ln in nonempty) < s.short_doc_words
 
 
 def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, template: dict) -> list[str | None]:

@@ -20,13 +20,12 @@ OLD = OLD_LINE + OLD_DOC
 
 def old_reasons(recs: list[dict], settings: StripSettings, rules, template: dict) -> list[list[str | None]]:
     """``classify``'s reason per line of every record (all None for texts too short to judge)."""
-    from storydedup.pipeline.strip.strip import classify
+    from storydedup.pipeline.strip.strip import classify, too_short
 
     out = []
     for rec in recs:
         lines = split_lines(rec.get("text") or "")
-        nonempty = [ln for ln in lines if not ln.empty]
-        if len(nonempty) <= 1 or sum(ln.words for ln in nonempty) < settings.short_doc_words:
+        if too_short([ln for ln in lines if not ln.empty], settings):
             out.append([None] * len(lines))
         else:
             out.append(classify(lines, rec, settings, rules, template))
