@@ -75,3 +75,16 @@ def test_user_rules_are_added_and_recorded_with_digests(cli, corpus, tmp_path):
     assert code == 0, err
     docs = {d["id"]: d for d in read_rows(tmp_path / "out" / "documents.jsonl")}
     assert "harbour shop" not in docs["wire/promo.txt"]["text"]
+
+
+def test_rule_files_name_their_language_and_a_bad_code_is_an_error(tmp_path):
+    from storydedup.pipeline.strip import load_rules
+
+    assert load_rules(rule_paths()).languages == {"en", "de", "fr", "es"}
+    bad = tmp_path / "x.toml"
+    bad.write_text('language = "English"\n[group.share]\nlines = ["share"]\n')
+    with pytest.raises(ConfigError, match=f"{bad}: language must be a language code"):
+        load_rules([str(bad)])
+    theme = tmp_path / "theme.toml"  # a theme file names no language and adds none
+    theme.write_text('[group.share]\nlines = ["share"]\n')
+    assert load_rules([str(theme)]).languages == frozenset()

@@ -3,6 +3,7 @@
 File format (one file per language or theme; groups of the same name in several files merge,
 so ``disabled_groups = ("comments",)`` switches a kind off in every language)::
 
+    language = "en"       # the language of the wordings (ISO 639-1); optional for theme files
     [group.comments]
     action = "cut"        # drop | end | cut | thread | cue | hint  (see ACTIONS)
     max_words = 12        # never applied to longer lines, so body sentences are safe
@@ -75,6 +76,7 @@ TOOL_BAR = re.compile(r"\s+[|·•]\s+")
 @dataclass
 class RuleSet:
     rules: list[Rule] = field(default_factory=list)
+    languages: frozenset[str] = frozenset()  # the languages the rule files are written in
 
     def match(self, line: str, n_words: int, disabled: tuple[str, ...] = ()) -> Rule | None:
         """First rule (strongest action first) matching the whole stripped line, or None.
@@ -122,12 +124,16 @@ def check_disabled(rules: RuleSet, disabled: tuple[str, ...]) -> None:
 
 def load_rules(paths: list[str]) -> RuleSet:
     """Parse every rule file; order of ``paths`` does not matter (files are sorted)."""
-    rules = []
+    rules, languages = [], set()
     for path in sorted(str(p) for p in paths):
         try:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"rule file unusable: {path} ({exc})") from None
+        if "language" in data:
+            if not (isinstance(data["language"], str) and re.fullmatch(r"[a-z]{2,3}", data["language"])):
+                raise ConfigError(f"{path}: language must be a language code such as 'en', not {data['language']!r}")
+            languages.add(data["language"])
         for name, spec in data.get("group", {}).items():
             action = spec.get("action", "drop")
             if action not in ACTIONS:
@@ -148,7 +154,7 @@ def load_rules(paths: list[str]) -> RuleSet:
     # cut beats end beats thread beats drop beats cue beats hint: a line is explained by its strongest meaning.
     order = {"cut": 0, "end": 1, "thread": 2, "drop": 3, "cue": 4, "hint": 5}
     rules.sort(key=lambda r: order[r.action])
-    return RuleSet(rules)
+    return RuleSet(rules, frozenset(languages))
 
 
 def is_contains(pattern: str) -> bool:

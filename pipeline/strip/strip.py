@@ -41,8 +41,11 @@ def strip_record(rec: dict, settings: StripSettings, rules: RuleSet, template: d
                 counters[key] = counters.get(key, 0) + 1
         elif why:
             counters[why] = counters.get(why, 0) + 1
-    rec.setdefault("notes", {})["strip"] = {"removed": removed, "lines_in": len(nonempty),
-                                            "by": "model" if decision is not None else "rules"}
+    note = {"removed": removed, "lines_in": len(nonempty), "by": "model" if decision is not None else "rules"}
+    if decision is not None:  # which model judged the page, and the language that chose it
+        note.update(model=decision.judge, language=decision.language)
+        counters[f"judge:{decision.judge}"] = 1
+    rec.setdefault("notes", {})["strip"] = note
     if not out:
         raise RejectDocument("empty after boilerplate stripping",
                              f"{len(nonempty)} lines, all removed ({', '.join(sorted(counters))})")

@@ -26,6 +26,8 @@ _IN_CORE = feature_names().index("in_core")
 class Decision:
     reasons: list[str | None]  # per line of text.split("\n"): "model:<label>" or None
     notes: dict[int, dict] = field(default_factory=dict)  # removed line -> label, score, why, rule
+    language: str | None = None  # the page's language as guessed from its frequent words
+    judge: str = "stacked"  # "stacked" (model reading the heuristics) or "unreached" (model alone)
 
 
 def paragraph_lines(text: str, settings: StripSettings) -> set[int]:
@@ -62,16 +64,23 @@ def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: 
     sub = [recs[i] for i in idx]
     batch = featurize([rec["text"] for rec in sub], model.vocab, scan)
     n_plain = batch.X.shape[1]
+    languages = [model.guess_language(rec["text"]) for rec in sub]
+    unknown = np.array([model.unreached is not None and lang not in rules.languages for lang in languages], bool)
     heur = [[None] * (rec["text"].count("\n") + 1) for rec in sub]
     old = np.zeros(len(batch.X), bool)
-    if model.stacked:
-        heur = [heuristics[i] for i in idx] if heuristics is not None else old_reasons(sub, settings, rules, template)
+    if model.stacked:  # the heuristics run where their decisions are read: pages in the rules' languages
+        known = np.flatnonzero(~unknown).tolist()
+        found = [heuristics[idx[k]] for k in known] if heuristics is not None \
+            else old_reasons([sub[k] for k in known], settings, rules, template)
+        for k, h in zip(known, found):
+            heur[k] = h
         extra = old_features(heur, batch)
         batch.X = np.hstack([batch.X, extra])
         old = extra[:, 0] > 0
-    unreached = np.zeros(len(sub), bool)
-    if model.unreached is not None:  # no line of the page in any rule file, nor removed by a rule
-        unreached = (rule_reach(batch) == 0) & np.array([not any(r and r.startswith("rule:") for r in h) for h in heur])
+    unreached = unknown
+    if model.unreached is not None:  # also: no line of the page in any rule file, nor removed by a rule
+        silent = (rule_reach(batch) == 0) & np.array([not any(r and r.startswith("rule:") for r in h) for h in heur])
+        unreached = unknown | silent
         old &= ~np.repeat(unreached, np.diff(batch.doc_ptr))  # that model decides alone there
     p_bp, p_com, cut = np.zeros(len(batch.X)), np.zeros(len(batch.X)), np.zeros(len(batch.X))
     parts = []  # (model, its documents' rows, their sub-batch, stage-2 features)
@@ -105,7 +114,8 @@ def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: 
         asked = np.intersect1d(rows[first], part_rows)
         local = np.searchsorted(part_rows, asked)
         why.update(zip(asked.tolist(), judge.explain(part, x2, local)))
-    decisions = [Decision([None] * len(h)) for h in heur]
+    decisions = [Decision([None] * len(h), language=lang, judge="unreached" if u else "stacked")
+                 for h, lang, u in zip(heur, languages, unreached)]
     reason_of_run = []
     for k, r in enumerate(rows):
         if first[k]:

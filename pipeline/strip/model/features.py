@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from storydedup.pipeline.strip.model.language import frequent_words, language_words
 from storydedup.pipeline.strip.model.rulescan import ACTIONS, RuleScan
 
 # ---- character classes -------------------------------------------------------------------
@@ -73,6 +74,7 @@ class Vocab:
     """Frozen word lists, stored in the model file so training and serving read the same."""
     stop: frozenset        # frequent words of many languages (stop-words package + wordfreq)
     stop_chars: frozenset  # frequent single characters of CJK languages
+    languages: tuple = ()  # (language, its frequent words) pairs: which language a page is in
 
     @property
     def stop_hashes(self) -> np.ndarray:
@@ -93,23 +95,15 @@ STOP_LANGS = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "cs", "ru", "uk", 
 def build_vocab(top_n: int = 150) -> Vocab:
     """Stop words of ``STOP_LANGS``: the ``stop-words`` lists where they exist, plus wordfreq's
     ``top_n`` words (single frequent characters for CJK, whose text has no spaces)."""
-    from stop_words import AVAILABLE_LANGUAGES, LANGUAGE_MAPPING, get_stop_words
-    from wordfreq import top_n_list
-
     stop, chars = set(), set()
-    codes = {code: name for code, name in LANGUAGE_MAPPING.items() if name in AVAILABLE_LANGUAGES}
     for lang in STOP_LANGS:
-        if lang in codes:
-            stop.update(w.lower() for w in get_stop_words(lang) if " " not in w)
-        try:
-            top = top_n_list(lang, top_n)
-        except (LookupError, ValueError):
-            continue
+        listed, top = frequent_words(lang, top_n)
+        stop.update(listed)
         if lang in ("zh", "ja", "ko"):
             chars.update(w for w in top if len(w) == 1 and unicodedata.east_asian_width(w) in ("W", "F"))
         else:
             stop.update(top)
-    return Vocab(frozenset(stop), frozenset(chars))
+    return Vocab(frozenset(stop), frozenset(chars), tuple(sorted(language_words(STOP_LANGS, top_n).items())))
 
 
 # ---- rules as features: see rulescan.py ---------------------------------------------------

@@ -16,12 +16,14 @@ from __future__ import annotations
 import gzip
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import lightgbm as lgb
 import numpy as np
 
 from storydedup.pipeline.strip.model.features import Batch, Vocab, feature_names
 from storydedup.pipeline.strip.model.heuristics import OLD
+from storydedup.pipeline.strip.model.language import LanguageGuess
 
 BODY, COMMENT, CHROME = 0, 1, 2
 LABELS = ("body", "comment", "boilerplate")
@@ -101,6 +103,10 @@ class StripModel:
     # a model that learned to lean on them keeps what it should remove.
     unreached: "StripModel | None" = None
 
+    @cached_property
+    def guess_language(self) -> LanguageGuess:
+        return LanguageGuess(dict(self.vocab.languages))
+
     @property
     def stacked(self) -> bool:
         return bool(self.info.get("stack_old"))
@@ -134,22 +140,24 @@ class StripModel:
             out.append([(k, round(v, 3)) for k, v in items[:top]])
         return out
 
-    def to_dict(self) -> dict:
+    def to_dict(self, vocab: bool = True) -> dict:
+        """``vocab``: with the word lists (a nested model shares its parent's)."""
         data = {
             "format": "storydedup-strip-model/1",
             "threshold": self.threshold,
             "threshold_removed": self.threshold_removed,
             "features": feature_names() + (OLD if self.info.get("stack_old") else []),
             "stage2_features": stage2_names(self.info.get("stack_old")),
-            "stop_words": sorted(self.vocab.stop),
-            "stop_chars": sorted(self.vocab.stop_chars),
             "stage1": self.stage1.model_to_string(),
             "comment": self.comment.model_to_string(),
             "stage2": self.stage2.model_to_string(),
             "info": self.info,
         }
+        if vocab:
+            data.update(stop_words=sorted(self.vocab.stop), stop_chars=sorted(self.vocab.stop_chars),
+                        language_words={lang: sorted(words) for lang, words in self.vocab.languages})
         if self.unreached is not None:
-            data["unreached"] = self.unreached.to_dict()
+            data["unreached"] = self.unreached.to_dict(vocab=False)
         return data
 
     def save(self, path: str) -> None:
@@ -163,12 +171,15 @@ class StripModel:
             return cls.from_dict(json.load(fh), path)
 
     @classmethod
-    def from_dict(cls, data: dict, path) -> "StripModel":
+    def from_dict(cls, data: dict, path, vocab: Vocab | None = None) -> "StripModel":
         expected = feature_names() + (OLD if data["info"].get("stack_old") else [])
         if data["features"] != expected or data["stage2_features"] != stage2_names(data["info"].get("stack_old")):
             raise ValueError(f"{path}: built for other features; retrain it (train-strip)")
-        vocab = Vocab(frozenset(data["stop_words"]), frozenset(data["stop_chars"]))
+        if vocab is None and "language_words" not in data:
+            raise ValueError(f"{path}: has no language word lists; retrain it (train-strip)")
+        vocab = vocab or Vocab(frozenset(data["stop_words"]), frozenset(data["stop_chars"]),
+                               tuple((lang, frozenset(words)) for lang, words in sorted(data["language_words"].items())))
         boost = {k: lgb.Booster(model_str=data[k]) for k in ("stage1", "comment", "stage2")}
-        unreached = cls.from_dict(data["unreached"], path) if "unreached" in data else None
+        unreached = cls.from_dict(data["unreached"], path, vocab) if "unreached" in data else None
         return cls(vocab, boost["stage1"], boost["comment"], boost["stage2"], data["threshold"],
                    data["threshold_removed"], data["info"], unreached)

@@ -1,0 +1,72 @@
+"""Which language a page is written in, told from its most frequent words.
+
+Rule files are written per language (``language = "en"`` in the file). On a page in a
+language no rule file covers, the rules' silence is no evidence that a line is article text,
+so the model trained without the rules' decisions judges it (see decide.py). The word lists
+are frozen in the model file at training time: the same page gets the same guess whatever
+word lists are installed.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import cached_property
+
+CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")  # kana and ideographs: no spaces to split at
+WORD = re.compile(r"[^\W\d_]+")
+NO_SPACES = ("zh", "ja")  # their lists hold single characters
+
+
+def frequent_words(lang: str, top_n: int) -> tuple[set[str], list[str]]:
+    """(the ``stop-words`` package's list for ``lang``, wordfreq's ``top_n`` words); each empty
+    where the source does not know the language."""
+    from stop_words import AVAILABLE_LANGUAGES, LANGUAGE_MAPPING, get_stop_words
+    from wordfreq import top_n_list
+
+    listed = LANGUAGE_MAPPING.get(lang) in AVAILABLE_LANGUAGES
+    stop = {w.lower() for w in get_stop_words(lang) if " " not in w} if listed else set()
+    try:
+        return stop, top_n_list(lang, top_n)
+    except (LookupError, ValueError):
+        return stop, []
+
+
+def language_words(langs: tuple[str, ...], top_n: int = 150) -> dict[str, frozenset]:
+    """Per language: its stop words and frequent words (single characters for Chinese and
+    Japanese, written without spaces)."""
+    out = {}
+    for lang in langs:
+        stop, top = frequent_words(lang, top_n)
+        words = {w for w in top if len(w) == 1 and CJK_CHAR.match(w)} if lang in NO_SPACES else stop | set(top)
+        if words:
+            out[lang] = frozenset(words)
+    return out
+
+
+class LanguageGuess:
+    """``guess(text)``: the language whose frequent words the text uses most (a word in k lists
+    counts 1/k for each), or None below ``min_hits`` such words. The first ``sample_chars``
+    characters are read: a few hundred words tell a language."""
+
+    def __init__(self, words: dict[str, frozenset], min_hits: float = 2.0, sample_chars: int = 4000):
+        self.sample_chars = sample_chars
+        self.langs = sorted(words)
+        self.min_hits = min_hits
+        self.words = words
+
+    @cached_property
+    def _votes(self) -> dict[str, list[tuple[int, float]]]:
+        owners: dict[str, list[int]] = {}
+        for k, lang in enumerate(self.langs):
+            for w in self.words[lang]:
+                owners.setdefault(w, []).append(k)
+        return {w: [(k, 1.0 / len(ks)) for k in ks] for w, ks in owners.items()}
+
+    def __call__(self, text: str) -> str | None:
+        votes, score = self._votes, [0.0] * len(self.langs)
+        sample = text[:self.sample_chars]
+        for token, n in Counter(WORD.findall(sample.lower()) + CJK_CHAR.findall(sample)).items():
+            for k, v in votes.get(token, ()):
+                score[k] += n * v
+        best = max(range(len(score)), key=score.__getitem__, default=None)
+        return self.langs[best] if best is not None and score[best] >= self.min_hits else None
