@@ -35,6 +35,42 @@ def test_rules_match_whole_lines_only():
     assert RULES.match(sentence, len(sentence.split())) is None
 
 
+def first_match_of_all(rules, line: str, n_words: int):
+    """What ``RuleSet._match`` answers, trying every rule in order (no narrowing)."""
+    from storydedup.pipeline.strip.rules import bare_label
+
+    bare = bare_label(line)
+    return next((r for r in rules.rules if n_words <= r.max_words
+                 and (r.matches(line) or (bare != line and bare and r.matches(bare)))), None)
+
+
+def test_rules_tried_by_first_character_answer_as_trying_all():
+    """Only the rules a line's first character allows are tried; the answer is the same, also for
+    characters that fold to another under IGNORECASE (Kelvin sign, dotless i, long s), digits of
+    other scripts, decorations and empty lines."""
+    rng = random.Random(11)
+    labels = ["Leave a Reply", "12 comments", "Share on Facebook", "» Read more", "Comments (3)", "[Reply]",
+              "Kommentare", "Répondre", "Compartir", "© 2024 Example", "Posted by anna at 10:32",
+              "Newsletter", "Anna says:", "Tweet", "Print this page", "Ⅻ comments"]
+    lines = labels + [PARA, "", "٣ comments", "\u212aommentare", "ıncele", "ſhare", "İstanbul"]
+    for _ in range(300):  # labels with their first letters swapped for look-alikes and case variants
+        word = rng.choice(labels)
+        swap = rng.choice(["\u212a", "ı", "ſ", "İ", "K", "k", "S", "s", "I", "i", "É", "é", "1", "٣", "»", " "])
+        lines.append(swap + word[1:] if rng.random() < 0.5 else word.swapcase())
+    for line in lines:
+        n = len(line.split())
+        assert RULES._match(line.strip(), n, ()) is first_match_of_all(RULES, line.strip(), n), line
+
+
+def test_rules_starting_with_a_digit_class_are_tried_on_every_digit(tmp_path):
+    extra = tmp_path / "digits.toml"
+    extra.write_text("[group.answers]\naction = 'thread'\nlines = ['\\d+ antworten', '[1-3] votes']\n")
+    rules = load_rules([str(extra)])
+    for line in ("7 antworten", "٣ antworten", "0 antworten", "2 votes"):
+        assert rules._match(line, 2, ()) is not None, line
+    assert rules._match("5 votes", 2, ()) is None
+
+
 def test_rule_file_errors_are_reported(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[group.x]\naction = 'explode'\nlines = ['a']\n")

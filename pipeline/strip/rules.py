@@ -25,6 +25,7 @@ from pathlib import Path
 
 from storydedup.pipeline import resources
 from storydedup.pipeline.resources import ConfigError
+from storydedup.pipeline.strip.patterns import first_chars
 
 # drop: remove the line only (share buttons, ad markers, cookie notices).
 # end: end matter starts here (newsletter box, related list, author bio, footer): a strong
@@ -64,6 +65,15 @@ class Rule:
     origin: str  # file it came from, for notes
     contains: re.Pattern | None = None  # ".*X.*" patterns, searched as X (much faster)
     inline: bool = False  # an end-matter box of this kind may sit inside the article
+    starts: frozenset | None = None  # what a whole-line match can start with (None: anything)
+
+    def may_start(self, ch: str) -> bool:
+        """Can a whole-line pattern match a line starting with ``ch``? (``contains`` can always.)
+        Asked once per distinct first character; the regex engine itself decides case equivalence."""
+        if self.contains is not None or self.starts is None or not ch:
+            return True
+        return any(c == ch.lower() or re.fullmatch(re.escape(c), ch, re.I) for c in self.starts) \
+            or ("0" in self.starts and ch.isdigit())
 
     def matches(self, line: str) -> bool:
         return bool((self.pattern and self.pattern.fullmatch(line))
@@ -77,6 +87,7 @@ TOOL_BAR = re.compile(r"\s+[|·•]\s+")
 class RuleSet:
     rules: list[Rule] = field(default_factory=list)
     languages: frozenset[str] = frozenset()  # the languages the rule files are written in
+    _by_start: dict = field(default_factory=dict, repr=False)  # first characters -> rules to try
 
     def match(self, line: str, n_words: int, disabled: tuple[str, ...] = ()) -> Rule | None:
         """First rule (strongest action first) matching the whole stripped line, or None.
@@ -96,12 +107,21 @@ class RuleSet:
 
     def _match(self, line: str, n_words: int, disabled: tuple[str, ...]) -> Rule | None:
         bare = bare_label(line)
-        for rule in self.rules:
+        for rule in self._candidates(line[:1], bare[:1]):
             if rule.group in disabled or n_words > rule.max_words:
                 continue
             if rule.matches(line) or (bare != line and bare and rule.matches(bare)):
                 return rule
         return None
+
+    def _candidates(self, first: str, bare_first: str) -> list[Rule]:
+        """The rules, in order, that may match a line (or its bare label) starting with these
+        characters: most lines are tried against a few groups instead of all of them."""
+        key = (first, bare_first)
+        found = self._by_start.get(key)
+        if found is None:
+            found = self._by_start[key] = [r for r in self.rules if r.may_start(first) or r.may_start(bare_first)]
+        return found
 
     def reasons(self, *actions: str, inline: bool = False) -> frozenset[str]:
         """The removal reasons (``rule:<group>``) of the groups with one of ``actions``; with
@@ -149,12 +169,20 @@ def load_rules(paths: list[str]) -> RuleSet:
             if patterns:  # one alternation per group: a single regex call per line and group
                 whole = [p for p in patterns if not is_contains(p)]
                 inner = [p[2:-2] for p in patterns if is_contains(p)]
-                rules.append(Rule(name, action, max_words, min_core, alternation(whole), Path(path).name,
-                                  alternation(inner), bool(spec.get("inline", False))))
+                pattern = alternation(whole)
+                starts = first_chars(pattern.pattern) if pattern is not None else frozenset()
+                rules.append(Rule(name, action, max_words, min_core, pattern, Path(path).name,
+                                  alternation(inner), bool(spec.get("inline", False)),
+                                  None if starts is None else frozenset(_digits_as_zero(starts))))
     # cut beats end beats thread beats drop beats cue beats hint: a line is explained by its strongest meaning.
     order = {"cut": 0, "end": 1, "thread": 2, "drop": 3, "cue": 4, "hint": 5}
     rules.sort(key=lambda r: order[r.action])
     return RuleSet(rules, frozenset(languages))
+
+
+def _digits_as_zero(chars: set[str]) -> set[str]:
+    """``first_chars`` writes ``\\d`` as "0"; any digit in the set stands for digits too."""
+    return chars | ({"0"} if any(c.isdigit() for c in chars) else set())
 
 
 def is_contains(pattern: str) -> bool:

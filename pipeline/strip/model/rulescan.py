@@ -14,76 +14,10 @@ from __future__ import annotations
 import re
 import tomllib
 
-try:  # the regex parser is private; without it every pattern is tried on every line
-    from re import _parser as sre_parse, _constants as sre_c
-except ImportError:  # pragma: no cover
-    sre_parse = sre_c = None
+from storydedup.pipeline.strip.patterns import _ANY, DECOR, first_chars
 
 ACTIONS = ("cut", "end", "thread", "drop", "cue", "hint")  # strongest first
-DECOR = "»›>→↓▼▸▾«‹<←↑▲◂|·•+[](){}*#"
-_ANY = None  # first-character set that is unknown
 _TAIL = r"[ \t»›>→↓▼▸▾«‹<←↑▲◂|·•+\[\](){}]*(?:\d+[ \t)\]]*)?[.…:!]*"
-
-
-def first_chars(pattern: str):
-    """Lower-cased characters a match can start with, or None when any may (or when unsure)."""
-    if sre_parse is None:
-        return _ANY
-    try:
-        chars, nullable = _first(sre_parse.parse(pattern))
-    except Exception:  # unknown construct: be safe
-        return _ANY
-    return _ANY if nullable else chars
-
-
-def _first(seq):
-    out: set[str] = set()
-    for op, av in seq:
-        chars, nullable = _first_item(op, av)
-        if chars is _ANY:
-            return _ANY, False
-        out |= chars
-        if not nullable:
-            return out, False
-    return out, True
-
-
-def _first_item(op, av):
-    c = sre_c
-    if op is c.LITERAL:
-        ch = chr(av).lower()
-        return (_ANY if ch in DECOR else {ch}), False
-    if op is c.IN:
-        out = set()
-        for iop, iav in av:
-            if iop is c.LITERAL:
-                out.add(chr(iav).lower())
-            elif iop is c.RANGE and iav[1] - iav[0] < 64:
-                out.update(chr(x).lower() for x in range(iav[0], iav[1] + 1))
-            elif iop is c.CATEGORY and iav is c.CATEGORY_DIGIT:
-                out.add("0")
-            else:
-                return _ANY, False
-        return (_ANY if out & set(DECOR) else out), False
-    if op is c.SUBPATTERN:
-        return _first(av[3])
-    if op is c.BRANCH:
-        out, nullable = set(), False
-        for branch in av[1]:
-            chars, n = _first(branch)
-            if chars is _ANY:
-                return _ANY, False
-            out |= chars
-            nullable |= n
-        return out, nullable
-    if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
-        chars, n = _first(av[2])
-        return chars, n or av[0] == 0
-    if op is c.AT:
-        return set(), True
-    if op in (c.ASSERT, c.ASSERT_NOT):
-        return set(), True
-    return _ANY, False
 
 
 class RuleScan:
