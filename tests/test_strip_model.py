@@ -106,6 +106,23 @@ def test_synthetic_pages_frame_real_bodies_in_many_languages():
     assert sum(scripts.values()) >= 2, scripts  # controls and times come in several scripts
 
 
+def test_translated_pages_keep_the_shape_of_their_lines_in_another_script():
+    from storydedup.pipeline.strip.model.synth import relexify
+
+    line = "The council said on Monday that the bridge, which cost 4.5 million, opens in 2025."
+    zh = relexify(line, "zh", random.Random(1))
+    assert " " not in zh and zh.endswith("。") and "4.5" in zh and "2025" in zh
+    assert all(not ("a" <= ch.lower() <= "z") for ch in zh)  # every word is carried over
+    pl = relexify(line, "pl", random.Random(1))
+    assert pl[0].isupper() and pl.endswith(".") and pl.count(",") == 2 and len(pl.split()) == len(line.split())
+    rng = random.Random(3)
+    docs = [document(rng, i) for i in range(12)]
+    bodies = {ln for d in docs for ln, lab in zip(d["text"].split("\n"), d["lines"]) if lab == "body"}
+    carried = [ln for p in synthetic_pages(docs, 30, seed=5, relex_share=1.0)
+               for ln, lab in zip(p["text"].split("\n"), p["lines"]) if lab == "body" and ln not in bodies]
+    assert len(carried) > 50  # pages framed in another language than English carry their body over
+
+
 def test_pages_no_rule_reaches_are_judged_without_the_heuristics(trained):
     from storydedup.pipeline.strip.model.features import featurize
     from storydedup.pipeline.strip.model.heuristics import old_reasons, rule_reach

@@ -9,7 +9,10 @@ under a heading. Words of the controls are frequent words of a random language (
 no wording is reliable evidence; times and dates come from the Unicode CLDR through babel
 (``vor 3 Stunden``, ``3 godziny temu``, ``قبل 3 ساعات``). Comment and promo text are real lines
 of *other* training documents (their labelled comments and body sentences), so they read as
-prose and only their frame tells them apart.
+prose and only their frame tells them apart. On part of the pages (``relex_share``) all of that
+text is carried into the page's language word for word (``relexify``): the same sentence
+shapes in another script, so that prose written without spaces or in another alphabet is also
+seen as prose.
 """
 from __future__ import annotations
 
@@ -23,6 +26,40 @@ LANGS = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "cs", "ru", "uk", "tr",
          "ja", "zh", "ko", "sv", "da", "nb", "fi", "hu", "ro", "el", "bg", "he", "vi", "ca", "sk", "hr")
 _SENT = re.compile(r"(?<=[.!?])\s+")
 SEPARATORS = (" | ", " · ", " • ", "  ", " / ", " - ")
+NO_SPACES = ("ja", "zh")
+FULL_WIDTH = str.maketrans({".": "。", ",": "，", "!": "！", "?": "？", ":": "：", ";": "；"})
+_TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,:]\d+)*|\S")
+
+
+@lru_cache(maxsize=None)
+def zipf_words(lang: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """Frequent words of ``lang`` (function words included) and cumulative weights 1/rank, so
+    that drawn text has about the share of frequent words real prose has."""
+    from itertools import accumulate
+
+    from wordfreq import top_n_list
+
+    words = tuple(w for w in top_n_list(lang, 3000) if w.isalpha()) or tuple(top_n_list("en", 3000))
+    return words, tuple(accumulate(1.0 / r for r in range(1, len(words) + 1)))
+
+
+def relexify(line: str, lang: str, rng: random.Random) -> str:
+    """``line`` with each word replaced by a word of ``lang`` drawn by frequency; numbers and
+    punctuation stay, a capital stays a capital. Chinese and Japanese join words without spaces
+    and take full-width punctuation."""
+    words, weights = zipf_words(lang)
+    out = []
+    for tok in _TOKEN.findall(line):
+        if tok[0].isalpha():
+            w = rng.choices(words, cum_weights=weights)[0]
+            tok = w.capitalize() if tok[0].isupper() and lang not in NO_SPACES else w
+        elif lang in NO_SPACES and len(tok) == 1:
+            tok = tok.translate(FULL_WIDTH)
+        out.append(tok)
+    if lang in NO_SPACES:
+        return "".join(out)
+    text = " ".join(out)
+    return re.sub(r" (?=[.,!?:;)\]%»”])|(?<=[(\[«“]) ", "", text)
 
 
 @lru_cache(maxsize=None)
@@ -57,10 +94,14 @@ def material(docs: list[dict]) -> Material:
 class Page:
     """Lines with labels, and the writers of each kind of widget."""
 
-    def __init__(self, rng: random.Random, mat: Material, lang: str):
-        self.rng, self.mat, self.lang = rng, mat, lang
+    def __init__(self, rng: random.Random, mat: Material, lang: str, relex: bool = False):
+        self.rng, self.mat, self.lang, self.relex = rng, mat, lang, relex
         self.words = lexicon(lang)
         self.case = rng.choice((str.capitalize, str.lower, str.upper, str.title, str.capitalize))
+
+    def text(self, line: str) -> str:
+        """Prose of the training documents, in the page's language when the page is carried over."""
+        return relexify(line, self.lang, self.rng) if self.relex else line
 
     # -- wording ---------------------------------------------------------------------------
     def ui(self, lo: int = 1, hi: int = 2) -> str:
@@ -96,7 +137,7 @@ class Page:
 
     def comment_text(self) -> list[str]:
         n = self.rng.choice((1, 1, 1, 2, 2, 3))
-        return [self.rng.choice(self.mat.texts) for _ in range(n)]
+        return [self.text(self.rng.choice(self.mat.texts)) for _ in range(n)]
 
     # -- widgets: lists of (line, label) ----------------------------------------------------
     def thread(self) -> list[tuple[str, str]]:
@@ -137,7 +178,7 @@ class Page:
     def box(self) -> list[tuple[str, str]]:
         r = self.rng
         out = [(self.ui(1, 5) + r.choice(("", "", ":", "!")), "chrome")]
-        out += [(t, "chrome") for t in r.sample(self.mat.texts, r.randint(1, 2))]
+        out += [(self.text(t), "chrome") for t in r.sample(self.mat.texts, r.randint(1, 2))]
         if r.random() < 0.4:
             out.append((r.choice((f"{self.ui(1, 1).lower()}@{self.ui(1, 1).lower()}.example", self.ui(1, 2), "E-mail")), "chrome"))
         out.append((self.ui(1, 2), "chrome"))
@@ -147,6 +188,7 @@ class Page:
         r = self.rng
         out = [(self.ui(1, 3), "chrome")] if r.random() < 0.85 else []
         for title in r.sample(self.mat.titles, r.randint(2, 6)):
+            title = self.text(title)
             out.append((r.choice((title, title, f"{title}{r.choice(SEPARATORS)}{self.when()}", f"{self.ui(1, 2)}: {title}")), "chrome"))
         return out
 
@@ -160,13 +202,14 @@ class Page:
         return out + self.bar()
 
 
-def make_page(rng: random.Random, mat: Material, body: list[str]) -> list[tuple[str, str]]:
-    page = Page(rng, mat, rng.choice(LANGS))
+def make_page(rng: random.Random, mat: Material, body: list[str], relex_share: float = 0.0) -> list[tuple[str, str]]:
+    lang = rng.choice(LANGS)
+    page = Page(rng, mat, lang, relex=relex_share > 0 and lang != "en" and rng.random() < relex_share)
     r = rng
     out: list[tuple[str, str]] = []
     if r.random() < 0.8:
         out += page.bar()
-    paragraphs = [(ln, "body") for ln in body]
+    paragraphs = [(page.text(ln), "body") for ln in body]
     for _ in range(r.choice((0, 0, 1, 1, 2))):  # boxes and lists between paragraphs
         at = r.randint(2, max(2, len(paragraphs) - 1))
         paragraphs[at:at] = r.choice((page.box, page.listing, page.bar))()
@@ -181,15 +224,16 @@ def make_page(rng: random.Random, mat: Material, body: list[str]) -> list[tuple[
     return out
 
 
-def synthetic_pages(docs: list[dict], n: int, seed: int) -> list[dict]:
-    """``n`` pages ``{"id", "text", "lines", "source": "synth"}`` built from ``docs``."""
+def synthetic_pages(docs: list[dict], n: int, seed: int, relex_share: float = 0.0) -> list[dict]:
+    """``n`` pages ``{"id", "text", "lines", "source": "synth"}`` built from ``docs``; a share
+    ``relex_share`` of those not framed in English carry their text into the frame's language."""
     mat = material(docs)
     if not mat.bodies or not mat.texts or len(mat.titles) < 6:
         return []
     rng = random.Random(seed)
     pages = []
     for i in range(n):
-        lines = make_page(rng, mat, rng.choice(mat.bodies))
+        lines = make_page(rng, mat, rng.choice(mat.bodies), relex_share)
         blank = rng.random() < 0.35  # some scrapes put an empty line between blocks
         text, labels = [], []
         for line, label in lines:

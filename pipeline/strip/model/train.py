@@ -9,12 +9,12 @@ from __future__ import annotations
 import random
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import lightgbm as lgb
 import numpy as np
 
-from storydedup.pipeline.strip.model.features import Batch, build_vocab, feature_names, featurize
+from storydedup.pipeline.strip.model.features import Batch, build_vocab, featurize
 from storydedup.pipeline.strip.model.heuristics import old_features, old_reasons
 from storydedup.pipeline.strip.model.model import BODY, CHROME, COMMENT, StripModel, stage2_features
 from storydedup.pipeline.strip.model.rulescan import RuleScan
@@ -45,12 +45,20 @@ class TrainConfig:
     synthetic: int = 1500    # synthetic pages (synth.py) built from the training documents
     unreached: bool = True   # also a model without the heuristics, for documents no rule reaches
     unreached_threshold: float = 0.6  # its removal score (chosen on dev + own tune split)
+    # Share of its synthetic pages whose text is carried into the frame's language (synth.relexify):
+    # it judges pages in languages the rules do not cover. The stacked model keeps untranslated
+    # pages: on the rules' languages (text_boilerplate dev) translated ones cost it body (loss 0.011 -> 0.042).
+    unreached_relex: float = 0.5
 
 
 def shuffled(docs: list[dict]) -> list[dict]:
     docs = sorted(docs, key=lambda d: d["id"])
     random.Random(SEED).shuffle(docs)
     return docs
+
+
+def sources_of(docs: list[dict], doc_idx: np.ndarray) -> np.ndarray:
+    return np.array([docs[d]["source"] for d in doc_idx])
 
 
 def featurize_docs(docs, vocab, scan, cfg: TrainConfig, rules=None, settings=None):
@@ -122,24 +130,25 @@ def train_model(docs: list[dict], rule_files: list[str], cfg: TrainConfig | None
 
     cfg = cfg or TrainConfig()
     t0 = time.time()
-    vocab = build_vocab()
-    docs = [d for d in docs if d["source"] not in EXCLUDED_SOURCES]
-    docs = shuffled(docs) + synthetic_pages(docs, cfg.synthetic, SEED)  # pages follow the sets' order
-    batches, y, doc_idx = featurize_docs(docs, vocab, RuleScan(rule_files), cfg, load_rules(rule_files),
-                                         StripSettings())
-    sources = np.array([docs[d]["source"] for d in doc_idx])
-    log(f"{len(docs)} documents, {len(y)} lines featurised in {time.time() - t0:.0f}s")
-    stage1, comment, stage2 = train_two_stage(batches, y, sources, doc_idx, cfg)
-    counts = {s: int(n) for s, n in zip(*np.unique([d["source"] for d in docs], return_counts=True))}
+    vocab, scan, rules = build_vocab(), RuleScan(rule_files), load_rules(rule_files)
+    kept = [d for d in docs if d["source"] not in EXCLUDED_SOURCES]
+    docs = shuffled(kept)
+    pages = docs + synthetic_pages(kept, cfg.synthetic, SEED)  # pages follow the sets' order
+    batches, y, doc_idx = featurize_docs(pages, vocab, scan, cfg, rules, StripSettings())
+    log(f"{len(pages)} documents, {len(y)} lines featurised in {time.time() - t0:.0f}s")
+    stage1, comment, stage2 = train_two_stage(batches, y, sources_of(pages, doc_idx), doc_idx, cfg)
+    counts = {s: int(n) for s, n in zip(*np.unique([d["source"] for d in pages], return_counts=True))}
     info = {"documents": counts, "lines": {k: int((y == v).sum()) for k, v in LABEL_IDS.items()},
             "excluded_sources": list(EXCLUDED_SOURCES), "rounds": cfg.rounds, "folds": cfg.folds,
             "batch": cfg.batch, "seed": SEED, "synthetic": cfg.synthetic, "stack_old": cfg.stack_old, "lightgbm": lgb.__version__}
     unreached = None
-    if cfg.stack_old and cfg.unreached:  # the same rows, without the heuristics' columns
-        n = len(feature_names())
-        plain = [Batch(b.X[:, :n], b.doc_ptr, b.line_idx, b.words) for b in batches]
-        unreached = StripModel(vocab, *train_two_stage(plain, y, sources, doc_idx, cfg), cfg.unreached_threshold,
-                               cfg.unreached_threshold, {**info, "stack_old": False})
+    if cfg.stack_old and cfg.unreached:  # without the heuristics' columns, on its own synthetic pages
+        plain_cfg = replace(cfg, stack_old=False)
+        pages = docs + synthetic_pages(kept, cfg.synthetic, SEED, cfg.unreached_relex)
+        batches, y, doc_idx = featurize_docs(pages, vocab, scan, plain_cfg)
+        unreached = StripModel(vocab, *train_two_stage(batches, y, sources_of(pages, doc_idx), doc_idx, plain_cfg),
+                               cfg.unreached_threshold, cfg.unreached_threshold,
+                               {**info, "stack_old": False, "relex_share": cfg.unreached_relex})
     log(f"trained in {time.time() - t0:.0f}s")
     return StripModel(vocab, stage1, comment, stage2, cfg.threshold, cfg.threshold_removed, info, unreached)
 
