@@ -62,6 +62,18 @@ def test_rules_tried_by_first_character_answer_as_trying_all():
         assert RULES._match(line.strip(), n, ()) is first_match_of_all(RULES, line.strip(), n), line
 
 
+def test_patterns_that_read_the_same_in_a_label_and_its_line(tmp_path):
+    from storydedup.pipeline.strip.patterns import local
+
+    assert local(r"thanks for (?:sharing|posting)\b") and local(r"\bgreat (?:post|article)")
+    for pattern in (r"^thanks", r"thanks$", r"thanks(?!\.)", r"(?<=@)\w+", r"(a)\1"):
+        assert not local(pattern), pattern
+    # a rule whose "contains" pattern looks past a line's end still tries the bare label
+    looking = tmp_path / "x.toml"
+    looking.write_text("[group.g]\nlines = ['.*reply(?!\\)).*']\n")
+    assert not load_rules([str(looking)]).rules[0].local
+
+
 def test_rules_starting_with_a_digit_class_are_tried_on_every_digit(tmp_path):
     extra = tmp_path / "digits.toml"
     extra.write_text("[group.answers]\naction = 'thread'\nlines = ['\\d+ antworten', '[1-3] votes']\n")

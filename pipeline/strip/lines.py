@@ -70,10 +70,13 @@ def line_features(index: int, raw: str) -> Line:
     mark = BULLET.match(stripped)
     bullet = bool(mark) and len(stripped) > 2
     text = BULLET.sub("", stripped, count=1).strip() if bullet else stripped
-    tokens = WORD.findall(text.lower())
+    words = WORD.findall(text)
+    # lower-casing ASCII never moves a word boundary; other scripts may ("İ" -> "i̇"): tokenise again
+    tokens = [w.lower() for w in words] if text.isascii() else WORD.findall(text.lower())
     n = len(tokens)
-    stops = sum(t in stopwords() for t in tokens)
-    longer = [w for w in WORD.findall(text) if len(w) >= 4 and w.isalpha()]
+    frequent = stopwords()
+    stops = sum(1 for t in tokens if t in frequent)
+    longer = [w for w in words if len(w) >= 4 and w.isalpha()]
     caps = sum(w[0].isupper() for w in longer) / len(longer) if longer else 0.0
     return Line(
         index=index,
@@ -148,7 +151,15 @@ def is_signature(text: str, tokens: list[str]) -> bool:
 
 
 def split_lines(text: str) -> list[Line]:
-    return [line_features(i, raw) for i, raw in enumerate(text.split("\n"))]
+    """Every line of ``text`` with its features. The heuristics, the model's guard and the strip
+    itself each read a document's lines in turn: the last documents' lines are kept (a shard's
+    worth), so each document is split once."""
+    return list(_split(text))
+
+
+@lru_cache(maxsize=1024)
+def _split(text: str) -> tuple[Line, ...]:
+    return tuple(line_features(i, raw) for i, raw in enumerate(text.split("\n")))
 
 
 def nonempty_below(lines: list[Line], i: int, n: int, stop: int | None = None) -> list[int]:

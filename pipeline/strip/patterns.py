@@ -73,3 +73,31 @@ def _first_item(op, av):
     return _ANY, False
 
 
+
+
+def local(pattern: str) -> bool:
+    """Does a match of ``pattern`` inside a piece of a line cut off at non-word characters
+    also occur in the whole line? True unless it looks at line ends (``^``, ``$``) or around
+    itself (lookarounds); word boundaries (``\\b``) read the same in both."""
+    if sre_parse is None:
+        return False
+    try:
+        return _local(sre_parse.parse(pattern))
+    except Exception:
+        return False
+
+
+def _local(seq) -> bool:
+    c = sre_c
+    for op, av in seq:
+        if op in (c.ASSERT, c.ASSERT_NOT) or (op is c.AT and av not in (c.AT_BOUNDARY, c.AT_NON_BOUNDARY)):
+            return False
+        if op is c.SUBPATTERN and not _local(av[3]):
+            return False
+        if op is c.BRANCH and not all(_local(b) for b in av[1]):
+            return False
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)) and not _local(av[2]):
+            return False
+        if op in (c.GROUPREF, c.GROUPREF_EXISTS, getattr(c, "ATOMIC_GROUP", None)):
+            return False
+    return True

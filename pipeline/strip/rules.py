@@ -25,7 +25,7 @@ from pathlib import Path
 
 from storydedup.pipeline import resources
 from storydedup.pipeline.resources import ConfigError
-from storydedup.pipeline.strip.patterns import first_chars
+from storydedup.pipeline.strip.patterns import first_chars, local
 
 # drop: remove the line only (share buttons, ad markers, cookie notices).
 # end: end matter starts here (newsletter box, related list, author bio, footer): a strong
@@ -48,7 +48,8 @@ _COUNTER = re.compile(r"\s*[(\[]\s*\d+\s*[)\]]\s*$")
 
 def bare_label(line: str) -> str:
     """The line without link arrows, a trailing "(12)" counter, trailing dots ("About the
-    author...") or enclosing brackets ("[Reply]")."""
+    author...") or enclosing brackets ("[Reply]"): always a piece of the line cut at non-word
+    characters (``Rule.matches_label`` relies on it)."""
     bare = _COUNTER.sub("", line.strip(_DECOR + " ")).strip(_DECOR + " ").rstrip(".…:! ")
     if len(bare) > 2 and bare[0] + bare[-1] in ("[]", "()", "{}", "<>"):
         bare = bare[1:-1].strip(_DECOR + " ")
@@ -66,6 +67,13 @@ class Rule:
     contains: re.Pattern | None = None  # ".*X.*" patterns, searched as X (much faster)
     inline: bool = False  # an end-matter box of this kind may sit inside the article
     starts: frozenset | None = None  # what a whole-line match can start with (None: anything)
+    local: bool = False  # ``contains`` finds nothing in a bare label that it does not find in its line
+
+    def matches_label(self, bare: str) -> bool:
+        """``matches(bare)`` for the bare label of a line ``matches`` just rejected: a local
+        ``contains`` pattern cannot find in the label what it did not find in the line."""
+        return bool((self.pattern and self.pattern.fullmatch(bare))
+                    or (self.contains and not self.local and self.contains.search(bare)))
 
     def may_start(self, ch: str) -> bool:
         """Can a whole-line pattern match a line starting with ``ch``? (``contains`` can always.)
@@ -110,7 +118,7 @@ class RuleSet:
         for rule in self._candidates(line[:1], bare[:1]):
             if rule.group in disabled or n_words > rule.max_words:
                 continue
-            if rule.matches(line) or (bare != line and bare and rule.matches(bare)):
+            if rule.matches(line) or (bare != line and bare and rule.matches_label(bare)):
                 return rule
         return None
 
@@ -171,9 +179,11 @@ def load_rules(paths: list[str]) -> RuleSet:
                 inner = [p[2:-2] for p in patterns if is_contains(p)]
                 pattern = alternation(whole)
                 starts = first_chars(pattern.pattern) if pattern is not None else frozenset()
+                contains = alternation(inner)
                 rules.append(Rule(name, action, max_words, min_core, pattern, Path(path).name,
-                                  alternation(inner), bool(spec.get("inline", False)),
-                                  None if starts is None else frozenset(_digits_as_zero(starts))))
+                                  contains, bool(spec.get("inline", False)),
+                                  None if starts is None else frozenset(_digits_as_zero(starts)),
+                                  contains is not None and local(contains.pattern)))
     # cut beats end beats thread beats drop beats cue beats hint: a line is explained by its strongest meaning.
     order = {"cut": 0, "end": 1, "thread": 2, "drop": 3, "cue": 4, "hint": 5}
     rules.sort(key=lambda r: order[r.action])

@@ -33,7 +33,7 @@ def is_prose(line: Line, min_words: int) -> bool:
 def is_code(line: Line) -> bool:
     """Script or style source that leaked into the text: braces, semicolons and assignments at
     a density no prose has."""
-    marks = sum(ch in "{};=<>" for ch in line.text)
+    marks = sum(map(line.text.count, "{};=<>"))
     return marks >= max(3, 0.2 * line.words)
 
 
@@ -102,7 +102,7 @@ def echoed_lines(lines: list[Line], min_words: int = 8, min_df: int = 4, min_sha
     for ln in lines:
         if ln.words >= min_words:
             toks = WORD.findall(ln.text.lower())
-            grams[ln.index] = {tuple(toks[k:k + 3]) for k in range(len(toks) - 2)}
+            grams[ln.index] = set(zip(toks, toks[1:], toks[2:]))
     df: dict[tuple[str, ...], int] = {}
     for gs in grams.values():
         for g in gs:
