@@ -153,13 +153,21 @@ def is_signature(text: str, tokens: list[str]) -> bool:
 def split_lines(text: str) -> list[Line]:
     """Every line of ``text`` with its features. The heuristics, the model's guard and the strip
     itself each read a document's lines in turn: the last documents' lines are kept (a shard's
-    worth), so each document is split once."""
-    return list(_split(text))
+    worth), so each document is split once. Texts past ``_KEEP_CHARS`` are not kept (1,024 of
+    them could hold gigabytes)."""
+    return split_lines_uncached(text) if len(text) > _KEEP_CHARS else list(_split(text))
+
+
+def split_lines_uncached(text: str) -> list[Line]:
+    return [line_features(i, raw) for i, raw in enumerate(text.split("\n"))]
+
+
+_KEEP_CHARS = 50_000  # ~10 news articles; what is kept stays under a few hundred MB
 
 
 @lru_cache(maxsize=1024)
 def _split(text: str) -> tuple[Line, ...]:
-    return tuple(line_features(i, raw) for i, raw in enumerate(text.split("\n")))
+    return tuple(split_lines_uncached(text))
 
 
 def nonempty_below(lines: list[Line], i: int, n: int, stop: int | None = None) -> list[int]:
