@@ -16,7 +16,7 @@ import numpy as np
 CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")  # kana and ideographs: no spaces to split at
 # punctuation read as a space: words are what is left between spaces (faster than a regex scan)
 PUNCTUATION = str.maketrans({c: " " for c in ".,;:!?\"'`()[]{}<>«»“”„‘’‚…-–—/\\|·•*#@&%+=_~^、，。！？：；「」『』（）،؛؟"})
-NO_SPACES = ("zh", "ja")  # their lists hold single characters
+NO_SPACES = ("zh", "ja")  # written without spaces: their word lists hold single characters
 
 
 def frequent_words(lang: str, top_n: int) -> tuple[set[str], list[str]]:

@@ -22,11 +22,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from storydedup.pipeline.strip.model.language import NO_SPACES
+
 LANGS = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "cs", "ru", "uk", "tr", "ar", "fa", "hi", "id",
          "ja", "zh", "ko", "sv", "da", "nb", "fi", "hu", "ro", "el", "bg", "he", "vi", "ca", "sk", "hr")
 _SENT = re.compile(r"(?<=[.!?])\s+")
 SEPARATORS = (" | ", " · ", " • ", "  ", " / ", " - ")
-NO_SPACES = ("ja", "zh")
 FULL_WIDTH = str.maketrans({".": "。", ",": "，", "!": "！", "?": "？", ":": "：", ";": "；"})
 _TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,:]\d+)*|\S")
 
