@@ -55,8 +55,10 @@ def eligible(rec: dict, settings: StripSettings) -> bool:
 def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: StripSettings, rules,
                  template: dict, explain: bool = True, heuristics: list | None = None) -> list[Decision | None]:
     """``heuristics``: ``old_reasons`` of ``recs`` when already known (default: computed here).
-    Pages that no rule reaches (no line in a rule file, none removed by a rule) are judged by
-    ``model.unreached``, the model trained without the heuristics' decisions."""
+    Pages that the rules do not reach are judged by ``model.unreached``, the model trained
+    without the heuristics' decisions: pages in a language no rule file is written in (the
+    heuristics are not run for them), and pages where no line is in a rule file nor removed by
+    a rule."""
     out: list[Decision | None] = [None] * len(recs)
     idx = [i for i, rec in enumerate(recs) if eligible(rec, settings)]
     if not idx:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import gzip
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import lightgbm as lgb
 import numpy as np
@@ -24,6 +24,15 @@ import numpy as np
 from storydedup.pipeline.strip.model.features import Batch, Vocab, feature_names
 from storydedup.pipeline.strip.model.heuristics import OLD
 from storydedup.pipeline.strip.model.language import LanguageGuess
+
+@lru_cache(maxsize=4)
+def language_guess(languages: tuple) -> LanguageGuess:
+    """One guesser (and its vote table, ~30 ms to build) per process for the same word lists:
+    each strip task loads the model anew (see tasks.stages), the lists are the same."""
+    guess = LanguageGuess(dict(languages))
+    guess("")  # builds the table now
+    return guess
+
 
 BODY, COMMENT, CHROME = 0, 1, 2
 LABELS = ("body", "comment", "boilerplate")
@@ -105,7 +114,7 @@ class StripModel:
 
     @cached_property
     def guess_language(self) -> LanguageGuess:
-        return LanguageGuess(dict(self.vocab.languages))
+        return language_guess(self.vocab.languages)
 
     @property
     def stacked(self) -> bool:
