@@ -157,3 +157,24 @@ def test_model_file_keeps_both_models(trained, tmp_path):
     model.save(str(tmp_path / "copy.json.gz"))
     assert (tmp_path / "copy.json.gz").read_bytes() == trained[0].read_bytes()
     assert StripModel.load(str(tmp_path / "copy.json.gz")).unreached.threshold == model.unreached.threshold
+
+
+def test_shared_vocabulary_counts_inflected_forms_as_one_word(monkeypatch):
+    """A line whose words come back in the page's prose only inflected ("mieszkańców" above,
+    "mieszkańcy" here) shares vocabulary with it; cut off at full length it shares none."""
+    from storydedup.pipeline.strip.model import features
+    from storydedup.pipeline.strip.model.features import build_vocab, feature_names, featurize
+
+    prose = ("Według urzędu mieszkańców dzielnicy czeka przebudowa wodociągów, która potrwa "
+             "przez całą jesień i obejmie kilka ulic w centrum miasta.")
+    line = "Mieszkańcy dzielnic narzekają na przebudowę wodociągu."
+    vocab = build_vocab()
+    col = feature_names().index("prose_vocab")
+
+    def shared(stem: int) -> float:
+        monkeypatch.setattr(features, "STEM", stem)
+        batch = featurize([f"{prose}\n{line}"], vocab)
+        return float(batch.X[1, col])
+
+    assert shared(features.STEM) > 0.5
+    assert shared(64) == 0.0

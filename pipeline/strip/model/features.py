@@ -106,6 +106,12 @@ def build_vocab(top_n: int = 150) -> Vocab:
     return Vocab(frozenset(stop), frozenset(chars), tuple(sorted(language_words(STOP_LANGS, top_n).items())))
 
 
+# Words are compared across lines by their first STEM characters: a crude stemmer that holds
+# across languages (in retrieval, cutting words to their first 4-5 characters does about as
+# well as a language's own stemmer: McNamee, Nicholas & Mayfield, SIGIR 2009), so "mieszkańcy"
+# and "mieszkańców", or "abonnement" and "abonnés", count as one word.
+STEM = 5
+
 # ---- rules as features: see rulescan.py ---------------------------------------------------
 SHORT_WORDS = 25  # shapes and rules are looked for on lines up to this long (chrome is short)
 
@@ -154,23 +160,25 @@ def _codepoints(text: str):
     return cps, cls
 
 
-def _words(cp_cls):
-    """(hash, first char index, length) of every word: a run of letters/digits (CJK runs count
-    as one word here; CJK density has its own features)."""
+def _words(cp_cls, prefix: int = 64):
+    """(hash, first char index, length, hash of the first ``prefix`` characters) of every word:
+    a run of letters/digits (CJK runs count as one word here; CJK density has its own features)."""
     cps, cls = cp_cls
     wordish = (cls == LOWER) | (cls == UPPER) | (cls == LETTER) | (cls == DIGIT) | (cls == CJK)
     idx = np.flatnonzero(wordish)
     if not len(idx):
-        return np.zeros(0, np.uint64), idx, idx
+        return np.zeros(0, np.uint64), idx, idx, np.zeros(0, np.uint64)
     new = np.ones(len(idx), bool)
     new[1:] = idx[1:] != idx[:-1] + 1
     starts = np.flatnonzero(new)
     word_of = np.cumsum(new) - 1
     pos = np.minimum(np.arange(len(idx)) - starts[word_of], 63)
     low = lower_table()[np.minimum(cps[idx], 0xFFFF)] + np.uint64(1)
-    h = np.add.reduceat(low * _POW[pos], starts)
+    part = low * _POW[pos]
+    h = np.add.reduceat(part, starts)
     lengths = np.diff(np.append(starts, len(idx)))
-    return h, idx[starts], lengths
+    head = np.add.reduceat(np.where(pos < prefix, part, np.uint64(0)), starts) if prefix < 64 else h
+    return h, idx[starts], lengths, head
 
 
 BASE = ["log_chars", "log_words", "cjk_share", "lower_share", "upper_share", "digit_share", "punct_share",
@@ -238,7 +246,7 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> 
     doc_ptr = np.searchsorted(row_doc, np.arange(n_docs + 1))
 
     # words: hashes, lines, stop words
-    wh, wstart, wlen = _words((cps, cls))
+    wh, wstart, wlen, wstem = _words((cps, cls), STEM)
     wrow = row_of_line[line_of[wstart]]
     is_cjk_word = cls[wstart] == CJK
     n_words = np.bincount(wrow, weights=~is_cjk_word, minlength=n).astype(np.float32)
@@ -292,7 +300,8 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> 
     wdoc = row_doc[wrow]
     content = ~stop & (wlen >= 3) & ~is_cjk_word
     in_prose = content & prose[wrow]
-    _, pinv = np.unique(wdoc.astype(np.int64) * max(len(types), 1) + tinv, return_inverse=True)  # (doc, word)
+    stems, sinv = np.unique(wstem, return_inverse=True)
+    _, pinv = np.unique(wdoc.astype(np.int64) * max(len(stems), 1) + sinv.ravel(), return_inverse=True)  # (doc, stem)
     pinv = pinv.ravel()
     n_pairs = int(pinv.max()) + 1 if len(pinv) else 0
     found = np.bincount(pinv, weights=in_prose, minlength=n_pairs)[pinv] - in_prose  # in *other* prose lines
