@@ -87,6 +87,8 @@ def test_score_boilerplate_perfect_and_leaky_outputs():
     assert leaky["comment_leak_rate"] == pytest.approx(0.6667)
     assert leaky["comment_leak_doc_mean"] == 0.75 and leaky["comment_leak_doc_share"] == 1.0
     assert leaky["other_leak_rate"] == 1.0
+    # kind by kind: both comments leak, the newsletter box does not, the related list does
+    assert leaky["leak_rate_by_kind"] == {"comment": 1.0, "newsletter": 0.0, "related": 1.0}
     # 9 body tokens; "great post" and "more stories" are surplus, "headline" is forgiven: P = 9 / 13
     assert leaky["token_precision_mean"] == pytest.approx(9 / 13, abs=1e-4)
     empty = score_boilerplate(GOLD, {})

@@ -63,6 +63,7 @@ def _doc_scores(row: dict, text: str) -> dict:
         "comment": _present(hay, (x["text"] for x in leaks if x["kind"] in COMMENT_KINDS)),
         "other": _present(hay, (x["text"] for x in leaks if x["kind"] in OTHER_KINDS)),
         "body": _present(hay, body_units(row)),
+        "kinds": {k: _present(hay, (x["text"] for x in leaks if x["kind"] == k)) for k in COMMENT_KINDS + OTHER_KINDS},
     }
     if row.get("body") is not None:
         opt = [t for line in row.get("optional") or [] for t in tokens(line)]
@@ -99,6 +100,9 @@ def _summarise(docs: list[dict]) -> dict:
         "comment_leak_items": c_tot,
         "other_leak_rate": rnd(o_hit / o_tot) if o_tot else None,
         "other_leak_items": o_tot,
+        # the pooled rates above, kind by kind: a comment thread and a newsletter box fail apart
+        "leak_rate_by_kind": {k: rnd(sum(d["kinds"][k][0] for d in docs) / t)
+                              for k in COMMENT_KINDS + OTHER_KINDS if (t := sum(d["kinds"][k][1] for d in docs))},
         "body_loss_rate": rnd(1 - b_hit / b_tot) if b_tot else None,
         "body_units": b_tot,
     }
