@@ -178,3 +178,18 @@ def test_shared_vocabulary_counts_inflected_forms_as_one_word(monkeypatch):
 
     assert shared(features.STEM) > 0.5
     assert shared(64) == 0.0
+
+
+def test_rule_features_try_patterns_that_start_with_a_digit_range(tmp_path):
+    """Lines starting with any digit are looked up under one key: a pattern that starts with
+    ``[1-9]`` must be filed there too, or no line could ever reach it."""
+    from storydedup.pipeline.strip.model.rulescan import ACTIONS
+
+    path = tmp_path / "votes.toml"
+    path.write_text("[group.votes]\naction = \"thread\"\nlines = ['[1-9] (?:votes|points)', '0 votes']\n",
+                    encoding="utf-8")
+    scan = RuleScan([str(path)])
+    thread = ACTIONS.index("thread") + 1
+    assert scan.action("7 points") == thread
+    assert scan.action("0 votes") == thread
+    assert scan.action("seven points") == 0

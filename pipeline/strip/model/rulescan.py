@@ -37,7 +37,7 @@ class RuleScan:
             for p in pats:
                 chars = first_chars(p)
                 self.skipped += chars is _ANY
-                for ch in chars or ():
+                for ch in {"0" if c.isdigit() else c for c in chars or ()}:  # lines starting with a digit look up "0"
                     keyed.setdefault(ch, {x: [] for x in ACTIONS})[a].append(p)
         self.buckets = {ch: self._compile(pats) for ch, pats in keyed.items()}
         self.max_words = max_words
