@@ -405,3 +405,26 @@ def test_comment_link_under_byline_opens_a_short_post():
     assert opens_article(lines, scores, 2, above=12.0, s=StripSettings())
     lines[1] = line_features(1, "Harriers name unchanged side")  # no byline above: a section mark
     assert not opens_article(lines, scores, 2, above=12.0, s=StripSettings())
+
+
+def test_template_table_stays_bounded_and_is_rebuilt_rarely(monkeypatch):
+    """Short lines that each recur a few times (near-duplicate copies) fill the table with
+    counts above one: it must still be rebuilt once per half table of new lines at most, not
+    for every document, and a line of every document keeps its full count."""
+    from storydedup.pipeline.strip import template
+
+    monkeypatch.setattr(template, "MAX_KEYS", 40)
+    rebuilds, real = [], template.forget_rare
+    monkeypatch.setattr(template, "forget_rare",
+                        lambda counts, floor: (rebuilds.append(len(counts)), real(counts, floor))[1])
+
+    def name(i: int) -> str:  # digits would be normalised away by line_key
+        return "".join(chr(97 + int(d)) for d in str(i))
+
+    # line i of each kind comes back in the next document: nearly every count reaches 2
+    docs = ({"id": str(i), "text": f"Menu\nline {name(i)}\nline {name(i + 1)}\nitem {name(i // 2)}"}
+            for i in range(2000))
+    found = template.build_template(docs)
+    assert found["sites"]["*"]["lines"][template.line_key("Menu")] == 2000
+    assert rebuilds and max(rebuilds) <= 40 + 4  # full by at most one document's lines
+    assert len(rebuilds) <= 3 * 2000 // (40 // 2) + 1

@@ -1,8 +1,11 @@
 """Site template: lines that repeat across many documents of the same site in one batch.
 
 Only hashes are kept (8 bytes of xxh64 as hex per line), and per site at most ``MAX_KEYS``
-distinct lines are counted (when the table is full, lines seen once are forgotten), so memory
-stays bounded however large the batch is.
+distinct lines are counted, so memory stays bounded however large the batch is: when the table
+is full, lines seen once are forgotten, and if more than half the table has been seen more
+often than that, the bar doubles until half is free (lossy counting). A full table is thus
+rebuilt once per ``MAX_KEYS / 2`` new lines at most, not for every document: a batch of a
+million documents where many short lines recur (near-duplicate copies) stays linear in time.
 """
 from __future__ import annotations
 
@@ -52,6 +55,7 @@ def build_template(records: Iterable[dict]) -> dict:
     hashes seen in at least two documents are kept in the result.
     """
     sites: dict[str, dict] = {}
+    floors: dict[str, int] = {}  # per site: counts at or below this were forgotten when full
     for rec in records:
         text = rec.get("text")
         if not text:
@@ -66,7 +70,7 @@ def build_template(records: Iterable[dict]) -> dict:
             for key in keys:
                 counts[key] = counts.get(key, 0) + 1
             if len(counts) > MAX_KEYS:
-                entry["lines"] = {k: c for k, c in counts.items() if c > 1}
+                entry["lines"], floors[site] = forget_rare(counts, floors.get(site, 1))
     return {
         "sites": {
             site: {"docs": e["docs"], "lines": {k: c for k, c in sorted(e["lines"].items()) if c > 1}}
@@ -74,6 +78,16 @@ def build_template(records: Iterable[dict]) -> dict:
             if e["docs"] > 1
         }
     }
+
+
+def forget_rare(counts: dict[str, int], floor: int) -> tuple[dict[str, int], int]:
+    """``counts`` without the lines seen ``floor`` times or fewer, the floor doubled until at
+    most half of ``MAX_KEYS`` remain; returns the kept counts and the floor reached."""
+    kept = {k: c for k, c in counts.items() if c > floor}
+    while len(kept) > MAX_KEYS // 2:
+        floor *= 2
+        kept = {k: c for k, c in kept.items() if c > floor}
+    return kept, floor
 
 
 def template_lines(rec: dict, template: dict, min_docs: int, min_share: float,
