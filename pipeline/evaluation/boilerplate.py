@@ -55,16 +55,18 @@ def _present(hay: str, snippets: Iterable[str]) -> tuple[int, int]:
     return hit, total
 
 
+def _pooled(kinds: dict, group: tuple) -> tuple[int, int]:
+    """(present, total) of the leak kinds in ``group`` together."""
+    return sum(kinds[k][0] for k in group), sum(kinds[k][1] for k in group)
+
+
 def _doc_scores(row: dict, text: str) -> dict:
     out_toks = tokens(text)
     hay = joined(out_toks)
     leaks = row.get("leak") or []
-    d = {
-        "comment": _present(hay, (x["text"] for x in leaks if x["kind"] in COMMENT_KINDS)),
-        "other": _present(hay, (x["text"] for x in leaks if x["kind"] in OTHER_KINDS)),
-        "body": _present(hay, body_units(row)),
-        "kinds": {k: _present(hay, (x["text"] for x in leaks if x["kind"] == k)) for k in COMMENT_KINDS + OTHER_KINDS},
-    }
+    kinds = {k: _present(hay, (x["text"] for x in leaks if x["kind"] == k)) for k in COMMENT_KINDS + OTHER_KINDS}
+    d = {"comment": _pooled(kinds, COMMENT_KINDS), "other": _pooled(kinds, OTHER_KINDS),
+         "body": _present(hay, body_units(row)), "kinds": kinds}
     if row.get("body") is not None:
         opt = [t for line in row.get("optional") or [] for t in tokens(line)]
         d["prf"] = token_prf(out_toks, tokens(row["body"]), opt)
