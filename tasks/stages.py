@@ -64,10 +64,11 @@ class SiteTemplate(BatchStage):
 
     def run(self):
         started = time.time()
+        shards = self.input()  # once: each call builds the task of every shard anew
 
         def records():
-            for n, target in enumerate(self.input()):
-                self.progress(n, len(self.input()), "shards")
+            for n, target in enumerate(shards):
+                self.progress(n, len(shards), "shards")
                 yield from read_jsonl(Path(target.path) / "docs.jsonl.gz")
 
         rejects, failed = [], None
@@ -79,7 +80,7 @@ class SiteTemplate(BatchStage):
             docs = list(records())
             rejects, keep = self.reject_failing(failed, lambda rows: strip.build_template(docs[i] for i in rows), docs)
             template = strip.build_template(docs[i] for i in keep)
-        self.progress(len(self.input()), len(self.input()), "shards")
+        self.progress(len(shards), len(shards), "shards")
         with atomic_dir(self.output().path) as tmp:
             write_json(tmp / "template.json", template)
             write_jsonl(tmp / "rejects.jsonl.gz", rejects)
