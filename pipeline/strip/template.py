@@ -4,8 +4,8 @@ Only hashes are kept (8 bytes of xxh64 as hex per line), and per site at most ``
 distinct lines are counted, so memory stays bounded however large the batch is: when the table
 is full, lines seen once are forgotten, and if more than half the table has been seen more
 often than that, the bar doubles until half is free (lossy counting). A full table is thus
-rebuilt once per ``MAX_KEYS / 2`` new lines at most, not for every document: a batch of a
-million documents where many short lines recur (near-duplicate copies) stays linear in time.
+rebuilt once per ``MAX_KEYS / 2`` new lines at most, not for every document, and time stays
+linear however many lines recur.
 """
 from __future__ import annotations
 
