@@ -73,6 +73,10 @@ def _first_item(op, av):
     return _ANY, False
 
 
+def digits_as_zero(chars) -> set[str]:
+    """``first_chars`` writes ``\\d`` as "0", and a line starting with any digit is looked up
+    as "0": a set holding some digit holds "0" too."""
+    return set(chars) | ({"0"} if any(c.isdigit() for c in chars) else set())
 
 
 def local(pattern: str) -> bool:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from storydedup.pipeline import resources
 from storydedup.pipeline.resources import ConfigError
-from storydedup.pipeline.strip.patterns import first_chars, local
+from storydedup.pipeline.strip.patterns import digits_as_zero, first_chars, local
 
 # drop: remove the line only (share buttons, ad markers, cookie notices).
 # end: end matter starts here (newsletter box, related list, author bio, footer): a strong
@@ -182,17 +182,12 @@ def load_rules(paths: list[str]) -> RuleSet:
                 contains = alternation(inner)
                 rules.append(Rule(name, action, max_words, min_core, pattern, Path(path).name,
                                   contains, bool(spec.get("inline", False)),
-                                  None if starts is None else frozenset(_digits_as_zero(starts)),
+                                  None if starts is None else frozenset(digits_as_zero(starts)),
                                   contains is not None and local(contains.pattern)))
     # cut beats end beats thread beats drop beats cue beats hint: a line is explained by its strongest meaning.
     order = {"cut": 0, "end": 1, "thread": 2, "drop": 3, "cue": 4, "hint": 5}
     rules.sort(key=lambda r: order[r.action])
     return RuleSet(rules, frozenset(languages))
-
-
-def _digits_as_zero(chars: set[str]) -> set[str]:
-    """``first_chars`` writes ``\\d`` as "0"; any digit in the set stands for digits too."""
-    return chars | ({"0"} if any(c.isdigit() for c in chars) else set())
 
 
 def is_contains(pattern: str) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import tomllib
 
-from storydedup.pipeline.strip.patterns import _ANY, DECOR, first_chars
+from storydedup.pipeline.strip.patterns import _ANY, DECOR, digits_as_zero, first_chars
 
 ACTIONS = ("cut", "end", "thread", "drop", "cue", "hint")  # strongest first
 _TAIL = r"[ \t»›>→↓▼▸▾«‹<←↑▲◂|·•+\[\](){}]*(?:\d+[ \t)\]]*)?[.…:!]*"
@@ -37,7 +37,7 @@ class RuleScan:
             for p in pats:
                 chars = first_chars(p)
                 self.skipped += chars is _ANY
-                for ch in {"0" if c.isdigit() else c for c in chars or ()}:  # lines starting with a digit look up "0"
+                for ch in digits_as_zero(chars or ()):
                     keyed.setdefault(ch, {x: [] for x in ACTIONS})[a].append(p)
         self.buckets = {ch: self._compile(pats) for ch, pats in keyed.items()}
         self.max_words = max_words
