@@ -25,6 +25,7 @@ from storydedup.pipeline.strip.model.features import Batch, Vocab, feature_names
 from storydedup.pipeline.strip.model.heuristics import OLD
 from storydedup.pipeline.strip.model.language import LanguageGuess
 
+
 @lru_cache(maxsize=4)
 def language_guess(languages: tuple) -> LanguageGuess:
     """One guesser (and its vote table, ~30 ms to build) per process for the same word lists:
