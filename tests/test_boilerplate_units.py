@@ -62,6 +62,57 @@ def test_rules_tried_by_first_character_answer_as_trying_all():
         assert RULES._match(line.strip(), n, ()) is first_match_of_all(RULES, line.strip(), n), line
 
 
+def test_long_lines_tried_pattern_by_pattern_answer_as_trying_all():
+    """Lines of ``GATED`` characters or more are tried only against the patterns whose literal
+    pieces they hold; the answer is the same, also where IGNORECASE equates letters that
+    ``str.lower`` keeps apart (long s, dotless i, final sigma, dotted capital I)."""
+    from storydedup.pipeline.strip.rules import GATED
+
+    rng = random.Random(5)
+    phrases = ["Thanks for sharing this", "keep up the great work", "I really agree with you",
+               "we use cookies to improve", "Great post!", "your article was great!", "@anna yes",
+               "all rights reserved", "Alle Rechte vorbehalten", "tous droits réservés", "vielen Dank",
+               "<div class=x>", "delivered straight to your inbox", "document.write(x)"]
+    swaps = {"s": "\u017f", "i": "\u0131", "I": "\u0130", "k": "\u212a"}
+    lines = []
+    for _ in range(400):
+        words = PARA.split()
+        k = rng.randrange(len(words))
+        words[k:k] = [rng.choice(phrases)]
+        line = " ".join(words[:rng.randrange(8, len(words) + 1)])
+        if rng.random() < 0.3:
+            line = "".join(swaps.get(ch, ch) if rng.random() < 0.2 else ch for ch in line)
+        lines.append(line.swapcase() if rng.random() < 0.2 else line)
+    lines += ["ΟΔΟΣ " * 20, "Thanks for sharing, Σ " * 6, rng.choice(phrases) + " " + PARA]
+    assert sum(len(line) >= GATED for line in lines) > 300
+    for line in lines:
+        n = len(line.split())
+        assert RULES._match(line, n, ()) is first_match_of_all(RULES, line, n), line
+
+
+def test_literal_pieces_hold_under_ignorecase():
+    """``fold`` equates exactly what the regex engine's IGNORECASE equates, letter by letter,
+    and ``required`` finds pieces only where every match has them."""
+    import re
+    import sys
+
+    from storydedup.pipeline.strip.patterns import fold, required
+
+    lower = getattr(sys.modules.get("_sre"), "unicode_tolower", None)
+    if lower is not None:
+        for code in range(0x110000):
+            ch = chr(code)
+            assert fold(ch) == fold(chr(lower(code))), hex(code)
+    for a, b in (("\u017f", "s"), ("\u0131", "I"), ("\u0130", "i"), ("\u03c2", "\u03a3"), ("\u212a", "k")):
+        assert bool(re.fullmatch(re.escape(a), b, re.I)) == (fold(a) == fold(b)), (a, b)
+    assert required("keep up the (?:good|great) work") == (frozenset({"keep up the g"}), frozenset({" work"}),
+                                                         frozenset({"ood", "reat"}))
+    assert required(".*\\bthanks?\\s+for\\b.*[!?]")[0] == frozenset({"thank"})
+    for pattern in ("(?:a|)x?", "[a-z]+", "\\w+ says", ".*"):
+        assert all(piece for need in required(pattern) for piece in need)
+    assert required("(?:hi|[a-z]+) there") == (frozenset({" there"}),)
+
+
 def test_patterns_that_read_the_same_in_a_label_and_its_line(tmp_path):
     from storydedup.pipeline.strip.patterns import local
 

@@ -105,3 +105,81 @@ def _local(seq) -> bool:
         if op in (c.GROUPREF, c.GROUPREF_EXISTS, getattr(c, "ATOMIC_GROUP", None)):
             return False
     return True
+
+
+# Text folded so that a literal the regex engine matches under IGNORECASE is a plain substring:
+# lower-cased as the engine lowers ("İ" is two characters for ``str.lower``, "i" for the
+# engine), then each set of letters the engine also treats as equal ("s" and "ſ", "σ" and "ς")
+# written as one of them.
+try:
+    from re._casefix import _EXTRA_CASES
+except ImportError:  # pragma: no cover
+    _EXTRA_CASES = None
+
+
+def _case_classes() -> dict[int, int]:
+    canon: dict[int, int] = {}
+    for key, others in (_EXTRA_CASES or {}).items():
+        members = {key, *others} | {canon.get(m, m) for m in (key, *others)}
+        low = min(members)
+        for ch, c in list(canon.items()):
+            if c in members:
+                canon[ch] = low
+        canon.update({m: low for m in members})
+    return {ch: c for ch, c in canon.items() if ch != c}
+
+
+_CASE_CLASSES = _case_classes()
+
+
+def fold(text: str) -> str:
+    if text.isascii():  # the letters of the folded classes that are ASCII are their own fold
+        return text.lower()
+    return text.replace("\u0130", "i").lower().translate(_CASE_CLASSES)
+
+
+def required(pattern: str) -> tuple[frozenset[str], ...]:
+    """Literal pieces found in every match of ``pattern``: a tuple of sets, each holding
+    ``fold``ed strings at least one of which occurs in any text the pattern matches with
+    IGNORECASE; the most selective set first. () when nothing is known. A line that lacks
+    them needs no regex call."""
+    if sre_parse is None or _EXTRA_CASES is None:
+        return ()
+    try:
+        needs = _needs(sre_parse.parse(pattern))
+    except Exception:  # unknown construct: nothing is required
+        return ()
+    return tuple(sorted(set(needs), key=lambda s: (-min(map(len, s)), sorted(s))))
+
+
+def _needs(seq) -> list[frozenset[str]]:
+    out: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, av in list(seq) + [(None, None)]:
+        if op is sre_c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:  # consecutive literal characters are one required string
+            out.append(frozenset([fold("".join(run))]))
+            run = []
+        if op is not None:
+            out.extend(_item_needs(op, av))
+    return out
+
+
+def _item_needs(op, av) -> list[frozenset[str]]:
+    c = sre_c
+    if op is c.SUBPATTERN:
+        return _needs(av[3])
+    if op is c.BRANCH:  # one of the branches matched: the union of each branch's best set
+        best = [_best(_needs(branch)) for branch in av[1]]
+        return [] if any(b is None for b in best) else [frozenset().union(*best)]
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)) and av[0] >= 1:
+        return _needs(av[2])
+    if op is c.IN and av and all(iop is c.LITERAL for iop, _ in av):
+        return [frozenset(fold(chr(x)) for _, x in av)]
+    return []
+
+
+def _best(needs: list[frozenset[str]]) -> frozenset[str] | None:
+    return max(needs, key=lambda s: min(map(len, s))) if needs else None

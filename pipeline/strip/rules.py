@@ -21,11 +21,12 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from storydedup.pipeline import resources
 from storydedup.pipeline.resources import ConfigError
-from storydedup.pipeline.strip.patterns import digits_as_zero, first_chars, local
+from storydedup.pipeline.strip.patterns import digits_as_zero, first_chars, fold, local, required
 
 # drop: remove the line only (share buttons, ad markers, cookie notices).
 # end: end matter starts here (newsletter box, related list, author bio, footer): a strong
@@ -68,6 +69,9 @@ class Rule:
     inline: bool = False  # an end-matter box of this kind may sit inside the article
     starts: frozenset | None = None  # what a whole-line match can start with (None: anything)
     local: bool = False  # ``contains`` finds nothing in a bare label that it does not find in its line
+    # per pattern: (the pattern, what it can start with (None: anything), the literal pieces it
+    # needs (``patterns.required``), whether it is a "contains" pattern), for ``tries``
+    each: tuple = ()
 
     def matches_label(self, bare: str) -> bool:
         """``matches(bare)`` for the bare label of a line ``matches`` just rejected: a local
@@ -76,18 +80,51 @@ class Rule:
                     or (self.contains and not self.local and self.contains.search(bare)))
 
     def may_start(self, ch: str) -> bool:
-        """Can a whole-line pattern match a line starting with ``ch``? (``contains`` can always.)
-        Asked once per distinct first character; the regex engine itself decides case equivalence."""
-        if self.contains is not None or self.starts is None or not ch:
-            return True
-        return any(c == ch.lower() or re.fullmatch(re.escape(c), ch, re.I) for c in self.starts) \
-            or ("0" in self.starts and ch.isdigit())
+        """Can a whole-line pattern match a line starting with ``ch``? (``contains`` can always.)"""
+        return self.contains is not None or may_start(self.starts, ch)
+
+    def tries(self, first: str, bare_first: str) -> tuple:
+        """The patterns that may match a line starting with ``first`` or its bare label starting
+        with ``bare_first``, one by one: (pieces needed, call on the line, call on the label)."""
+        out = []
+        for pattern, starts, needs, inner in self.each:
+            regex = _alone(pattern)
+            if inner:
+                out.append((needs, regex.search, None if self.local else regex.search))
+            elif may_start(starts, first) or may_start(starts, bare_first):
+                out.append((needs, regex.fullmatch if may_start(starts, first) else None,
+                            regex.fullmatch if may_start(starts, bare_first) else None))
+        return tuple(out)
 
     def matches(self, line: str) -> bool:
         return bool((self.pattern and self.pattern.fullmatch(line))
                     or (self.contains and self.contains.search(line)))
 
 
+@lru_cache(maxsize=None)
+def _alone(pattern: str) -> re.Pattern:
+    """One pattern compiled by itself, once per process (``re``'s own cache holds fewer)."""
+    return re.compile(pattern, re.I | re.U)
+
+
+def may_start(starts: frozenset | None, ch: str) -> bool:
+    """Can a pattern starting with one of ``starts`` (``fold``ed; None: anything) match a text
+    starting with ``ch``? Under IGNORECASE two characters match exactly when their folds agree."""
+    return starts is None or not ch or fold(ch) in starts or ("0" in starts and ch.isdigit())
+
+
+def has_pieces(needs: tuple, holds) -> bool:
+    """Does the line hold one piece of each set in ``needs``? ``holds``: the ``fold``ed
+    line's ``__contains__`` (``map`` over it runs in C: this check runs for every pattern)."""
+    if len(needs) == 1:
+        return any(map(holds, needs[0]))
+    return all(any(map(holds, alike)) for alike in needs)
+
+
+# Lines this long are tried pattern by pattern, and only against the patterns whose literal
+# pieces they hold: a regex scan of a paragraph costs far more than the check; for a short
+# label, one call of a group's alternation costs less.
+GATED = 60
 TOOL_BAR = re.compile(r"\s+[|·•]\s+")
 
 
@@ -115,20 +152,28 @@ class RuleSet:
 
     def _match(self, line: str, n_words: int, disabled: tuple[str, ...]) -> Rule | None:
         bare = bare_label(line)
-        for rule in self._candidates(line[:1], bare[:1]):
+        label = bare if bare != line and bare else None  # a piece of the line: lacks what it lacks
+        holds = fold(line).__contains__ if len(line) >= GATED else None
+        for rule, tries in self._candidates(line[:1], bare[:1]):
             if rule.group in disabled or n_words > rule.max_words:
                 continue
-            if rule.matches(line) or (bare != line and bare and rule.matches_label(bare)):
+            if holds is None:
+                if rule.matches(line) or (label and rule.matches_label(label)):
+                    return rule
+            elif any(has_pieces(needs, holds) and ((on_line and on_line(line)) or (label and on_label and on_label(label)))
+                     for needs, on_line, on_label in tries):
                 return rule
         return None
 
-    def _candidates(self, first: str, bare_first: str) -> list[Rule]:
+    def _candidates(self, first: str, bare_first: str) -> list[tuple[Rule, tuple]]:
         """The rules, in order, that may match a line (or its bare label) starting with these
-        characters: most lines are tried against a few groups instead of all of them."""
+        characters, each with its ``Rule.tries``: most lines are tried against a few groups
+        instead of all of them."""
         key = (first, bare_first)
         found = self._by_start.get(key)
         if found is None:
-            found = self._by_start[key] = [r for r in self.rules if r.may_start(first) or r.may_start(bare_first)]
+            found = self._by_start[key] = [(r, r.tries(first, bare_first)) for r in self.rules
+                                           if r.may_start(first) or r.may_start(bare_first)]
         return found
 
     def reasons(self, *actions: str, inline: bool = False) -> frozenset[str]:
@@ -178,16 +223,23 @@ def load_rules(paths: list[str]) -> RuleSet:
                 whole = [p for p in patterns if not is_contains(p)]
                 inner = [p[2:-2] for p in patterns if is_contains(p)]
                 pattern = alternation(whole)
-                starts = first_chars(pattern.pattern) if pattern is not None else frozenset()
+                starts = _starts(pattern.pattern) if pattern is not None else frozenset()
                 contains = alternation(inner)
+                each = tuple((p, _starts(p), tuple(map(tuple, required(p))), False) for p in whole) \
+                    + tuple((p, None, tuple(map(tuple, required(p))), True) for p in inner)
                 rules.append(Rule(name, action, max_words, min_core, pattern, Path(path).name,
                                   contains, bool(spec.get("inline", False)),
-                                  None if starts is None else frozenset(digits_as_zero(starts)),
-                                  contains is not None and local(contains.pattern)))
+                                  starts, contains is not None and local(contains.pattern), each))
     # cut beats end beats thread beats drop beats cue beats hint: a line is explained by its strongest meaning.
     order = {"cut": 0, "end": 1, "thread": 2, "drop": 3, "cue": 4, "hint": 5}
     rules.sort(key=lambda r: order[r.action])
     return RuleSet(rules, frozenset(languages))
+
+
+def _starts(pattern: str) -> frozenset | None:
+    """``first_chars``, ``fold``ed (see ``may_start``)."""
+    chars = first_chars(pattern)
+    return None if chars is None else frozenset(map(fold, digits_as_zero(chars)))
 
 
 def is_contains(pattern: str) -> bool:
