@@ -24,6 +24,7 @@ import numpy as np
 from storydedup.pipeline.strip.model.features import Batch, Vocab, feature_names
 from storydedup.pipeline.strip.model.heuristics import OLD
 from storydedup.pipeline.strip.model.language import LanguageGuess
+from storydedup.pipeline.strip.model.paths import PathContributions
 
 
 @lru_cache(maxsize=4)
@@ -133,22 +134,28 @@ class StripModel:
 
     def explain(self, batch: Batch, x2: np.ndarray, rows: np.ndarray, top: int = 3) -> list[list[tuple[str, float]]]:
         """Strongest features behind the removal of ``rows``: stage-2 contributions, where the
-        stage-1 scores are expanded into the stage-1 features that made them (log-odds)."""
+        stage-1 scores are expanded into the stage-1 features that made them (log-odds; path
+        contributions, see ``paths``)."""
         if not len(rows):
             return []
-        c2 = self.stage2.predict(x2[rows], pred_contrib=True, num_threads=1)[:, :-1]
-        c1 = self.stage1.predict(batch.X[rows], pred_contrib=True, num_threads=1)[:, :-1]
-        n2, n1 = stage2_names(self.info.get("stack_old")), feature_names() + OLD
-        out = []
-        for r2, r1 in zip(c2, c1):
-            own = r2[0]  # the line's own stage-1 score: name the stage-1 features instead
-            items = [(n2[j], float(v)) for j, v in enumerate(r2) if j != 0 and v > 0]
-            s1 = r1.sum()
-            if own > 0 and s1 > 0:
-                items += [(n1[j], float(own * v / s1)) for j, v in enumerate(r1) if v > 0]
-            items.sort(key=lambda kv: -kv[1])
-            out.append([(k, round(v, 3)) for k, v in items[:top]])
-        return out
+        c2 = self.stage2_paths.contributions(x2[rows])[:, :-1]
+        c1 = self.stage1_paths.contributions(batch.X[rows])[:, :-1]
+        # the line's own stage-1 score (column 0) is named by the stage-1 features that made it
+        own, total = c2[:, 0], c1.sum(axis=1)
+        share = np.where((own > 0) & (total > 0), own / np.where(total > 0, total, 1.0), 0.0)
+        values = np.hstack([c2[:, 1:], c1 * share[:, None]])
+        names = stage2_names(self.info.get("stack_old"))[1:] + (feature_names() + OLD)[:c1.shape[1]]
+        best = np.argsort(-values, axis=1, kind="stable")[:, :top]
+        return [[(names[j], round(float(v), 3)) for j, v in zip(js, vs) if v > 0]
+                for js, vs in zip(best, np.take_along_axis(values, best, axis=1))]
+
+    @cached_property
+    def stage1_paths(self) -> PathContributions:
+        return PathContributions(self.stage1)
+
+    @cached_property
+    def stage2_paths(self) -> PathContributions:
+        return PathContributions(self.stage2)
 
     def to_dict(self, vocab: bool = True) -> dict:
         """``vocab``: with the word lists (a nested model shares its parent's)."""
