@@ -1,5 +1,8 @@
 """Path contributions of a LightGBM model: every row's walk ends in the leaf LightGBM predicts
-with, and the strongest contribution names the feature that decides."""
+with, and the strongest contribution names the feature that decides.
+
+LightGBM runs on one thread here: an OpenMP pool started in the test process would leave the
+workers that later tests fork from it waiting forever on their first prediction."""
 from __future__ import annotations
 
 import lightgbm as lgb
@@ -9,7 +12,8 @@ from storydedup.pipeline.strip.model.paths import PathContributions
 
 
 def booster(X: np.ndarray, y: np.ndarray, **params) -> lgb.Booster:
-    params = {"objective": "binary", "num_leaves": 7, "min_data_in_leaf": 5, "verbose": -1, "seed": 1, **params}
+    params = {"objective": "binary", "num_leaves": 7, "min_data_in_leaf": 5, "verbose": -1, "seed": 1,
+              "num_threads": 1, **params}
     return lgb.train(params, lgb.Dataset(X, y), num_boost_round=25)
 
 
@@ -25,8 +29,8 @@ def test_contributions_add_up_to_the_raw_score_with_missing_and_zero_values():
         probe = np.vstack([X[:200], rng.normal(size=(50, 5)) * 3])
         got = paths.contributions(probe)
         assert got.shape == (len(probe), 6)
-        np.testing.assert_allclose(got.sum(axis=1), model.predict(probe, raw_score=True), atol=1e-9)
-        exact = model.predict(probe, pred_contrib=True)
+        np.testing.assert_allclose(got.sum(axis=1), model.predict(probe, raw_score=True, num_threads=1), atol=1e-9)
+        exact = model.predict(probe, pred_contrib=True, num_threads=1)
         np.testing.assert_allclose(got[:, -1], exact[:, -1], atol=1e-9)  # the same expected output
 
 
