@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import luigi
@@ -243,27 +244,23 @@ class Clusters(DailyParams, BatchStage):
         finally:
             index.close()
 
-    def signature_rows(self) -> tuple[dict, list[dict]]:
-        """The signature arrays of every shard as one set, and the documents (id, seq) of its rows."""
-        import numpy as np
-
-        parts, docs = [], []
+    def signature_rows(self) -> tuple[Mapping, list[dict]]:
+        """The signature columns of every shard as one set, and the documents (id, seq) of its rows."""
+        docs = []
         for target in self.input():
-            with np.load(Path(target.path) / "signatures.npz", allow_pickle=False) as data:
-                parts.append({k: data[k] for k in data.files})
             docs.extend(read_jsonl(Path(target.path) / "docs.jsonl.gz"))
-        return signatures.concat_shards(parts), docs
+        return signatures.ShardColumns([Path(t.path) / "signatures.npz" for t in self.input()]), docs
 
     def load_arrays(self) -> tuple[dict, list[dict]]:
-        """``signature_rows`` without the documents the site template stage rejected."""
+        """``signature_rows`` without the documents the site template stage rejected, read
+        straight into id order (the order clustering works in, so it makes no second copy)."""
         import numpy as np
 
-        arrays, docs = self.signature_rows()
+        columns, docs = self.signature_rows()
         dropped = self.clone(SiteTemplate).rejected_ids()
-        if dropped:
-            keep = np.array([i for i, d in enumerate(docs) if d["id"] not in dropped], dtype=np.int64)
-            arrays, docs = signatures.take_documents(arrays, keep), [docs[i] for i in keep]
-        return arrays, docs
+        keep = np.array([i for i, d in enumerate(docs) if d["id"] not in dropped], dtype=np.int64)
+        rows = keep[np.argsort(columns["ids"][keep], kind="stable")]
+        return signatures.take_documents(columns, rows), [docs[i] for i in rows]
 
     def run(self):
         started = time.time()

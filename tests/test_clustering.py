@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from storydedup.pipeline.cluster.candidates import candidate_pairs, lsh_params
-from storydedup.pipeline.cluster.levels import ClusterSettings, cluster
+from storydedup.pipeline.cluster.levels import ClusterSettings, canonical_order, cluster
 from storydedup.pipeline.cluster.linkage import average_linkage
 from storydedup.pipeline.signatures.compute import SignatureSettings, compute_signatures, concat_shards
 
@@ -154,3 +154,14 @@ def test_seed_reports_one_story_two_duplicate_clusters():
     a, b = (assignments[r["id"]] for r in recs)
     assert a["story_cluster"] == b["story_cluster"]
     assert a["dup_cluster"] != b["dup_cluster"]
+
+
+def test_canonical_order_sorts_by_id_and_keeps_sorted_arrays_as_they_are():
+    recs = corpus()
+    random.Random(3).shuffle(recs)
+    shuffled = compute_signatures(recs, SignatureSettings())
+    ordered = canonical_order(shuffled)
+    assert ordered["ids"].tolist() == sorted(r["id"] for r in recs) != shuffled["ids"].tolist()
+    row = shuffled["ids"].tolist().index(ordered["ids"][0])
+    assert np.array_equal(ordered["dup_sig"][0], shuffled["dup_sig"][row])
+    assert canonical_order(ordered) is ordered  # already in id order: no copy of the arrays

@@ -112,6 +112,29 @@ def test_shared_heavy_terms_find_story_pairs_that_lsh_misses():
     assert alone["a"]["story_cluster"] != alone["b"]["story_cluster"]
 
 
+def test_shared_term_pairs_match_a_direct_count():
+    rng = np.random.default_rng(7)
+    rows = [rng.choice(30, size=rng.integers(0, 9), replace=False) for _ in range(60)]
+    offsets = np.cumsum([0] + [len(r) for r in rows])
+    terms = np.concatenate([np.sort(r) for r in rows]).astype(np.uint64)
+    weights = rng.random(len(terms)).astype(np.float32)
+    top, min_shared, max_posting = 4, 2, 6
+    heavy = {}
+    for i in range(len(rows)):
+        lo, hi = offsets[i], offsets[i + 1]
+        order = np.argsort(-weights[lo:hi].astype(np.float64), kind="mergesort")[:top]
+        heavy[i] = set(terms[lo:hi][order].tolist())
+    posting = {}
+    for i, ts in heavy.items():
+        for t in ts:
+            posting.setdefault(t, []).append(i)
+    short = {t for t, docs in posting.items() if len(docs) <= max_posting}
+    expected = [[i, j] for i in range(len(rows)) for j in range(i + 1, len(rows))
+                if len(heavy[i] & heavy[j] & short) >= min_shared]
+    assert expected  # the draw has pairs to find
+    assert shared_term_pairs(terms, weights, offsets, top, min_shared, max_posting).tolist() == expected
+
+
 def test_shared_term_pairs_counts_heavy_terms_and_skips_long_postings():
     # rows: 0 = {1,2,3}, 1 = {1,2,9}, 2 = {1,7,8}, 3..5 = {50}; term 50 has a posting of 3 rows
     rows = [[(1, .9), (2, .8), (3, .1)], [(1, .9), (2, .5), (9, .4)], [(1, .2), (7, .9), (8, .9)],

@@ -11,7 +11,8 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from storydedup.pipeline.signatures.minhash import SCHEME, batch_minhash
 from storydedup.pipeline.signatures.shingles import batch_shingle_hashes, char_tables, reference_shingle_hashes
-from storydedup.pipeline.signatures.compute import SignatureSettings, compute_signatures, concat_shards
+from storydedup.pipeline.signatures.compute import (SignatureSettings, ShardColumns, compute_signatures, concat_shards,
+                                                    take_documents)
 
 WORDS = ("river council budget vote mayor school bridge storm harbour police court market "
          "energy price report health minister farmer train station museum").split()
@@ -107,6 +108,27 @@ def test_concat_shards_equals_single_shard():
     for key in whole:
         assert np.array_equal(whole[key], parts[key]), key
     assert all(v.dtype != object for v in whole.values())
+
+
+def test_shard_columns_read_saved_shards_as_one_set(tmp_path):
+    recs = [{"id": f"d{i}", "text": article(i, 60 + 10 * i), "published": "2024-03-0%d" % (1 + i % 9)}
+            for i in range(7)]
+    s = SignatureSettings()
+    parts = [compute_signatures(recs[:3], s), compute_signatures(recs[3:4], s), compute_signatures(recs[4:], s)]
+    files = []
+    for k, part in enumerate(parts):
+        files.append(tmp_path / f"shard-{k}.npz")
+        np.savez(files[-1], **part)
+    rows = np.array([6, 0, 3, 5], dtype=np.int64)
+    expected = take_documents(concat_shards(parts), rows)
+    got = take_documents(ShardColumns(files), rows)
+    assert got.keys() == expected.keys()
+    for key in expected:
+        assert np.array_equal(got[key], expected[key]), key
+    with pytest.raises(KeyError):
+        ShardColumns(files)["no_such_column"]
+    with pytest.raises(ValueError):
+        ShardColumns([])
 
 
 def test_published_dates_become_day_numbers():

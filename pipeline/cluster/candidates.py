@@ -108,7 +108,7 @@ def candidate_pairs(sig: np.ndarray, bands: int, rows: int, valid: np.ndarray | 
     plus at most about as many raw pairs again."""
     n = len(sig)
     idx = np.arange(n) if valid is None else np.flatnonzero(valid)
-    sub = np.ascontiguousarray(sig[idx])
+    sub = np.ascontiguousarray(sig if len(idx) == n else sig[idx])  # no copy of a full signature matrix
     day = np.full(n, -1, dtype=np.int64) if day is None else np.asarray(day, dtype=np.int64)
     found = np.zeros(0, dtype=np.int64)
     pending: list[np.ndarray] = []

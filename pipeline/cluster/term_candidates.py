@@ -31,40 +31,68 @@ def heaviest_terms(terms: np.ndarray, weights: np.ndarray, offsets: np.ndarray,
     """(row, term) of the ``top`` largest weights of every CSR row (ties: stored order)."""
     lengths = np.diff(offsets)
     pos = np.empty(int(np.minimum(lengths, max(top, 0)).sum()), dtype=np.int64)
-    n = _heaviest_kernel(weights.astype(np.float64), offsets.astype(np.int64), top, pos)
+    n = _heaviest_kernel(weights, offsets.astype(np.int64), top, pos)  # float32 orders as its float64 copy would
     row = np.repeat(np.arange(len(lengths)), np.minimum(lengths, max(top, 0)))
     return row, terms[pos[:n]]
+
+
+@jit
+def _posting_pair_codes(row, starts, max_posting, n):
+    """Codes ``i * n + j`` of every pair inside each posting list (a run of ``row`` between
+    consecutive ``starts``) of 2 to ``max_posting`` documents; sizes counted first so the codes
+    are written into one array (no per-step pieces to concatenate)."""
+    total = 0
+    for r in range(len(starts) - 1):
+        k = starts[r + 1] - starts[r]
+        if 1 < k <= max_posting:
+            total += k * (k - 1) // 2
+    out = np.empty(total, dtype=np.int64)
+    w = 0
+    for r in range(len(starts) - 1):
+        lo, hi = starts[r], starts[r + 1]
+        if 1 < hi - lo <= max_posting:
+            for a in range(lo, hi):
+                for b in range(a + 1, hi):
+                    out[w] = row[a] * n + row[b]
+                    w += 1
+    return out
+
+
+@jit
+def _codes_seen(codes_sorted, min_count):
+    """The distinct values of a sorted array that occur at least ``min_count`` times."""
+    out = np.empty(len(codes_sorted), dtype=np.int64)
+    w = 0
+    start = 0
+    while start < len(codes_sorted):
+        end = start + 1
+        while end < len(codes_sorted) and codes_sorted[end] == codes_sorted[start]:
+            end += 1
+        if end - start >= min_count:
+            out[w] = codes_sorted[start]
+            w += 1
+        start = end
+    return out[:w]
 
 
 def shared_term_pairs(terms: np.ndarray, weights: np.ndarray, offsets: np.ndarray, top: int,
                       min_shared: int, max_posting: int) -> np.ndarray:
     """Unique (i, j), i < j, sharing at least ``min_shared`` of their ``top`` heaviest terms,
     counted over posting lists of at most ``max_posting`` documents. Cost: one sort of
-    n * top entries and at most n * top * max_posting / 2 pair codes."""
+    n * top entries and one in-place sort of the (at most n * top * max_posting / 2) pair codes."""
     n = len(offsets) - 1
     empty = np.zeros((0, 2), dtype=np.int64)
     if n < 2 or top <= 0:
         return empty
     row, term = heaviest_terms(terms, weights, offsets, top)
-    order = np.lexsort((row, term))
+    order = np.argsort(term, kind="stable")  # rows come ascending, so each posting list is too
     row, term = row[order], term[order]
-    same = term[1:] == term[:-1]
-    starts = np.flatnonzero(np.concatenate([[True], ~same]))
-    run_len = np.diff(np.concatenate([starts, [len(term)]]))
-    run_of = np.repeat(np.arange(len(starts)), run_len)
-    short = np.repeat((run_len > 1) & (run_len <= max_posting), run_len)
-    pos = np.flatnonzero(short)
-    codes = []
-    for step in range(1, max_posting):
-        cand = pos[pos + step < len(row)]
-        cand = cand[run_of[cand + step] == run_of[cand]]
-        if len(cand) == 0:
-            break
-        codes.append(row[cand].astype(np.int64) * n + row[cand + step])
-    if not codes:
-        return empty
-    code, count = np.unique(np.concatenate(codes), return_counts=True)
-    code = code[count >= min_shared]
+    del order
+    starts = np.flatnonzero(np.concatenate([[True], term[1:] != term[:-1], [True]]))
+    codes = _posting_pair_codes(row, starts, max_posting, n)
+    del row, term
+    codes.sort()
+    code = _codes_seen(codes, max(min_shared, 1))
     return np.stack([code // n, code % n], axis=1)
 
 

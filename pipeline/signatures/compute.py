@@ -16,6 +16,7 @@ index of earlier ones without recomputing them.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,6 +103,34 @@ def take_documents(arrays: dict[str, np.ndarray], rows: np.ndarray) -> dict[str,
     """Every array of ``arrays`` restricted to the documents ``rows``, in that order."""
     csr = set(CSR_GROUPS) | {k for keys in CSR_GROUPS.values() for k in keys}
     return {**{k: v[rows] for k, v in arrays.items() if k not in csr}, **take_csr_rows(arrays, rows)}
+
+
+class ShardColumns(Mapping):
+    """The signature files of many shards (``np.savez`` of ``compute_signatures``) read as one
+    set, a column at a time: ``take_documents(ShardColumns(files), rows)`` holds the result plus
+    one column of every shard, never every shard's arrays and a copy of them."""
+
+    def __init__(self, files: list):
+        if not files:
+            raise ValueError("no shards to concatenate")
+        self.files = list(files)
+        with np.load(self.files[0], allow_pickle=False) as data:
+            self._keys = list(data.files)
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key not in self._keys:
+            raise KeyError(key)
+        pieces = []
+        for path in self.files:
+            with np.load(path, allow_pickle=False) as data:
+                pieces.append(data[key])
+        return concat_shards([{key: piece} for piece in pieces])[key]
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 def concat_shards(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
