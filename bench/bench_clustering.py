@@ -27,7 +27,7 @@ import numpy as np
 CHILD = """
 import json, resource, sys, time
 import numpy as np
-sys.path.insert(0, {root!r})
+sys.path.insert(0, {imports!r})  # this checkout's code, not whichever storydedup is installed
 from storydedup.pipeline.cluster.levels import ClusterSettings, cluster
 
 def hwm_mb():
@@ -83,8 +83,11 @@ def main() -> None:
             np.savez(path, **arrays)
             del arrays
         first = None
+        imports = Path(tmp) / "imports"  # the import name over this checkout's folders
+        imports.mkdir()
+        (imports / "storydedup").symlink_to(ROOT, target_is_directory=True)
         for n in sizes:
-            out = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT)), str(n), str(path)],
+            out = subprocess.run([sys.executable, "-c", CHILD.format(imports=str(imports)), str(n), str(path)],
                                  capture_output=True, text=True, check=True)
             r = json.loads(out.stdout.strip().splitlines()[-1])
             first = first or r
