@@ -90,6 +90,20 @@ def test_long_lines_tried_pattern_by_pattern_answer_as_trying_all():
         assert RULES._match(line, n, ()) is first_match_of_all(RULES, line, n), line
 
 
+def test_piece_finder_finds_what_substring_tests_find():
+    """One pass finds every piece a line holds, overlapping and nested ones included."""
+    from storydedup.pipeline.strip.rules import PieceFinder
+
+    rng = random.Random(9)
+    pieces = ["comment", "comments", "omme", "ment", "ts o", "aaa", "aa", "Σσ", "reply", "ply"]
+    finder = PieceFinder(pieces + [""])
+    for _ in range(300):
+        line = "".join(rng.choice("acemnostplry aΣσ") for _ in range(rng.randrange(0, 40)))
+        line += rng.choice(["", " comments on", " reply", "aaaa"])
+        assert finder(line) == {p for p in pieces if p in line}, line
+    assert PieceFinder([])("anything") == set()
+
+
 def test_literal_pieces_hold_under_ignorecase():
     """``fold`` equates exactly what the regex engine's IGNORECASE equates, letter by letter,
     and ``required`` finds pieces only where every match has them."""

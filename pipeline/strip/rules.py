@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import ahocorasick
+
 from storydedup.pipeline import resources
 from storydedup.pipeline.resources import ConfigError
 from storydedup.pipeline.strip.patterns import digits_as_zero, first_chars, fold, local, required
@@ -113,12 +115,28 @@ def may_start(starts: frozenset | None, ch: str) -> bool:
     return starts is None or not ch or fold(ch) in starts or ("0" in starts and ch.isdigit())
 
 
-def has_pieces(needs: tuple, holds) -> bool:
-    """Does the line hold one piece of each set in ``needs``? ``holds``: the ``fold``ed
-    line's ``__contains__`` (``map`` over it runs in C: this check runs for every pattern)."""
+def has_pieces(needs: tuple, found: set) -> bool:
+    """Does the line hold one piece of each set in ``needs``? ``found``: the pieces it holds."""
     if len(needs) == 1:
-        return any(map(holds, needs[0]))
-    return all(any(map(holds, alike)) for alike in needs)
+        return not found.isdisjoint(needs[0])
+    return all(not found.isdisjoint(alike) for alike in needs)
+
+
+class PieceFinder:
+    """Every literal piece of the rules' patterns that occurs in a ``fold``ed line, found in
+    one Aho-Corasick pass (overlapping occurrences included, so the answer is exactly the
+    pieces ``p in line`` holds for) instead of one substring test per pattern."""
+
+    def __init__(self, pieces):
+        self.automaton = ahocorasick.Automaton()
+        for piece in {p for p in pieces if p}:
+            self.automaton.add_word(piece, piece)
+        self.empty = len(self.automaton) == 0
+        if not self.empty:
+            self.automaton.make_automaton()
+
+    def __call__(self, folded: str) -> set:
+        return set() if self.empty else {piece for _, piece in self.automaton.iter(folded)}
 
 
 # Lines this long are tried pattern by pattern, and only against the patterns whose literal
@@ -133,6 +151,7 @@ class RuleSet:
     rules: list[Rule] = field(default_factory=list)
     languages: frozenset[str] = frozenset()  # the languages the rule files are written in
     _by_start: dict = field(default_factory=dict, repr=False)  # first characters -> rules to try
+    _finder: PieceFinder | None = field(default=None, repr=False)  # built on first use
 
     def match(self, line: str, n_words: int, disabled: tuple[str, ...] = ()) -> Rule | None:
         """First rule (strongest action first) matching the whole stripped line, or None.
@@ -153,27 +172,42 @@ class RuleSet:
     def _match(self, line: str, n_words: int, disabled: tuple[str, ...]) -> Rule | None:
         bare = bare_label(line)
         label = bare if bare != line and bare else None  # a piece of the line: lacks what it lacks
-        holds = fold(line).__contains__ if len(line) >= GATED else None
-        for rule, tries in self._candidates(line[:1], bare[:1]):
+        found = self.pieces(fold(line))  # the label is a piece of the line: holds no more
+        gated = len(line) >= GATED
+        for rule, tries, trigger in self._candidates(line[:1], bare[:1]):
             if rule.group in disabled or n_words > rule.max_words:
                 continue
-            if holds is None:
+            if trigger is not None and found.isdisjoint(trigger):
+                continue
+            if not gated:
                 if rule.matches(line) or (label and rule.matches_label(label)):
                     return rule
-            elif any(has_pieces(needs, holds) and ((on_line and on_line(line)) or (label and on_label and on_label(label)))
+            elif any(has_pieces(needs, found) and ((on_line and on_line(line)) or (label and on_label and on_label(label)))
                      for needs, on_line, on_label in tries):
                 return rule
         return None
 
-    def _candidates(self, first: str, bare_first: str) -> list[tuple[Rule, tuple]]:
+    def pieces(self, folded: str) -> set:
+        """The literal pieces of any pattern that the ``fold``ed line holds."""
+        if self._finder is None:
+            self._finder = PieceFinder(p for r in self.rules for _, _, needs, _ in r.each for alike in needs for p in alike)
+        return self._finder(folded)
+
+    def _candidates(self, first: str, bare_first: str) -> list[tuple[Rule, tuple, frozenset | None]]:
         """The rules, in order, that may match a line (or its bare label) starting with these
-        characters, each with its ``Rule.tries``: most lines are tried against a few groups
-        instead of all of them."""
+        characters, each with its ``Rule.tries`` and their trigger: pieces one of which a long
+        line must hold for any of them to match (None: a pattern with no known piece). Most
+        lines are tried against a few groups instead of all of them."""
         key = (first, bare_first)
         found = self._by_start.get(key)
         if found is None:
-            found = self._by_start[key] = [(r, r.tries(first, bare_first)) for r in self.rules
-                                           if r.may_start(first) or r.may_start(bare_first)]
+            found = self._by_start[key] = []
+            for rule in self.rules:
+                if rule.may_start(first) or rule.may_start(bare_first):
+                    tries = rule.tries(first, bare_first)
+                    trigger = None if any(not needs for needs, _, _ in tries) else \
+                        frozenset(p for needs, _, _ in tries for p in needs[0])
+                    found.append((rule, tries, trigger))
         return found
 
     def reasons(self, *actions: str, inline: bool = False) -> frozenset[str]:
@@ -225,8 +259,8 @@ def load_rules(paths: list[str]) -> RuleSet:
                 pattern = alternation(whole)
                 starts = _starts(pattern.pattern) if pattern is not None else frozenset()
                 contains = alternation(inner)
-                each = tuple((p, _starts(p), tuple(map(tuple, required(p))), False) for p in whole) \
-                    + tuple((p, None, tuple(map(tuple, required(p))), True) for p in inner)
+                each = tuple((p, _starts(p), gate_pieces(p), False) for p in whole) \
+                    + tuple((p, None, gate_pieces(p), True) for p in inner)
                 rules.append(Rule(name, action, max_words, min_core, pattern, Path(path).name,
                                   contains, bool(spec.get("inline", False)),
                                   starts, contains is not None and local(contains.pattern), each))
@@ -234,6 +268,17 @@ def load_rules(paths: list[str]) -> RuleSet:
     order = {"cut": 0, "end": 1, "thread": 2, "drop": 3, "cue": 4, "hint": 5}
     rules.sort(key=lambda r: order[r.action])
     return RuleSet(rules, frozenset(languages))
+
+
+# Pieces shorter than this ("e", " ", "in") occur in almost every line: a set holding one
+# filters nothing, and finding them would flood the piece finder with hits.
+MIN_PIECE = 3
+
+
+def gate_pieces(pattern: str) -> tuple[tuple[str, ...], ...]:
+    """``required(pattern)`` without the sets that hold a piece shorter than MIN_PIECE (a line
+    is only tried against a pattern when it holds them, so a set left out just filters less)."""
+    return tuple(tuple(alike) for alike in required(pattern) if min(map(len, alike)) >= MIN_PIECE)
 
 
 def _starts(pattern: str) -> frozenset | None:
