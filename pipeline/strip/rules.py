@@ -195,9 +195,9 @@ class RuleSet:
 
     def _candidates(self, first: str, bare_first: str) -> list[tuple[Rule, tuple, frozenset | None]]:
         """The rules, in order, that may match a line (or its bare label) starting with these
-        characters, each with its ``Rule.tries`` and their trigger: pieces one of which a long
-        line must hold for any of them to match (None: a pattern with no known piece). Most
-        lines are tried against a few groups instead of all of them."""
+        characters, each with its ``Rule.tries`` and their trigger: pieces one of which the line
+        must hold for any of them to match (None: a pattern with no known piece). Most lines
+        are tried against a few groups instead of all of them."""
         key = (first, bare_first)
         found = self._by_start.get(key)
         if found is None:
