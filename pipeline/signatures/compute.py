@@ -88,8 +88,9 @@ def take_csr_rows(fields, rows: np.ndarray) -> dict[str, np.ndarray]:
     for offsets, payloads in CSR_GROUPS.items():
         if offsets not in fields:
             continue
-        lo = np.asarray(fields[offsets][rows], dtype=np.int64)
-        lengths = np.asarray(fields[offsets][rows + 1], dtype=np.int64) - lo
+        column = fields[offsets]  # once: a ShardColumns read is a pass over every shard file
+        lo = np.asarray(column[rows], dtype=np.int64)
+        lengths = np.asarray(column[rows + 1], dtype=np.int64) - lo
         new = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=new[1:])
         gather = np.arange(new[-1]) - np.repeat(new[:-1] - lo, lengths)
