@@ -103,7 +103,8 @@ def take_csr_rows(fields, rows: np.ndarray) -> dict[str, np.ndarray]:
 def take_documents(arrays: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
     """Every array of ``arrays`` restricted to the documents ``rows``, in that order."""
     csr = set(CSR_GROUPS) | {k for keys in CSR_GROUPS.values() for k in keys}
-    return {**{k: v[rows] for k, v in arrays.items() if k not in csr}, **take_csr_rows(arrays, rows)}
+    # by key, so a lazy mapping (ShardColumns) never reads the CSR columns it skips here
+    return {**{k: arrays[k][rows] for k in arrays if k not in csr}, **take_csr_rows(arrays, rows)}
 
 
 class ShardColumns(Mapping):
