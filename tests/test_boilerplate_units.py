@@ -127,6 +127,27 @@ def test_literal_pieces_hold_under_ignorecase():
     assert required("(?:hi|[a-z]+) there") == (frozenset({" there"}),)
 
 
+def test_scan_free_line_checks_answer_as_their_patterns():
+    """``ends_sentence`` reads the last character, ``bare_label`` runs the counter pattern only
+    on a line that ends in a bracket, ``fold`` translates only texts holding a folded letter:
+    each answers as the pattern or table it stands for, on lines with every kind of space."""
+    from storydedup.pipeline.strip import rules
+    from storydedup.pipeline.strip.lines import SENTENCE_END, ends_sentence
+    from storydedup.pipeline.strip.patterns import _CASE_CLASSES, fold
+
+    def bare_by_pattern(line: str) -> str:
+        bare = rules._COUNTER.sub("", line.strip(rules._DECOR + " ")).strip(rules._DECOR + " ").rstrip(".…:! ")
+        return bare[1:-1].strip(rules._DECOR + " ") if len(bare) > 2 and bare[0] + bare[-1] in ("[]", "()", "{}", "<>") else bare
+
+    rng = random.Random(5)
+    pool = list("ab Σσς1٣.!?…:;\"”»)([]» |\t\u00a0\u2003\u3000\x1c") + ["(12)", " [3] ", "Reply", "\u0130", "ſ"]
+    for _ in range(20000):
+        line = "".join(rng.choice(pool) for _ in range(rng.randrange(0, 10)))
+        assert ends_sentence(line) == bool(SENTENCE_END.search(line)), repr(line)
+        assert rules.bare_label(line) == bare_by_pattern(line), repr(line)
+        assert fold(line) == (line.lower() if line.isascii() else line.replace("\u0130", "i").lower().translate(_CASE_CLASSES))
+
+
 def test_patterns_that_read_the_same_in_a_label_and_its_line(tmp_path):
     from storydedup.pipeline.strip.patterns import local
 

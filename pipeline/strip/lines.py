@@ -10,6 +10,8 @@ from itertools import islice
 WORD = re.compile(r"\w+(?:['’]\w+)?", re.U)
 BULLET = re.compile(r"^\s*(?:[•·▪◦●○■□‣⁃*–—-]|(\d{1,3})[.)])\s+")
 SENTENCE_END = re.compile(r"[.!?…:;\"”»)]\s*$")
+_SENTENCE_ENDS = frozenset(".!?…:;\"”»)")  # SENTENCE_END's characters: ``ends_sentence`` asks without a scan
+_DIGIT = re.compile(r"\d")  # every DATE and CLOCK shape holds one
 # Dates and clock times in the shapes comment widgets print them (several languages).
 CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?|uhr|h)?\b", re.I)
 DATE = re.compile(
@@ -59,6 +61,7 @@ class Line:
     caps_share: float  # share of longer words that are Capitalised: high in headlines and link lists
     number: int | None  # the item number of a "12." / "12)" list line
     signature: bool  # "Name, City" / "Name, City, Country": how readers sign a letter or comment
+    tokens: tuple[str, ...] = ()  # lower-cased words (``WORD`` in ``text.lower()``), for the detectors
 
     @property
     def empty(self) -> bool:
@@ -86,13 +89,19 @@ def line_features(index: int, raw: str) -> Line:
         stop_share=stops / n if n else 0.0,
         bullet=bullet,
         indent=len(raw) - len(raw.lstrip(" \t")),
-        ends_sentence=bool(SENTENCE_END.search(text)),
+        ends_sentence=ends_sentence(text),
         timestamp=is_timestamp(text),
         namelike=is_namelike(text, tokens),
         caps_share=caps,
         number=int(mark.group(1)) if bullet and mark.group(1) else None,
         signature=is_signature(text, tokens),
+        tokens=tuple(tokens),
     )
+
+
+def ends_sentence(text: str) -> bool:
+    """``SENTENCE_END.search(text)``: the last character before trailing white space ends a sentence."""
+    return text.rstrip()[-1:] in _SENTENCE_ENDS
 
 
 def is_timestamp(text: str) -> bool:
@@ -101,13 +110,15 @@ def is_timestamp(text: str) -> bool:
         return False
     if RELATIVE_TIME.match(SOURCE_TAIL.sub("", text).strip(" ()|·•-")):
         return True
+    if not _DIGIT.search(text):
+        return False
     return bool(DATE.search(text) and CLOCK.search(text)) or bool(
         CLOCK.search(text) and re.search(r"\bago\b|\bvor\b|\bil y a\b|\bhace\b", text, re.I))
 
 
 def is_namelike(text: str, tokens: list[str]) -> bool:
     """One to four words, no sentence punctuation, no stop word: a user name or handle."""
-    if not 1 <= len(tokens) <= 4 or len(text) > 40 or SENTENCE_END.search(text):
+    if not 1 <= len(tokens) <= 4 or len(text) > 40 or ends_sentence(text):
         return False
     return not any(t in stopwords() for t in tokens if len(t) > 2)
 

@@ -3,6 +3,8 @@ the parsed pattern, so a line is tried only against the patterns its first chara
 Unsure cases (categories, "any", decoration characters, empty matches) answer "any"."""
 from __future__ import annotations
 
+import re
+
 try:  # the regex parser is private; without it every pattern is tried on every line
     from re import _parser as sre_parse, _constants as sre_c
 except ImportError:  # pragma: no cover
@@ -130,12 +132,16 @@ def _case_classes() -> dict[int, int]:
 
 
 _CASE_CLASSES = _case_classes()
+# The lower-case letters ``translate`` would change: a text without them (most lines outside
+# Greek) skips it, a per-character table look-up that costs more than the rest of ``fold``.
+_FOLDED = re.compile("[" + re.escape("".join(map(chr, _CASE_CLASSES))) + "]") if _CASE_CLASSES else None
 
 
 def fold(text: str) -> str:
     if text.isascii():  # the letters of the folded classes that are ASCII are their own fold
         return text.lower()
-    return text.replace("\u0130", "i").lower().translate(_CASE_CLASSES)
+    low = text.replace("\u0130", "i").lower()
+    return low.translate(_CASE_CLASSES) if _FOLDED is not None and _FOLDED.search(low) else low
 
 
 def required(pattern: str) -> tuple[frozenset[str], ...]:

@@ -53,7 +53,10 @@ def bare_label(line: str) -> str:
     """The line without link arrows, a trailing "(12)" counter, trailing dots ("About the
     author...") or enclosing brackets ("[Reply]"): always a piece of the line cut at non-word
     characters (``Rule.matches_label`` relies on it)."""
-    bare = _COUNTER.sub("", line.strip(_DECOR + " ")).strip(_DECOR + " ").rstrip(".…:! ")
+    bare = line.strip(_DECOR + " ")
+    if bare.rstrip().endswith((")", "]")):  # a counter can end it (the regex scans every position)
+        bare = _COUNTER.sub("", bare)
+    bare = bare.strip(_DECOR + " ").rstrip(".…:! ")
     if len(bare) > 2 and bare[0] + bare[-1] in ("[]", "()", "{}", "<>"):
         bare = bare[1:-1].strip(_DECOR + " ")
     return bare
@@ -162,6 +165,8 @@ class RuleSet:
             return found
         # "Printer friendly version | E-mail to a colleague": a bar of tools each named by a
         # drop rule is one more such line (split only lines no rule matched: match runs per line)
+        if "|" not in line and "·" not in line and "•" not in line:  # no bar: skip the split
+            return None
         parts = [p.strip() for p in TOOL_BAR.split(line)]
         if len(parts) > 1 and all(parts):
             each = [self._match(p, len(p.split()), disabled) for p in parts]

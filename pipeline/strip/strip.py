@@ -134,7 +134,7 @@ def article_head(lines, reasons, evidence, first: int, last: int, scores, runs: 
     passable = rules.reasons("drop", "cut")
     restorable = rules.reasons("thread")  # bylines a thread rule removed
     head = headline(lines, reasons, evidence, first, s.head_lines, passable, restorable)
-    core_words = set().union(*(key_words(ln.text) for ln in lines[first:last + 1]))
+    core_words = set().union(*(key_words(ln) for ln in lines[first:last + 1]))
     teaser = {i for i in head if title_shaped(lines[i])}
     if not all(other_story(lines[i], core_words) for i in teaser):
         teaser = set()

@@ -117,7 +117,7 @@ def extent(lines, reasons, score, order: list[int], k: int) -> set[int]:
             break
         listed = unnamed_headline(lines, reasons, order[down - 1])
         if unnamed_headline(lines, reasons, j) and not listed and down + 1 < len(order) \
-                and about(ln, key_words(lines[order[down + 1]].text)):
+                and about(ln, key_words(lines[order[down + 1]])):
             break
         box.add(j)
     return box
@@ -133,7 +133,7 @@ def authors(lines, top: int) -> set[str]:
 
 
 def words_of(ln) -> set[str]:
-    return key_words(ln.text, frequent=False) if not ln.empty else set()
+    return key_words(ln, frequent=False) if not ln.empty else set()
 
 
 def unnamed_headline(lines, reasons, j: int) -> bool:

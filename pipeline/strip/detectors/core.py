@@ -7,7 +7,7 @@ navigation menus, link lists and comment threads fall outside.
 """
 from __future__ import annotations
 
-from storydedup.pipeline.strip.lines import WORD, Line, is_meta
+from storydedup.pipeline.strip.lines import Line, is_meta
 
 # Below this share of frequent words a long line is a link list or label soup, not prose.
 MIN_STOP_SHARE = 0.12
@@ -101,7 +101,7 @@ def echoed_lines(lines: list[Line], min_words: int = 8, min_df: int = 4, min_sha
     grams: dict[int, set[tuple[str, ...]]] = {}
     for ln in lines:
         if ln.words >= min_words:
-            toks = WORD.findall(ln.text.lower())
+            toks = ln.tokens
             grams[ln.index] = set(zip(toks, toks[1:], toks[2:]))
     df: dict[tuple[str, ...], int] = {}
     for gs in grams.values():
@@ -136,7 +136,7 @@ def shared_openings(lines: list[Line], min_count: int = 3, opening: int = 5, min
     nonempty = [ln for ln in lines if not ln.empty]
     groups: dict[tuple[str, ...], list[int]] = {}
     for k, ln in enumerate(nonempty):
-        toks = WORD.findall(ln.text.lower())
+        toks = ln.tokens
         nxt = nonempty[k + 1] if k + 1 < len(nonempty) else None
         if ln.words >= min_words and (nxt is None or not nxt.ends_sentence):
             groups.setdefault(tuple(toks[:opening]), []).append(ln.index)

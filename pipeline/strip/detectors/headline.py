@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from storydedup.pipeline.strip.lines import WORD, Line, is_dated, is_dateline, is_meta, nonempty_above, nonempty_below, stopwords
+from storydedup.pipeline.strip.lines import Line, is_dated, is_dateline, is_meta, nonempty_above, nonempty_below, stopwords
 
 
 def headline(lines, reasons, evidence, first: int, limit: int, passable=frozenset(),
@@ -146,15 +146,15 @@ def other_story(ln: Line, core_words: set[str]) -> bool:
 def about(ln: Line, core_words: set[str], min_share: float = 0.25) -> bool:
     """Whether a title names what the core is about: at least ``min_share`` of its longer
     non-frequent words (at least one) occur in the core (``core_words``: ``key_words``)."""
-    words = key_words(ln.text, frequent=False)
+    words = key_words(ln, frequent=False)
     shared = len(words & core_words)
     return shared >= 1 and shared >= min_share * len(words)
 
 
-def key_words(text: str, frequent: bool = True) -> set[str]:
-    """The first five letters of the words of four or more letters (so that "crews" matches
-    "crew" and "returned" "return"); without the most frequent words unless ``frequent``."""
-    return {w[:5] for w in WORD.findall(text.lower()) if len(w) >= 4 and (frequent or w not in stopwords())}
+def key_words(ln: Line, frequent: bool = True) -> set[str]:
+    """The first five letters of the line's words of four or more letters (so that "crews"
+    matches "crew" and "returned" "return"); without the most frequent words unless ``frequent``."""
+    return {w[:5] for w in ln.tokens if len(w) >= 4 and (frequent or w not in stopwords())}
 
 
 def header_start(lines, reasons, t: int, limit: int = 3) -> int:
