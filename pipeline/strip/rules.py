@@ -146,6 +146,7 @@ class PieceFinder:
 # pieces they hold: a regex scan of a paragraph costs far more than the check; for a short
 # label, one call of a group's alternation costs less.
 GATED = 60
+SEEN_LINES = 100_000  # short lines whose answers ``RuleSet.match`` keeps (about 20 MB)
 TOOL_BAR = re.compile(r"\s+[|·•]\s+")
 
 
@@ -155,11 +156,28 @@ class RuleSet:
     languages: frozenset[str] = frozenset()  # the languages the rule files are written in
     _by_start: dict = field(default_factory=dict, repr=False)  # first characters -> rules to try
     _finder: PieceFinder | None = field(default=None, repr=False)  # built on first use
+    _seen: dict = field(default_factory=dict, repr=False)  # (line, words, disabled) -> its rule
 
     def match(self, line: str, n_words: int, disabled: tuple[str, ...] = ()) -> Rule | None:
         """First rule (strongest action first) matching the whole stripped line, or None.
         A label dressed as a link ("Comments »", "Comments (12)", "› Related") also matches
-        its bare wording."""
+        its bare wording. Answers for short lines are kept: a site's chrome repeats across a
+        shard, its paragraphs do not."""
+        if len(line) >= GATED:
+            return self._first_match(line, n_words, disabled)
+        key = (line, n_words, disabled)
+        if key in self._seen:
+            return self._seen[key]
+        if len(self._seen) >= SEEN_LINES:
+            self._seen.clear()
+        found = self._seen[key] = self._first_match(line, n_words, disabled)
+        return found
+
+    def forget(self) -> None:
+        """Drop the answers kept for lines seen so far (a benchmark's fresh start)."""
+        self._seen.clear()
+
+    def _first_match(self, line: str, n_words: int, disabled: tuple[str, ...]) -> Rule | None:
         found = self._match(line, n_words, disabled)
         if found is not None:
             return found
