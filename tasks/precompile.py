@@ -30,7 +30,8 @@ _OTHER2 = ("The researchers said the animal, no longer than a thumbnail, had not
 
 def documents() -> dict[str, str]:
     """File name -> content: an original, an edited and a truncated copy, a second report of the
-    same story in other words, an unrelated story, a page with chrome, and an HTML page."""
+    same story in other words, an unrelated story, a page with chrome and a comment thread (long
+    enough for the strip model to judge), and an HTML page."""
     original = "\n\n".join([_LEAD, _FACTS, _QUOTE, _LEAD.replace("Monday", "Tuesday")])
     report = ("Commuters between Lenmark and Ostvik will take a ferry from April, the harbour "
               "said, after the council approved 42 million crowns for the terminal.\n\n"
@@ -43,7 +44,8 @@ def documents() -> dict[str, str]:
         "ferry-truncated.txt": original[: len(original) * 2 // 3],
         "ferry-report.txt": f"Ferry link for commuters\n\n{report}\n",
         "frog.txt": f"Glass frog found above Tarsel\n\n{_OTHER}\n\n{_OTHER2}\n",
-        "frog-page.txt": f"Home | News | Science\nShare this\n\n{_OTHER}\n\n{_OTHER2}\n\nMost read\nNewsletter\n",
+        "frog-page.txt": f"Home | News | Science\nShare this\n\n{_OTHER}\n\n{_OTHER2}\n\nMost read\nNewsletter\n"
+                         "2 comments\nAnna K.\n2 hours ago\nWhat a lovely find, thanks for the report.\nReply\n",
         "frog.html": f"<html><head><title>Glass frog</title></head><body><nav>Home News</nav>"
                      f"<article><h1>Glass frog found</h1>{paragraphs}</article><footer>About</footer></body></html>",
     }

@@ -92,6 +92,7 @@ class SiteTemplate(BatchStage):
 
 _PARSED_RULES: dict = {}
 _RULE_SCANS: dict = {}
+_MODELS: dict = {}
 
 
 @with_settings(strip.StripSettings)
@@ -152,12 +153,22 @@ class StripBoilerplate(ShardStage):
         Luigi forks (plain regexes, unlike the model's OpenMP pool)."""
         return self._per_rules(_RULE_SCANS, strip_model.RuleScan)
 
+    def model(self):
+        """The strip model and its rule scan, once per process for the same file content and
+        rules: loaded in the warm-up, before Luigi forks, so no task parses it again (serving
+        it starts no thread pool: see ``strip.model.forest``)."""
+        path = self.model_path()
+        key = (str(path), hashlib.sha256(path.read_bytes()).hexdigest(),
+               tuple((d["file"], d["sha256"]) for d in self.rule_digests()))
+        if key not in _MODELS:
+            _MODELS[key] = strip_model.load_model(path, scan=self.rule_scan())
+        return _MODELS[key]
+
     def prepare(self):
         template = read_json(Path(self.input()["template"].path) / "template.json")
         settings, rules = settings_of(self), self.rules()
         strip.check_disabled(rules, settings.disabled_groups)
-        model = strip_model.load_model(self.model_path(), scan=self.rule_scan()) if settings.use_model else None
-        return settings, rules, template, model, {}
+        return settings, rules, template, self.model() if settings.use_model else None, {}
 
     def prepare_shard(self, docs, context):
         """The model featurises and scores the shard's documents as one batch."""
@@ -168,11 +179,13 @@ class StripBoilerplate(ShardStage):
         return settings, rules, template, model, {id(rec): dec for rec, dec in zip(docs, found)}
 
     def warm_context(self):
-        # No model here: LightGBM's OpenMP threads started before Luigi forks its workers leave
-        # the children's first prediction waiting on a lock forever. Each task loads it itself.
-        if settings_of(self).use_model:
-            self.rule_scan()
-        return settings_of(self), self.rules(), strip.build_template([]), None, {}
+        settings = settings_of(self)
+        return settings, self.rules(), strip.build_template([]), self.model() if settings.use_model else None, {}
+
+    def warm_input(self) -> dict:
+        """Long enough for the model to judge it: its features and trees are warmed too."""
+        rec = warm_record()
+        return {**rec, "text": "\n".join([rec["title"], *rec["text"].split("\n\n") * 3, "Share this article"])}
 
     def apply(self, rec, context):
         settings, rules, template, _, decisions = context

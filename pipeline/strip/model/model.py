@@ -10,6 +10,7 @@ the lines the heuristics removed (their evidence already counts against the line
 
 The model file is one gzipped JSON: the three LightGBM models as text, the frozen stop-word
 list, the feature names and the training record, so serving reads exactly what training used.
+Serving walks the trees itself (``forest``): LightGBM is needed to train, not to strip.
 """
 from __future__ import annotations
 
@@ -18,13 +19,13 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-import lightgbm as lgb
 import numpy as np
 
 from storydedup.pipeline.strip.model.features import Batch, Vocab, feature_names
 from storydedup.pipeline.strip.model.heuristics import OLD
 from storydedup.pipeline.strip.model.language import LanguageGuess
-from storydedup.pipeline.strip.model.paths import PathContributions
+from storydedup.pipeline.strip.model.forest import Forest
+from storydedup.pipeline.strip.model.paths import contributions
 
 
 @lru_cache(maxsize=4)
@@ -103,9 +104,9 @@ def stage2_features(batch: Batch, p_bp: np.ndarray, p_com: np.ndarray) -> np.nda
 @dataclass
 class StripModel:
     vocab: Vocab
-    stage1: lgb.Booster      # P(boilerplate) of a line
-    comment: lgb.Booster     # P(comment | boilerplate) of a line
-    stage2: lgb.Booster      # P(boilerplate) from the windowed stage-1 scores
+    stage1: Forest      # P(boilerplate) of a line
+    comment: Forest     # P(comment | boilerplate) of a line
+    stage2: Forest      # P(boilerplate) from the windowed stage-1 scores
     threshold: float = 0.5
     threshold_removed: float = 0.5
     info: dict = field(default_factory=dict)
@@ -127,10 +128,10 @@ class StripModel:
         if not len(batch.X):
             z = np.zeros(0)
             return z, z, np.zeros((0, len(stage2_names())), np.float32)
-        p1 = self.stage1.predict(batch.X, num_threads=1)
-        pc = self.comment.predict(batch.X, num_threads=1)
+        p1 = self.stage1.predict(batch.X)
+        pc = self.comment.predict(batch.X)
         x2 = stage2_features(batch, p1, pc)
-        return self.stage2.predict(x2, num_threads=1), pc, x2
+        return self.stage2.predict(x2), pc, x2
 
     def explain(self, batch: Batch, x2: np.ndarray, rows: np.ndarray, top: int = 3) -> list[list[tuple[str, float]]]:
         """Strongest features behind the removal of ``rows``: stage-2 contributions, where the
@@ -138,8 +139,8 @@ class StripModel:
         contributions, see ``paths``)."""
         if not len(rows):
             return []
-        c2 = self.stage2_paths.contributions(x2[rows])[:, :-1]
-        c1 = self.stage1_paths.contributions(batch.X[rows])[:, :-1]
+        c2 = contributions(self.stage2, x2[rows])[:, :-1]
+        c1 = contributions(self.stage1, batch.X[rows])[:, :-1]
         # the line's own stage-1 score (column 0) is named by the stage-1 features that made it
         own, total = c2[:, 0], c1.sum(axis=1)
         share = np.where((own > 0) & (total > 0), own / np.where(total > 0, total, 1.0), 0.0)
@@ -149,14 +150,6 @@ class StripModel:
         return [[(names[j], round(float(v), 3)) for j, v in zip(js, vs) if v > 0]
                 for js, vs in zip(best, np.take_along_axis(values, best, axis=1))]
 
-    @cached_property
-    def stage1_paths(self) -> PathContributions:
-        return PathContributions(self.stage1)
-
-    @cached_property
-    def stage2_paths(self) -> PathContributions:
-        return PathContributions(self.stage2)
-
     def to_dict(self, vocab: bool = True) -> dict:
         """``vocab``: with the word lists (a nested model shares its parent's)."""
         data = {
@@ -165,9 +158,9 @@ class StripModel:
             "threshold_removed": self.threshold_removed,
             "features": feature_names() + (OLD if self.info.get("stack_old") else []),
             "stage2_features": stage2_names(self.info.get("stack_old")),
-            "stage1": self.stage1.model_to_string(),
-            "comment": self.comment.model_to_string(),
-            "stage2": self.stage2.model_to_string(),
+            "stage1": self.stage1.text,
+            "comment": self.comment.text,
+            "stage2": self.stage2.text,
             "info": self.info,
         }
         if vocab:
@@ -196,7 +189,7 @@ class StripModel:
             raise ValueError(f"{path}: has no language word lists; retrain it (train-strip)")
         vocab = vocab or Vocab(frozenset(data["stop_words"]), frozenset(data["stop_chars"]),
                                tuple((lang, frozenset(words)) for lang, words in sorted(data["language_words"].items())))
-        boost = {k: lgb.Booster(model_str=data[k]) for k in ("stage1", "comment", "stage2")}
+        boost = {k: Forest(data[k]) for k in ("stage1", "comment", "stage2")}
         unreached = cls.from_dict(data["unreached"], path, vocab) if "unreached" in data else None
         return cls(vocab, boost["stage1"], boost["comment"], boost["stage2"], data["threshold"],
                    data["threshold_removed"], data["info"], unreached)

@@ -15,6 +15,7 @@ import lightgbm as lgb
 import numpy as np
 
 from storydedup.pipeline.strip.model.features import Batch, build_vocab, featurize
+from storydedup.pipeline.strip.model.forest import Forest
 from storydedup.pipeline.strip.model.heuristics import old_features, old_reasons
 from storydedup.pipeline.strip.model.model import BODY, CHROME, COMMENT, StripModel, stage2_features
 from storydedup.pipeline.strip.model.rulescan import RuleScan
@@ -120,7 +121,7 @@ def train_two_stage(batches, y, sources, doc_idx, cfg: TrainConfig):
     stage1 = fit(X[bp], bp_y, cfg.rounds["stage1"], doc_weights(doc_idx, bp), cfg)
     comment = fit(X[com], com_y, cfg.rounds["comment"], doc_weights(doc_idx, com), cfg)
     stage2 = fit(x2[bp], bp_y, cfg.rounds["stage2"], doc_weights(doc_idx, bp), cfg)
-    return stage1, comment, stage2
+    return tuple(Forest.from_booster(b) for b in (stage1, comment, stage2))
 
 
 def train_model(docs: list[dict], rule_files: list[str], cfg: TrainConfig | None = None, log=print) -> StripModel:
