@@ -78,7 +78,7 @@ def line_features(index: int, raw: str) -> Line:
     tokens = [w.lower() for w in words] if text.isascii() else WORD.findall(text.lower())
     n = len(tokens)
     frequent = stopwords()
-    stops = sum(1 for t in tokens if t in frequent)
+    stops = sum(map(frequent.__contains__, tokens))
     longer = [w for w in words if len(w) >= 4 and w.isalpha()]
     caps = sum(w[0].isupper() for w in longer) / len(longer) if longer else 0.0
     return Line(

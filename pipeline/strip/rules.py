@@ -22,6 +22,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 import ahocorasick
@@ -125,6 +126,9 @@ def has_pieces(needs: tuple, found: set) -> bool:
     return all(not found.isdisjoint(alike) for alike in needs)
 
 
+_SECOND = itemgetter(1)  # the value of an automaton hit (end, value): the piece
+
+
 class PieceFinder:
     """Every literal piece of the rules' patterns that occurs in a ``fold``ed line, found in
     one Aho-Corasick pass (overlapping occurrences included, so the answer is exactly the
@@ -139,7 +143,7 @@ class PieceFinder:
             self.automaton.make_automaton()
 
     def __call__(self, folded: str) -> set:
-        return set() if self.empty else {piece for _, piece in self.automaton.iter(folded)}
+        return set() if self.empty else set(map(_SECOND, self.automaton.iter(folded)))
 
 
 # Lines this long are tried pattern by pattern, and only against the patterns whose literal

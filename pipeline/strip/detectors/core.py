@@ -7,6 +7,8 @@ navigation menus, link lists and comment threads fall outside.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from storydedup.pipeline.strip.lines import Line, is_meta
 
 # Below this share of frequent words a long line is a link list or label soup, not prose.
@@ -103,10 +105,9 @@ def echoed_lines(lines: list[Line], min_words: int = 8, min_df: int = 4, min_sha
         if ln.words >= min_words:
             toks = ln.tokens
             grams[ln.index] = set(zip(toks, toks[1:], toks[2:]))
-    df: dict[tuple[str, ...], int] = {}
-    for gs in grams.values():
-        for g in gs:
-            df[g] = df.get(g, 0) + 1
+    df = Counter(g for gs in grams.values() for g in gs)
+    if max(df.values(), default=0) < min_df:  # most documents: no 3-gram recurs that often
+        return set()
     return {i for i, gs in grams.items()
             if gs and sum(df[g] >= min_df for g in gs) >= min_share * len(gs)}
 
