@@ -3,8 +3,9 @@ store these same arrays (files or Redis values), so they answer every query iden
 
 Per level: ``keys_<level>`` (bands, valid rows) uint64, each band's bucket keys sorted (stable,
 so equal keys keep row order); ``order_<level>`` (bands, valid rows) int32, the row of each
-sorted key; ``bloom_<level>``, a one-hash bit filter over all (band, key) pairs. A query is one
-``np.searchsorted`` per band and generation, in bands where the filter says a key may be there.
+sorted key; ``bloom_<level>``, a one-hash bit filter over all (band, key) pairs. A look-up tests
+every (band, query) pair of a generation against the filter at once, then searches the keys of
+the few pairs it lets through: one ``np.searchsorted`` per band holding such pairs.
 """
 from __future__ import annotations
 
@@ -65,47 +66,64 @@ class GenerationTables:
 def lookup(gens: list[str], open_tables: Callable[[str], GenerationTables], sig: np.ndarray,
            valid: np.ndarray, bands: int, rows: int, cap: int,
            done: Callable[[str], None] = lambda gen: None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``Store.lookup`` over tables that ``open_tables(gen)`` returns; ``done(gen)`` after each."""
+    """``Store.lookup`` over tables that ``open_tables(gen)`` returns; ``done(gen)`` after each.
+    Works on all bands at once: (band, query) pairs are flat indices ``band * len(query) + i``,
+    ordered by key within a band."""
     query = np.flatnonzero(valid)
     sub = np.ascontiguousarray(sig[query])
     qkeys = np.stack([band_keys(sub, band, rows) for band in range(bands)]) if len(query) \
         else np.zeros((bands, 0), dtype=np.uint64)
-    taken = np.zeros(qkeys.shape, dtype=np.int64)
+    by_key = np.argsort(qkeys, axis=1)  # ascending keys make the binary searches cache-friendly
+    who = query[by_key].reshape(-1)  # query row of each flat pair
+    qkeys = np.take_along_axis(qkeys, by_key, axis=1).reshape(-1)
+    taken = np.zeros(len(qkeys), dtype=np.int64)
     out_q, out_g, out_r = [], [], []
-    probes: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # filter size -> (byte, bit) per key
+    probes: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # filter size -> (byte, bit mask) per pair
     for pos, gen in enumerate(gens):  # generation order, so the cap keeps the oldest matches
         tables = open_tables(gen)
-        if len(tables.bloom) == 0:
-            done(gen)
-            continue
-        if len(tables.bloom) not in probes:
-            probes[len(tables.bloom)] = bloom_probes(qkeys, len(tables.bloom))
-        byte, bit = probes[len(tables.bloom)]
-        maybe = ((np.asarray(tables.bloom[byte]) >> bit) & 1).astype(bool) & (taken < cap)
-        width = tables.keys.shape[1]
-        flat = []
-        for band in np.flatnonzero(maybe.any(axis=1)):
-            cand = np.flatnonzero(maybe[band])
-            keys, col = qkeys[band, cand], tables.keys[band]
-            lo = np.searchsorted(col, keys, side="left")
-            hit = lo < len(col)
-            hit[hit] = np.asarray(col[lo[hit]]) == keys[hit]
-            if not hit.any():
-                continue
-            cand, lo = cand[hit], lo[hit]
-            take = np.minimum(np.searchsorted(col, keys[hit], side="right") - lo, cap - taken[band, cand])
-            taken[band, cand] += take
-            idx = np.repeat(lo - np.cumsum(take) + take, take) + np.arange(int(take.sum()))
-            out_q.append(np.repeat(query[cand], take))
-            out_g.append(np.full(len(idx), pos, dtype=np.int64))
-            flat.append(band * width + idx)
-        if flat:
-            out_r.append(np.asarray(tables.order_at(np.concatenate(flat)), dtype=np.int64))
+        size = len(tables.bloom)
+        if size and len(qkeys):
+            if size not in probes:
+                probes[size] = bloom_probes(qkeys.reshape(bands, -1), size)
+            byte, mask = probes[size]
+            pair = np.flatnonzero(np.asarray(tables.bloom[byte]) & mask)
+            pair = pair[taken[pair] < cap]
+            lo, count = _equal_runs(tables.keys, pair // len(query), qkeys[pair])
+            take = np.minimum(count, cap - taken[pair])
+            taken[pair] += take
+            start = (pair // len(query)) * tables.keys.shape[1] + lo  # flat position in the tables
+            flat = np.repeat(start - np.cumsum(take) + take, take) + np.arange(int(take.sum()))
+            if len(flat):
+                out_q.append(np.repeat(who[pair], take))
+                out_g.append(np.full(len(flat), pos, dtype=np.int64))
+                out_r.append(np.asarray(tables.order_at(flat), dtype=np.int64))
         done(gen)
     if not out_q:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
     return np.concatenate(out_q), np.concatenate(out_g), np.concatenate(out_r)
+
+
+def _equal_runs(keys: np.ndarray, band: np.ndarray, want: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first position, count) of ``want[i]`` in the sorted row ``keys[band[i]]`` (``band``
+    ascending): one binary search per band holding queries, the second only where found."""
+    lo = np.zeros(len(band), dtype=np.int64)
+    count = np.zeros(len(band), dtype=np.int64)
+    edges = np.searchsorted(band, np.arange(keys.shape[0] + 1))
+    for b in np.flatnonzero(np.diff(edges)):
+        part = slice(edges[b], edges[b + 1])
+        col = keys[b]
+        lo[part] = np.searchsorted(col, want[part], side="left")
+    flat = keys.reshape(-1)
+    inside = lo < keys.shape[1]
+    found = np.zeros(len(band), dtype=bool)
+    found[inside] = np.asarray(flat[band[inside] * keys.shape[1] + lo[inside]]) == want[inside]
+    hit = np.flatnonzero(found)
+    edges = np.searchsorted(band[hit], np.arange(keys.shape[0] + 1))
+    for b in np.flatnonzero(np.diff(edges)):
+        part = hit[edges[b]:edges[b + 1]]
+        count[part] = np.searchsorted(keys[b], want[part], side="right") - lo[part]
+    return lo, count
 
 
 def _bloom_positions(keys: np.ndarray, log2: int) -> np.ndarray:
@@ -127,7 +145,7 @@ def bloom_build(keys: np.ndarray) -> np.ndarray:
 
 
 def bloom_probes(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(byte index, bit index) of each (band, key) in a filter of ``size`` bytes; a (band, key)
-    whose bit is 0 is certainly absent from that generation."""
-    pos = _bloom_positions(keys, int(np.log2(size * 8)))
-    return (pos >> np.uint64(3)).astype(np.int64), (pos & np.uint64(7)).astype(np.uint8)
+    """(byte index, bit mask) of each (band, key) of ``keys`` (bands, n), flattened band-major,
+    in a filter of ``size`` bytes; a (band, key) whose bit is 0 is certainly absent there."""
+    pos = _bloom_positions(keys, int(np.log2(size * 8))).reshape(-1)
+    return (pos >> np.uint64(3)).astype(np.int64), np.left_shift(1, pos & np.uint64(7)).astype(np.uint8)

@@ -1,0 +1,81 @@
+"""LSH look-ups in stored generations (both backends) against a brute-force scan of the same
+signatures: every (query, band) match, at most ``cap`` per pair, the first in (generation, row)
+order."""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+from redis_server import redis_port, redis_url  # noqa: F401  (fixtures)
+
+from storydedup.pipeline.cluster.candidates import band_keys
+from storydedup.pipeline.index import open_index
+from storydedup.pipeline.index.store import LEVELS, PAYLOAD_FIELDS, SIG_FIELD, new_generation, valid_rows
+
+LSH = {"duplicate": [8, 2], "story": [16, 1]}
+
+
+def generation(rng, n: int, shared: np.ndarray) -> dict[str, np.ndarray]:
+    """A payload whose signatures often repeat rows of ``shared`` (so buckets hold several
+    documents, some more than the cap), with a few documents left out of LSH."""
+    dup = rng.integers(0, 50, (n, 16), dtype=np.uint32)
+    pick = rng.random(n) < 0.6
+    dup[pick] = shared[rng.integers(0, len(shared), int(pick.sum()))]
+    story = dup[:, :16].copy()
+    size = np.where(rng.random(n) < 0.1, 0, 10).astype(np.int32)
+    terms = np.where(rng.random(n) < 0.1, 0, 3)
+    offsets = np.concatenate([[0], np.cumsum(terms)]).astype(np.int64)
+    out = {k: np.zeros(n, dtype=np.int32) for k in ("day", "eff_day")}
+    out.update(ids=np.array([f"d{i}" for i in range(n)]), dup_sig=dup, dup_size=size, length=np.ones(n, dtype=np.int64),
+               story_sig=story, story_terms=np.ones(offsets[-1], dtype=np.uint64),
+               story_weights=np.ones(offsets[-1], dtype=np.float32), story_offsets=offsets,
+               line_hashes=np.zeros(0, dtype=np.uint64), line_words=np.zeros(0, dtype=np.int32),
+               line_offsets=np.zeros(n + 1, dtype=np.int64),
+               dup_label=np.array([f"dup-{i}" for i in range(n)]), story_label=np.array([f"story-{i}" for i in range(n)]))
+    assert set(out) == set(PAYLOAD_FIELDS)
+    return out
+
+
+def brute_force(stored: list[dict], level: str, sig, valid, cap: int) -> Counter:
+    """Matches (query, generation position, row), once per band they share."""
+    bands, rows = LSH[level]
+    found = Counter()
+    for band in range(bands):
+        qkeys = band_keys(sig, band, rows)
+        taken = np.zeros(len(sig), dtype=np.int64)
+        for pos, payload in enumerate(stored):
+            keys = band_keys(payload[SIG_FIELD[level]], band, rows)
+            ok = valid_rows(payload, level)
+            for q in np.flatnonzero(valid):
+                for r in np.flatnonzero(ok & (keys == qkeys[q])):
+                    if taken[q] < cap:
+                        taken[q] += 1
+                        found[int(q), pos, int(r)] += 1
+    return found
+
+
+@pytest.mark.parametrize("backend", ["embedded", pytest.param("redis", marks=pytest.mark.redis)])
+def test_lookup_finds_what_a_scan_finds(tmp_path, backend, request):
+    rng = np.random.default_rng(3)
+    shared = rng.integers(0, 50, (12, 16), dtype=np.uint32)
+    stored = [generation(rng, n, shared) for n in (40, 1, 60)]
+    location = request.getfixturevalue("redis_url") if backend == "redis" else str(tmp_path / "idx")
+    index = open_index(location)
+    gens = []
+    for k, payload in enumerate(stored):
+        man = index.store.manifest()
+        gen, seq = new_generation(f"b{k}"), man["seq"]
+        man.update(lsh=LSH, seq=seq + 1)
+        man["batches"][f"b{k}"] = {"gen": gen, "day": k, "size": len(payload["ids"]), "seq": seq + 1}
+        index.store.commit(man, gen, payload, [], seq)
+        gens.append(gen)
+    new = generation(rng, 50, shared)
+    for level in LEVELS:
+        sig, valid = new[SIG_FIELD[level]], valid_rows(new, level)
+        for cap in (2, 1000):
+            q, g, r = index.store.lookup(level, gens, sig, valid, *LSH[level], cap)
+            want = brute_force(stored, level, sig, valid, cap)
+            assert Counter(zip(q.tolist(), g.tolist(), r.tolist())) == want
+            assert sum(want.values()) > 500
+    index.close()
