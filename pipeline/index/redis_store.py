@@ -6,7 +6,7 @@ LSH tables of ``band_tables``), each stored as one binary value, all under one p
   P:journal                JSON of the update being applied (present only mid-update)
   P:g:<gen>:meta           JSON {field: [dtype, shape]} of one generation
   P:g:<gen>:<field>        raw bytes of one column, LSH table or label index; rows are read
-                           with GETRANGE, or whole
+                           as byte ranges (all of a value's in one script call), or whole
 
 Writing a generation is one pipeline of a few dozen commands, whatever its size, and a look-up
 reads per stored generation and level the bit filter and the bucket keys whole, then only the
@@ -44,17 +44,28 @@ from storydedup.pipeline.index.store import (
 )
 
 
-# What one more command costs (client-side packing and parsing, ~30 us) in bytes of transfer.
-_COMMAND_BYTES = 32 * 1024
+# What one more byte range costs (~10 us: its arguments, one GETRANGE inside the script) in
+# bytes of transfer: past that, reading the whole value is cheaper.
+_SPAN_BYTES = 8 * 1024
 MARKER = b"storydedup index"
+# Byte ranges of one value, concatenated, in one command: 112 rows of a 5 MB column take
+# ~1.2 ms this way against ~2.5 ms as a pipeline of GETRANGEs (client packing and parsing).
+_SPANS_SCRIPT = """
+local out = {}
+for i = 1, #ARGV, 2 do
+  out[#out + 1] = redis.call('GETRANGE', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+return table.concat(out)
+"""
 
 
 class _Column:
     """Lazy view of one stored column: indexing with an index array reads only those items,
-    one GETRANGE per run of consecutive indices, or the whole value when the runs are many."""
+    one byte range per run of consecutive indices (all in one command), or the whole value
+    when the runs are many."""
 
-    def __init__(self, db: redis.Redis, key: str, dtype: str, shape: list[int]):
-        self.db, self.key, self.dtype, self.shape = db, key, np.dtype(dtype), tuple(shape)
+    def __init__(self, store: RedisStore, key: str, dtype: str, shape: list[int]):
+        self.store, self.key, self.dtype, self.shape = store, key, np.dtype(dtype), tuple(shape)
         self.item = self.dtype.itemsize * int(np.prod(self.shape[1:], dtype=np.int64))
 
     def __getitem__(self, idx) -> np.ndarray:
@@ -65,21 +76,24 @@ class _Column:
             uniq, back = np.unique(idx, return_inverse=True)
             return self[uniq][back]
         breaks = np.flatnonzero(np.diff(idx) != 1) + 1
-        if (len(breaks) + 1) * _COMMAND_BYTES >= self.shape[0] * self.item:
-            return self.whole()[idx]  # many scattered items: one transfer costs less than many commands
-        pipe = self.db.pipeline(transaction=False)
-        for run in np.split(idx, breaks):
-            pipe.getrange(self.key, int(run[0]) * self.item, (int(run[-1]) + 1) * self.item - 1)
-        return np.frombuffer(b"".join(pipe.execute()), dtype=self.dtype).reshape((len(idx),) + self.shape[1:])
+        if (len(breaks) + 1) * _SPAN_BYTES >= self.shape[0] * self.item:
+            return self.whole()[idx]  # many scattered items: one transfer costs less than many ranges
+        first = np.concatenate([[0], breaks])
+        last = np.append(breaks - 1, len(idx) - 1)
+        spans = np.stack([idx[first] * self.item, (idx[last] + 1) * self.item - 1], axis=1)
+        raw = self.store.read_spans(keys=[self.key], args=spans.reshape(-1).tolist())
+        return np.frombuffer(raw, dtype=self.dtype).reshape((len(idx),) + self.shape[1:])
 
     def whole(self) -> np.ndarray:
-        return np.frombuffer(self.db.get(self.key) or b"", dtype=self.dtype).reshape(self.shape)
+        return np.frombuffer(self.store.db.get(self.key) or b"", dtype=self.dtype).reshape(self.shape)
 
 
 class RedisStore(Store):
     def __init__(self, host: str, port: int, db: int = 0, prefix: str = "storydedup"):
         self.conn = {"host": host, "port": port, "db": db}
         self.db = redis.Redis(**self.conn)
+        self.read_spans = self.db.register_script(_SPANS_SCRIPT)
+        self._label_index: dict[tuple[str, str], list[np.ndarray]] = {}  # generations never change
         self.prefix = prefix
         self._claim()
         journal = self.db.get(self._key("journal"))
@@ -152,14 +166,14 @@ class RedisStore(Store):
         return json.loads(self.db.get(self._key("g", gen, "meta")))
 
     def _columns(self, gen: str) -> dict[str, _Column]:
-        return {k: _Column(self.db, self._key("g", gen, k), d, s) for k, (d, s) in self._meta(gen).items()}
+        return {k: _Column(self, self._key("g", gen, k), d, s) for k, (d, s) in self._meta(gen).items()}
 
     def lookup(self, level, gens, sig, valid, bands, rows, cap):
         bloom, keys, order = table_names(level)
 
         def open_tables(gen: str) -> GenerationTables:
             cols = self._columns(gen)
-            flat = _Column(self.db, cols[order].key, cols[order].dtype.str, [int(np.prod(cols[order].shape))])
+            flat = _Column(self, cols[order].key, cols[order].dtype.str, [int(np.prod(cols[order].shape))])
             pipe = self.db.pipeline(transaction=False)
             pipe.get(cols[bloom].key)
             pipe.get(cols[keys].key)
@@ -173,8 +187,15 @@ class RedisStore(Store):
         return take_rows(self._columns(gen), np.asarray(rows, dtype=np.int64))
 
     def members(self, gen, level, labels):
-        cols = self._columns(gen)
-        return label_members(*(cols[f"{name}_{level}"].whole() for name in ("labels", "starts", "rows")), labels)
+        if (gen, level) not in self._label_index:  # an update asks twice (sizes, then members)
+            cols = self._columns(gen)
+            pipe = self.db.pipeline(transaction=False)
+            names = [f"{name}_{level}" for name in ("labels", "starts", "rows")]
+            for name in names:
+                pipe.get(cols[name].key)
+            self._label_index[gen, level] = [np.frombuffer(raw, dtype=cols[name].dtype).reshape(cols[name].shape)
+                                             for name, raw in zip(names, pipe.execute())]
+        return label_members(*self._label_index[gen, level], labels)
 
     def _write_generation(self, gen: str, payload: dict[str, np.ndarray], lsh: dict) -> None:
         pipe = self.db.pipeline(transaction=False)
@@ -211,6 +232,7 @@ class RedisStore(Store):
         is complete before the journal exists; what remains is dropping and the manifest."""
         for gen in journal["drop"]:
             self._delete_generation(gen)
+        self._label_index.clear()
         self._install_manifest(journal["manifest"])
         self.db.delete(self._key("journal"))
 
