@@ -95,6 +95,13 @@ _RULE_SCANS: dict = {}
 _MODELS: dict = {}
 
 
+def _prepared_rules(paths):
+    """Parsed rules with their match caches built (in the warm-up, before Luigi forks)."""
+    rules = strip.load_rules(paths)
+    rules.prepare()
+    return rules
+
+
 @with_settings(strip.StripSettings)
 class StripBoilerplate(ShardStage):
     """Comment threads, widget chrome, newsletter boxes, share bars... each removal recorded."""
@@ -146,7 +153,7 @@ class StripBoilerplate(ShardStage):
     def rules(self):
         """The parsed rules (parsing and compiling them took a good part of a small shard's time
         in every task)."""
-        return self._per_rules(_PARSED_RULES, strip.load_rules)
+        return self._per_rules(_PARSED_RULES, _prepared_rules)
 
     def rule_scan(self):
         """The model's one-regex-per-line view of the same rules, built in the warm-up, before

@@ -44,10 +44,9 @@ def first_match_of_all(rules, line: str, n_words: int):
                  and (r.matches(line) or (bare != line and bare and r.matches(bare)))), None)
 
 
-def test_rules_tried_by_first_character_answer_as_trying_all():
-    """Only the rules a line's first character allows are tried; the answer is the same, also for
-    characters that fold to another under IGNORECASE (Kelvin sign, dotless i, long s), digits of
-    other scripts, decorations and empty lines."""
+def lookalike_lines() -> list[str]:
+    """Rule labels, also with first letters swapped for look-alikes (Kelvin sign, dotless i,
+    long s), digits of other scripts, decorations and case variants, plus prose and empty lines."""
     rng = random.Random(11)
     labels = ["Leave a Reply", "12 comments", "Share on Facebook", "» Read more", "Comments (3)", "[Reply]",
               "Kommentare", "Répondre", "Compartir", "© 2024 Example", "Posted by anna at 10:32",
@@ -57,9 +56,33 @@ def test_rules_tried_by_first_character_answer_as_trying_all():
         word = rng.choice(labels)
         swap = rng.choice(["\u212a", "ı", "ſ", "İ", "K", "k", "S", "s", "I", "i", "É", "é", "1", "٣", "»", " "])
         lines.append(swap + word[1:] if rng.random() < 0.5 else word.swapcase())
-    for line in lines:
+    return lines
+
+
+def test_rules_tried_by_first_character_answer_as_trying_all():
+    """Only the rules a line's first character allows are tried; the answer is the same, also for
+    characters that fold to another under IGNORECASE, other scripts' digits and decorations."""
+    for line in lookalike_lines():
         n = len(line.split())
         assert RULES._match(line.strip(), n, ()) is first_match_of_all(RULES, line.strip(), n), line
+
+
+def test_candidates_built_ahead_per_start_class_answer_as_trying_all(tmp_path):
+    """``prepare`` builds the candidates of whole start classes from one member each; every
+    member then gets the answer of trying every rule, and each class answers ``may_start`` alike."""
+    extra = tmp_path / "digits.toml"
+    extra.write_text("[group.answers]\naction = 'thread'\nlines = ['\\d+ antworten']\n")
+    rules = load_rules([*rule_paths(), str(extra)])
+    rules.prepare()
+    built = len(rules._by_start)
+    for line in lookalike_lines() + ["7 antworten", "٣ antworten", "Ⅻ antworten"]:
+        n = len(line.split())
+        assert rules._match(line.strip(), n, ()) is first_match_of_all(rules, line.strip(), n), line
+    assert len(rules._by_start) < built + 10  # the look-alikes fall in classes built ahead
+    sample = "".join(chr(c) for c in range(0x20, 0x3000, 7)) + "\u212aıſİ٣Ⅻ»«“—"
+    for ch in sample:
+        rep = rules.start_class(ch) or ch
+        assert all(rule.may_start(ch) == rule.may_start(rep) for rule in rules.rules), ch
 
 
 def test_long_lines_tried_pattern_by_pattern_answer_as_trying_all():

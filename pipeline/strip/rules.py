@@ -161,6 +161,7 @@ class RuleSet:
     _by_start: dict = field(default_factory=dict, repr=False)  # first characters -> rules to try
     _finder: PieceFinder | None = field(default=None, repr=False)  # built on first use
     _seen: dict = field(default_factory=dict, repr=False)  # (line, words, disabled) -> its rule
+    _start_chars: frozenset | None = field(default=None, repr=False)  # folded chars a pattern can start with
 
     def match(self, line: str, n_words: int, disabled: tuple[str, ...] = ()) -> Rule | None:
         """First rule (strongest action first) matching the whole stripped line, or None.
@@ -224,8 +225,9 @@ class RuleSet:
         """The rules, in order, that may match a line (or its bare label) starting with these
         characters, each with its ``Rule.tries`` and their trigger: pieces one of which the line
         must hold for any of them to match (None: a pattern with no known piece). Most lines
-        are tried against a few groups instead of all of them."""
-        key = (first, bare_first)
+        are tried against a few groups instead of all of them. Kept per pair of start classes:
+        a forked task then meets few pairs the warm-up has not built."""
+        key = (self.start_class(first), self.start_class(bare_first))
         found = self._by_start.get(key)
         if found is None:
             found = self._by_start[key] = []
@@ -236,6 +238,34 @@ class RuleSet:
                         frozenset(p for needs, _, _ in tries for p in needs[0])
                     found.append((rule, tries, trigger))
         return found
+
+    def start_class(self, ch: str) -> str:
+        """A character's class for ``may_start``: its fold when some pattern can start with it,
+        else "0" for a digit and "*" for anything else (or "" for no character). Characters of
+        one class get the same answer from every rule."""
+        if self._start_chars is None:
+            self._start_chars = frozenset().union(*(r.starts or () for r in self.rules),
+                                                  *(s or () for r in self.rules for _, s, _, _ in r.each))
+        if not ch:
+            return ""
+        folded = fold(ch)
+        if folded in self._start_chars:
+            return folded
+        return "0" if ch.isdigit() else "*"
+
+    def prepare(self) -> None:
+        """Build now what matching builds on first use (compiled patterns, the piece finder,
+        the candidates of the start classes lines and labels mostly have), so that processes
+        forked afterwards share it instead of each building it again."""
+        self.pieces("")
+        for rule in self.rules:
+            for pattern, _, _, _ in rule.each:
+                _alone(pattern)
+        self.start_class("")
+        for ch in sorted(self._start_chars | {"*", "0", ""}):  # a label mostly starts as its line,
+            self._candidates(ch, ch)                             # or after a quote or an arrow
+            self._candidates(ch, "")
+            self._candidates("*", ch)
 
     def reasons(self, *actions: str, inline: bool = False) -> frozenset[str]:
         """The removal reasons (``rule:<group>``) of the groups with one of ``actions``; with
