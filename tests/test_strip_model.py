@@ -193,3 +193,31 @@ def test_rule_features_try_patterns_that_start_with_a_digit_range(tmp_path):
     assert scan.action("7 points") == thread
     assert scan.action("0 votes") == thread
     assert scan.action("seven points") == 0
+
+
+@pytest.mark.slow
+def test_train_strip_writes_the_shipped_model_byte_for_byte(tmp_path):
+    """The documented command rebuilds ``config/models/strip.json.gz`` from ../shared/train, in an
+    environment with the NumPy and LightGBM versions the file records (others may move a split
+    threshold in the last digits, so the comparison is only meaningful under those)."""
+    import gzip
+    import json
+
+    import lightgbm
+    import numpy
+
+    from conftest import SHARED
+    from storydedup.pipeline.strip.model import packaged_model
+    from storydedup.pipeline.strip.model.train import main
+
+    train = [SHARED / "train" / name for name in ("text_boilerplate_train", "html_boilerplate_train")]
+    if not all(d.is_dir() for d in train):
+        pytest.skip("../shared/train is not beside the checkout")
+    shipped = packaged_model().read_bytes()
+    info = json.loads(gzip.decompress(shipped))["info"]
+    here = {"numpy": numpy.__version__, "lightgbm": lightgbm.__version__}
+    if any(info.get(k) != v for k, v in here.items()):
+        pytest.skip(f"model file built under {info.get('numpy')=} {info.get('lightgbm')=}, here {here}")
+    out = tmp_path / "strip.json.gz"
+    assert main([str(d) for d in train], str(out), rule_paths(), log=lambda *_: None) == 0
+    assert out.read_bytes() == shipped

@@ -141,7 +141,8 @@ def train_model(docs: list[dict], rule_files: list[str], cfg: TrainConfig | None
     counts = {s: int(n) for s, n in zip(*np.unique([d["source"] for d in pages], return_counts=True))}
     info = {"documents": counts, "lines": {k: int((y == v).sum()) for k, v in LABEL_IDS.items()},
             "excluded_sources": list(EXCLUDED_SOURCES), "rounds": cfg.rounds, "folds": cfg.folds,
-            "batch": cfg.batch, "seed": SEED, "synthetic": cfg.synthetic, "stack_old": cfg.stack_old, "lightgbm": lgb.__version__}
+            "batch": cfg.batch, "seed": SEED, "synthetic": cfg.synthetic, "stack_old": cfg.stack_old, "lightgbm": lgb.__version__,
+            "numpy": np.__version__}  # the file is reproduced byte for byte under these versions
     unreached = None
     if cfg.stack_old and cfg.unreached:  # without the heuristics' columns, on its own synthetic pages
         plain_cfg = replace(cfg, stack_old=False)
