@@ -198,7 +198,7 @@ def test_rule_features_try_patterns_that_start_with_a_digit_range(tmp_path):
 @pytest.mark.slow
 def test_train_strip_writes_the_shipped_model_byte_for_byte(tmp_path):
     """The documented command rebuilds ``config/models/strip.json.gz`` from ../shared/train, in an
-    environment with the NumPy and LightGBM versions the file records (others may move a split
+    environment with the NumPy and LightGBM versions the file records (other versions may move a split
     threshold in the last digits, so the comparison is only meaningful under those)."""
     import gzip
     import json
