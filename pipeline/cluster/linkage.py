@@ -9,8 +9,6 @@ from __future__ import annotations
 import heapq
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from storydedup.pipeline.jit import AVAILABLE as _COMPILED
 from storydedup.pipeline.cluster.linkage_kernel import average_linkage_kernel
@@ -20,6 +18,9 @@ def components(n: int, pairs: np.ndarray) -> np.ndarray:
     """Component label per node (union-find semantics) for undirected ``pairs``."""
     if len(pairs) == 0:
         return np.arange(n)
+    from scipy.sparse import coo_matrix  # SciPy loads here: commands that group nothing start without it
+    from scipy.sparse.csgraph import connected_components
+
     graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     return connected_components(graph, directed=False)[1]
 

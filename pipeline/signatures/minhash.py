@@ -12,7 +12,6 @@ import itertools
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash
 
 from storydedup.pipeline.jit import AVAILABLE as _COMPILED
 from storydedup.pipeline.jit import jit
@@ -24,7 +23,10 @@ _CHUNK_CELLS = 8_000_000  # elements x permutations per matrix step (~32 MB of u
 
 @lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's permutation parameters ``(a, b)`` as uint32 arrays."""
+    """datasketch's permutation parameters ``(a, b)`` as uint32 arrays (datasketch, which loads
+    SciPy, is imported here: commands that compute no signature start without it)."""
+    from datasketch import MinHash
+
     a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
     return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
 

@@ -23,7 +23,6 @@ from collections import Counter
 from functools import lru_cache
 
 import numpy as np
-import wordfreq
 import xxhash
 
 from storydedup.pipeline.signatures.minhash import batch_minhash
@@ -39,6 +38,8 @@ def frequency_table(languages: tuple[str, ...]) -> dict[str, float]:
     """word -> largest frequency over ``languages`` (wordfreq 'small' lists: ~50k words each).
     Built from wordfreq's frequency buckets, rarest first, so that a more frequent bucket
     overwrites (one C-level dict update per bucket instead of a Python step per word)."""
+    import wordfreq  # here, not at module level: commands that weigh no story start without it
+
     buckets = [(index, bucket) for lang in languages
                for index, bucket in enumerate(wordfreq.get_frequency_list(lang, wordlist="small"))]
     buckets.sort(key=lambda item: -item[0])  # stable: ties keep the language order
