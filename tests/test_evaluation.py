@@ -94,7 +94,7 @@ def test_score_boilerplate_perfect_and_leaky_outputs():
     empty = score_boilerplate(GOLD, {})
     assert empty["token_f1_mean"] == 0.0 and empty["body_loss_rate"] == 1.0
     assert empty["by_source"]["s"]["docs"] == 2
-    assert "by_split" not in empty and "by_lang" not in empty
+    assert "by_split" not in empty and "by_lang" not in empty and "by_split_lang" not in empty
 
 
 def test_score_boilerplate_breaks_down_by_split_and_language():
@@ -102,6 +102,11 @@ def test_score_boilerplate_breaks_down_by_split_and_language():
     m = score_boilerplate(gold, {"d1": GOLD[0]["body"], "d3": ""})
     assert m["by_split"]["tune"]["token_f1_mean"] == 1.0 and m["by_split"]["heldout"]["token_f1_mean"] == 0.0
     assert m["by_lang"] == {"de": m["by_split"]["tune"], "pl": m["by_split"]["heldout"]}
+    assert m["by_split_lang"] == {"tune/de": m["by_split"]["tune"], "heldout/pl": m["by_split"]["heldout"]}
+    gold.append(dict(GOLD[0], id="d4", split="heldout", lang="de"))
+    crossed = score_boilerplate(gold, {"d1": GOLD[0]["body"], "d3": "", "d4": GOLD[0]["body"]})["by_split_lang"]
+    assert crossed["heldout/de"]["token_f1_mean"] == 1.0 and crossed["heldout/pl"]["token_f1_mean"] == 0.0
+    assert crossed["tune/de"]["docs"] == 1 and crossed["heldout/de"]["docs"] == 1
 
 
 def test_html_snippet_accuracy():

@@ -111,24 +111,26 @@ def _summarise(docs: list[dict]) -> dict:
 
 
 # Gold fields that split a set into parts worth scoring apart (our own multilingual set has
-# ``split`` tune/heldout and ``lang``); a set without the field gets no breakdown for it.
-GROUP_FIELDS = ("source", "split", "lang")
+# ``split`` tune/heldout and ``lang``); a set without the field gets no breakdown for it. A
+# tuple crosses fields: ``by_split_lang`` scores each language of each split ("heldout/pl").
+GROUP_FIELDS = ("source", "split", "lang", ("split", "lang"))
 
 
 def score_boilerplate(gold_rows: list[dict], outputs_by_id: Mapping[str, str | None]) -> dict:
     """All boilerplate metrics over the set, plus the same summary per value of each gold field
-    in ``GROUP_FIELDS`` (``by_source``, ``by_split``, ``by_lang``)."""
+    in ``GROUP_FIELDS`` (``by_source``, ``by_split``, ``by_lang``, ``by_split_lang``)."""
     docs = [_doc_scores(row, outputs_by_id.get(row["id"]) or "") for row in gold_rows]
     result = _summarise(docs)
     keep = ("docs", "token_f1_mean", "exact_match", "comment_leak_rate", "other_leak_rate",
             "body_loss_rate")
-    for field in GROUP_FIELDS:
-        if field != "source" and not any(field in row for row in gold_rows):
+    for group in GROUP_FIELDS:
+        fields = group if isinstance(group, tuple) else (group,)
+        if fields != ("source",) and not all(any(f in row for row in gold_rows) for f in fields):
             continue
         groups: dict[str, list[dict]] = defaultdict(list)
         for row, d in zip(gold_rows, docs):
-            groups[row.get(field) or "?"].append(d)
-        result[f"by_{field}"] = {
+            groups["/".join(str(row.get(f) or "?") for f in fields)].append(d)
+        result[f"by_{'_'.join(fields)}"] = {
             key: {k: v for k, v in _summarise(ds).items() if k in keep} for key, ds in sorted(groups.items())
         }
     return result
