@@ -158,7 +158,7 @@ TOOL_BAR = re.compile(r"\s+[|·•]\s+")
 class RuleSet:
     rules: list[Rule] = field(default_factory=list)
     languages: frozenset[str] = frozenset()  # the languages the rule files are written in
-    _by_start: dict = field(default_factory=dict, repr=False)  # first characters -> rules to try
+    _by_start: dict = field(default_factory=dict, repr=False)  # start classes -> rules to try
     _finder: PieceFinder | None = field(default=None, repr=False)  # built on first use
     _seen: dict = field(default_factory=dict, repr=False)  # (line, words, disabled) -> its rule
     _start_chars: frozenset | None = field(default=None, repr=False)  # folded chars a pattern can start with
@@ -243,15 +243,19 @@ class RuleSet:
         """A character's class for ``may_start``: its fold when some pattern can start with it,
         else "0" for a digit and "*" for anything else (or "" for no character). Characters of
         one class get the same answer from every rule."""
-        if self._start_chars is None:
-            self._start_chars = frozenset().union(*(r.starts or () for r in self.rules),
-                                                  *(s or () for r in self.rules for _, s, _, _ in r.each))
         if not ch:
             return ""
         folded = fold(ch)
-        if folded in self._start_chars:
+        if folded in self.start_chars():
             return folded
         return "0" if ch.isdigit() else "*"
+
+    def start_chars(self) -> frozenset:
+        """Every (folded) character some whole-line pattern can start with."""
+        if self._start_chars is None:
+            self._start_chars = frozenset().union(*(r.starts or () for r in self.rules),
+                                                  *(s or () for r in self.rules for _, s, _, _ in r.each))
+        return self._start_chars
 
     def prepare(self) -> None:
         """Build now what matching builds on first use (compiled patterns, the piece finder,
@@ -261,8 +265,7 @@ class RuleSet:
         for rule in self.rules:
             for pattern, _, _, _ in rule.each:
                 _alone(pattern)
-        self.start_class("")
-        for ch in sorted(self._start_chars | {"*", "0", ""}):  # a label mostly starts as its line,
+        for ch in sorted(self.start_chars() | {"*", "0", ""}):  # a label mostly starts as its line,
             self._candidates(ch, ch)                             # or after a quote or an arrow
             self._candidates(ch, "")
             self._candidates("*", ch)
