@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from operator import itemgetter
 from pathlib import Path
 
@@ -161,7 +161,6 @@ class RuleSet:
     _by_start: dict = field(default_factory=dict, repr=False)  # start classes -> rules to try
     _finder: PieceFinder | None = field(default=None, repr=False)  # built on first use
     _seen: dict = field(default_factory=dict, repr=False)  # (line, words, disabled) -> its rule
-    _start_chars: frozenset | None = field(default=None, repr=False)  # folded chars a pattern can start with
 
     def match(self, line: str, n_words: int, disabled: tuple[str, ...] = ()) -> Rule | None:
         """First rule (strongest action first) matching the whole stripped line, or None.
@@ -246,16 +245,15 @@ class RuleSet:
         if not ch:
             return ""
         folded = fold(ch)
-        if folded in self.start_chars():
+        if folded in self.start_chars:
             return folded
         return "0" if ch.isdigit() else "*"
 
+    @cached_property
     def start_chars(self) -> frozenset:
-        """Every (folded) character some whole-line pattern can start with."""
-        if self._start_chars is None:
-            self._start_chars = frozenset().union(*(r.starts or () for r in self.rules),
-                                                  *(s or () for r in self.rules for _, s, _, _ in r.each))
-        return self._start_chars
+        """Every (folded) character some whole-line pattern can start with (a group's
+        ``starts`` is the union of its patterns', so the patterns' are all there is)."""
+        return frozenset().union(*(starts or () for r in self.rules for _, starts, _, _ in r.each))
 
     def prepare(self) -> None:
         """Build now what matching builds on first use (compiled patterns, the piece finder,
@@ -265,7 +263,7 @@ class RuleSet:
         for rule in self.rules:
             for pattern, _, _, _ in rule.each:
                 _alone(pattern)
-        for ch in sorted(self.start_chars() | {"*", "0", ""}):  # a label mostly starts as its line,
+        for ch in sorted(self.start_chars | {"*", "0", ""}):  # a label mostly starts as its line,
             self._candidates(ch, ch)                             # or after a quote or an arrow
             self._candidates(ch, "")
             self._candidates("*", ch)
