@@ -10,7 +10,7 @@ import pytest
 from redis_server import redis_port, redis_url  # noqa: F401  (fixtures)
 
 from storydedup.pipeline.cluster.candidates import band_keys
-from storydedup.pipeline.index import open_index
+from storydedup.pipeline.index import band_tables, open_index
 from storydedup.pipeline.index.store import LEVELS, PAYLOAD_FIELDS, SIG_FIELD, new_generation, valid_rows
 
 LSH = {"duplicate": [8, 2], "story": [16, 1]}
@@ -56,7 +56,9 @@ def brute_force(stored: list[dict], level: str, sig, valid, cap: int) -> Counter
 
 
 @pytest.mark.parametrize("backend", ["embedded", pytest.param("redis", marks=pytest.mark.redis)])
-def test_lookup_finds_what_a_scan_finds(tmp_path, backend, request):
+@pytest.mark.parametrize("legacy", [(), (0, 2)], ids=["fingerprints", "some-generations-with-64-bit-keys"])
+def test_lookup_finds_what_a_scan_finds(tmp_path, backend, legacy, request, monkeypatch):
+    """``legacy``: generations written as before fingerprints, with the uint64 keys themselves."""
     rng = np.random.default_rng(3)
     shared = rng.integers(0, 50, (12, 16), dtype=np.uint32)
     stored = [generation(rng, n, shared) for n in (40, 1, 60)]
@@ -68,7 +70,10 @@ def test_lookup_finds_what_a_scan_finds(tmp_path, backend, request):
         gen, seq = new_generation(f"b{k}"), man["seq"]
         man.update(lsh=LSH, seq=seq + 1)
         man["batches"][f"b{k}"] = {"gen": gen, "day": k, "size": len(payload["ids"]), "seq": seq + 1}
-        index.store.commit(man, gen, payload, [], seq)
+        with monkeypatch.context() as patch:
+            if k in legacy:
+                patch.setattr(band_tables, "fingerprints", lambda keys: keys)
+            index.store.commit(man, gen, payload, [], seq)
         gens.append(gen)
     new = generation(rng, 50, shared)
     for level in LEVELS:
@@ -79,3 +84,18 @@ def test_lookup_finds_what_a_scan_finds(tmp_path, backend, request):
             assert Counter(zip(q.tolist(), g.tolist(), r.tolist())) == want
             assert sum(want.values()) > 500
     index.close()
+
+
+def test_fingerprints_keep_both_halves_of_a_key():
+    """A band key of two signature values adds the second to the low half only: a fingerprint
+    of the high half alone would merge keys that differ in it, and buckets would fill with
+    false candidates. Keys that differ in either value keep different fingerprints."""
+    rng = np.random.default_rng(5)
+    sig = rng.integers(0, 2**32, (20_000, 2), dtype=np.uint32)
+    for varied in (0, 1):
+        other = sig.copy()
+        other[:, varied] = rng.integers(0, 2**32, len(sig), dtype=np.uint32)
+        same = band_tables.fingerprints(band_keys(sig, 0, 2)) == band_tables.fingerprints(band_keys(other, 0, 2))
+        assert same.sum() <= 1
+    assert band_tables.fingerprints(np.array([0xFFFFFFFF00000001], np.uint64)).dtype == np.uint32
+    assert band_tables.fingerprints(np.array([0xFFFFFFFF00000001], np.uint64))[0] == 0xFFFFFFFE

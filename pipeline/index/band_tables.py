@@ -1,11 +1,13 @@
 """The LSH tables of one stored generation, and candidate look-ups in them; both index backends
 store these same arrays (files or Redis values), so they answer every query identically.
 
-Per level: ``keys_<level>`` (bands, valid rows) uint64, each band's bucket keys sorted (stable,
-so equal keys keep row order); ``order_<level>`` (bands, valid rows) int32, the row of each
-sorted key; ``bloom_<level>``, a one-hash bit filter over all (band, key) pairs. A look-up tests
-every (band, query) pair of a generation against the filter at once, then searches the keys of
-the few pairs it lets through: one ``np.searchsorted`` per band holding such pairs.
+Per level: ``keys_<level>`` (bands, valid rows) uint32, each band's bucket keys as 32-bit
+``fingerprints``, sorted (stable, so equal ones keep row order); ``order_<level>`` (bands, valid
+rows) int32, the row of each sorted key; ``bloom_<level>``, a one-hash bit filter over all
+(band, 64-bit key) pairs. A look-up tests every (band, query) pair of a generation against the
+filter at once, then searches the keys of the few pairs it lets through: one ``np.searchsorted``
+per band holding such pairs. Generations written before fingerprints hold the uint64 keys
+themselves; a look-up compares each generation in the width it was written in.
 """
 from __future__ import annotations
 
@@ -32,15 +34,22 @@ def build_tables(payload: dict[str, np.ndarray], lsh: dict) -> dict[str, np.ndar
         bands, rows = lsh[level]
         valid = np.flatnonzero(valid_rows(payload, level))
         sig = payload[SIG_FIELD[level]][valid]
-        keys = np.zeros((bands, len(valid)), dtype=np.uint64)
-        order = np.zeros((bands, len(valid)), dtype=np.int32)
-        for band in range(bands):
-            k = band_keys(sig, band, rows)
-            o = np.argsort(k, kind="stable")
-            keys[band], order[band] = k[o], valid[o]
+        full = np.stack([band_keys(sig, band, rows) for band in range(bands)]) if bands \
+            else np.zeros((0, len(valid)), dtype=np.uint64)
+        keys = fingerprints(full)
+        order = np.argsort(keys, axis=1, kind="stable")
         bloom, key_name, order_name = table_names(level)
-        out[bloom], out[key_name], out[order_name] = bloom_build(keys), keys, order
+        out[bloom] = bloom_build(full)
+        out[key_name] = np.take_along_axis(keys, order, axis=1)
+        out[order_name] = valid[order].astype(np.int32)
     return out
+
+
+def fingerprints(keys: np.ndarray) -> np.ndarray:
+    """32-bit fingerprint of 64-bit bucket keys: their two halves XOR-ed. The stored keys are
+    half the bytes a look-up reads (whole, per generation). Two different keys share one with
+    chance 2^-32 per pair: that adds a candidate the signature check after the look-up drops."""
+    return (keys ^ (keys >> np.uint64(32))).astype(np.uint32)
 
 
 def generation_arrays(payload: dict[str, np.ndarray], lsh: dict) -> dict[str, np.ndarray]:
@@ -76,6 +85,7 @@ def lookup(gens: list[str], open_tables: Callable[[str], GenerationTables], sig:
     by_key = np.argsort(qkeys, axis=1)  # ascending keys make the binary searches cache-friendly
     who = query[by_key].reshape(-1)  # query row of each flat pair
     qkeys = np.take_along_axis(qkeys, by_key, axis=1).reshape(-1)
+    widths = {np.dtype(np.uint64): qkeys, np.dtype(np.uint32): fingerprints(qkeys)}  # as generations store them
     taken = np.zeros(len(qkeys), dtype=np.int64)
     out_q, out_g, out_r = [], [], []
     probes: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # filter size -> (byte, bit mask) per pair
@@ -88,7 +98,7 @@ def lookup(gens: list[str], open_tables: Callable[[str], GenerationTables], sig:
             byte, mask = probes[size]
             pair = np.flatnonzero(np.asarray(tables.bloom[byte]) & mask)
             pair = pair[taken[pair] < cap]
-            lo, count = _equal_runs(tables.keys, pair // len(query), qkeys[pair])
+            lo, count = _equal_runs(tables.keys, pair // len(query), widths[tables.keys.dtype][pair])
             take = np.minimum(count, cap - taken[pair])
             taken[pair] += take
             start = (pair // len(query)) * tables.keys.shape[1] + lo  # flat position in the tables

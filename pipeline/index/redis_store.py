@@ -179,7 +179,7 @@ class RedisStore(Store):
             pipe.get(cols[keys].key)
             raw_bloom, raw_keys = pipe.execute()
             return GenerationTables(np.frombuffer(raw_bloom, dtype=np.uint8),
-                                    np.frombuffer(raw_keys, dtype=np.uint64).reshape(cols[keys].shape), flat.__getitem__)
+                                    np.frombuffer(raw_keys, dtype=cols[keys].dtype).reshape(cols[keys].shape), flat.__getitem__)
 
         return band_tables.lookup(gens, open_tables, sig, valid, bands, rows, cap)
 
