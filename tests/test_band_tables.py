@@ -99,3 +99,28 @@ def test_fingerprints_keep_both_halves_of_a_key():
         assert same.sum() <= 1
     assert band_tables.fingerprints(np.array([0xFFFFFFFF00000001], np.uint64)).dtype == np.uint32
     assert band_tables.fingerprints(np.array([0xFFFFFFFF00000001], np.uint64))[0] == 0xFFFFFFFE
+
+
+@pytest.mark.parametrize("backend", ["embedded", pytest.param("redis", marks=pytest.mark.redis)])
+def test_rows_read_back_as_stored(tmp_path, backend, request):
+    """A generation's rows in any order, repeated or none: its columns, and its CSR groups
+    rebased, as ``take_documents`` cuts them from the payload itself."""
+    from storydedup.pipeline.signatures.compute import take_documents
+
+    rng = np.random.default_rng(11)
+    payload = generation(rng, 300, rng.integers(0, 50, (12, 16), dtype=np.uint32))
+    payload["story_terms"] = rng.integers(1, 2**63, len(payload["story_terms"]), dtype=np.uint64)
+    location = request.getfixturevalue("redis_url") if backend == "redis" else str(tmp_path / "idx")
+    index = open_index(location)
+    man = index.store.manifest()
+    gen = new_generation("b0")
+    man.update(lsh=LSH, seq=1)
+    man["batches"]["b0"] = {"gen": gen, "day": 0, "size": 300, "seq": 1}
+    index.store.commit(man, gen, payload, [], 0)
+    for rows in (np.array([5, 3, 3, 299, 0]), np.arange(0, 300, 7), rng.permutation(300), np.zeros(0, np.int64)):
+        got = index.store.rows(gen, rows)
+        want = take_documents({k: payload[k] for k in got}, rows)
+        assert set(got) == set(want)
+        for name in got:
+            assert got[name].dtype == want[name].dtype and np.array_equal(got[name], want[name]), name
+    index.close()

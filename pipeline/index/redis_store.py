@@ -28,6 +28,7 @@ unreadable manifest is an error, never an empty index.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import redis
@@ -69,23 +70,33 @@ class _Column:
         self.item = self.dtype.itemsize * int(np.prod(self.shape[1:], dtype=np.int64))
 
     def __getitem__(self, idx) -> np.ndarray:
+        pipe = self.store.db.pipeline(transaction=False)
+        finish = self.queue(pipe, idx)
+        return finish(iter(pipe.execute()))
+
+    def queue(self, pipe, idx) -> Callable[[Iterator], np.ndarray]:
+        """Queue the command that reads items ``idx`` on ``pipe`` (none for no items); the
+        returned function takes the pipeline's replies (an iterator) and makes the array from
+        the reply it queued."""
         idx = np.asarray(idx, dtype=np.int64).reshape(-1)
         if len(idx) == 0:
-            return np.zeros((0,) + self.shape[1:], dtype=self.dtype)
+            return lambda replies: np.zeros((0,) + self.shape[1:], dtype=self.dtype)  # nothing queued
         if np.any(np.diff(idx) <= 0):  # read each needed item once, in ascending order
             uniq, back = np.unique(idx, return_inverse=True)
-            return self[uniq][back]
+            finish = self.queue(pipe, uniq)
+            return lambda replies: finish(replies)[back]
         breaks = np.flatnonzero(np.diff(idx) != 1) + 1
         if (len(breaks) + 1) * _SPAN_BYTES >= self.shape[0] * self.item:
-            return self.whole()[idx]  # many scattered items: one transfer costs less than many ranges
+            pipe.get(self.key)  # many scattered items: one transfer costs less than many ranges
+            return lambda replies: self._array(next(replies)).reshape(self.shape)[idx]
         first = np.concatenate([[0], breaks])
         last = np.append(breaks - 1, len(idx) - 1)
         spans = np.stack([idx[first] * self.item, (idx[last] + 1) * self.item - 1], axis=1)
-        raw = self.store.read_spans(keys=[self.key], args=spans.reshape(-1).tolist())
-        return np.frombuffer(raw, dtype=self.dtype).reshape((len(idx),) + self.shape[1:])
+        self.store.read_spans(keys=[self.key], args=spans.reshape(-1).tolist(), client=pipe)
+        return lambda replies: self._array(next(replies)).reshape((len(idx),) + self.shape[1:])
 
-    def whole(self) -> np.ndarray:
-        return np.frombuffer(self.store.db.get(self.key) or b"", dtype=self.dtype).reshape(self.shape)
+    def _array(self, raw: bytes | None) -> np.ndarray:
+        return np.frombuffer(raw or b"", dtype=self.dtype)
 
 
 class RedisStore(Store):
@@ -184,7 +195,15 @@ class RedisStore(Store):
         return band_tables.lookup(gens, open_tables, sig, valid, bands, rows, cap)
 
     def rows(self, gen, rows):
-        return take_rows(self._columns(gen), np.asarray(rows, dtype=np.int64))
+        cols = self._columns(gen)
+
+        def read_many(asks):  # the columns of one step in one round trip
+            pipe = self.db.pipeline(transaction=False)
+            finish = [cols[name].queue(pipe, idx) for name, idx in asks]
+            replies = iter(pipe.execute())
+            return [f(replies) for f in finish]
+
+        return take_rows(cols, np.asarray(rows, dtype=np.int64), read_many)
 
     def members(self, gen, level, labels):
         if (gen, level) not in self._label_index:  # an update asks twice (sizes, then members)

@@ -85,9 +85,12 @@ def label_members(uniq: np.ndarray, starts: np.ndarray, grouped: np.ndarray,
     return np.asarray(grouped[idx], dtype=np.int64), size  # ascending within a label (stable sort)
 
 
-def take_rows(fields: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
-    """Rows ``rows`` of one batch's payload (fixed-width columns and the CSR groups)."""
-    return {**{k: np.asarray(fields[k][rows]) for k in ROW_FIELDS}, **take_csr_rows(fields, rows)}
+def take_rows(fields: dict[str, np.ndarray], rows: np.ndarray, read_many=None) -> dict[str, np.ndarray]:
+    """Rows ``rows`` of one batch's payload (fixed-width columns and the CSR groups);
+    ``read_many`` as in ``take_csr_rows`` (a backend reading several columns in one round trip)."""
+    read_many = read_many or (lambda asks: [np.asarray(fields[k][idx]) for k, idx in asks])
+    fixed = read_many([(k, rows) for k in ROW_FIELDS])
+    return {**dict(zip(ROW_FIELDS, fixed)), **take_csr_rows(fields, rows, read_many)}
 
 
 def cap_matches(new_idx: np.ndarray, batch_pos: np.ndarray, rows: np.ndarray, cap: int):

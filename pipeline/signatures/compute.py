@@ -81,22 +81,25 @@ def compute_signatures(records: list[dict], settings: SignatureSettings) -> dict
     return out
 
 
-def take_csr_rows(fields, rows: np.ndarray) -> dict[str, np.ndarray]:
+def take_csr_rows(fields, rows: np.ndarray, read_many=None) -> dict[str, np.ndarray]:
     """The CSR groups present in ``fields`` (arrays or memory-mapped columns), restricted to
-    ``rows`` in that order: rebased offsets plus the gathered payloads."""
+    ``rows`` in that order: rebased offsets plus the gathered payloads. ``read_many([(name,
+    index array), ...])`` reads several columns at once (default: one after the other); the
+    groups' offsets are read in one call, then their payloads in another."""
+    read_many = read_many or (lambda asks: [np.asarray(fields[k][idx]) for k, idx in asks])
+    groups = [offsets for offsets in CSR_GROUPS if offsets in fields]
+    ends = read_many([(offsets, np.concatenate([rows, rows + 1])) for offsets in groups])
     out: dict[str, np.ndarray] = {}
-    for offsets, payloads in CSR_GROUPS.items():
-        if offsets not in fields:
-            continue
-        column = fields[offsets]  # once: a ShardColumns read is a pass over every shard file
-        lo = np.asarray(column[rows], dtype=np.int64)
-        lengths = np.asarray(column[rows + 1], dtype=np.int64) - lo
+    asks = []
+    for offsets, both in zip(groups, ends):
+        lo = np.asarray(both[:len(rows)], dtype=np.int64)
+        lengths = np.asarray(both[len(rows):], dtype=np.int64) - lo
         new = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=new[1:])
         gather = np.arange(new[-1]) - np.repeat(new[:-1] - lo, lengths)
         out[offsets] = new
-        for payload in payloads:
-            out[payload] = np.asarray(fields[payload][gather])
+        asks += [(payload, gather) for payload in CSR_GROUPS[offsets]]
+    out.update(zip((name for name, _ in asks), read_many(asks)))
     return out
 
 
