@@ -146,6 +146,38 @@ class PieceFinder:
         return set() if self.empty else set(map(_SECOND, self.automaton.iter(folded)))
 
 
+@dataclass(frozen=True)
+class PieceIndex:
+    """The patterns of some rules, one entry per pattern in rule order: (its rule, the piece
+    sets it needs after the first, its call on the line, its call on the label). A line is
+    tried against the entries whose first piece set holds a piece of the line, and against
+    those that need no piece, in order: the first entry that matches names the first rule
+    that matches. Looking the line's pieces up costs less than checking every pattern's."""
+    entries: tuple
+    always: tuple[int, ...]
+    by_piece: dict
+
+    @classmethod
+    def of(cls, candidates) -> PieceIndex:
+        entries, always, by_piece = [], [], {}
+        for rule, tries, _ in candidates:
+            for needs, on_line, on_label in tries:
+                if needs:
+                    for piece in needs[0]:
+                        by_piece.setdefault(piece, []).append(len(entries))
+                else:
+                    always.append(len(entries))
+                entries.append((rule, needs[1:], on_line, on_label))
+        return cls(tuple(entries), tuple(always), {p: tuple(ix) for p, ix in by_piece.items()})
+
+    def entries_for(self, found: set) -> list[tuple]:
+        """The entries a line holding the pieces ``found`` may match, in order."""
+        hit = set(self.always)
+        for piece in found:
+            hit.update(self.by_piece.get(piece, ()))
+        return [self.entries[i] for i in sorted(hit)]
+
+
 # Lines this long are tried pattern by pattern, and only against the patterns whose literal
 # pieces they hold: a regex scan of a paragraph costs far more than the check; for a short
 # label, one call of a group's alternation costs less.
@@ -161,6 +193,7 @@ class RuleSet:
     _by_start: dict = field(default_factory=dict, repr=False)  # start classes -> rules to try
     _finder: PieceFinder | None = field(default=None, repr=False)  # built on first use
     _seen: dict = field(default_factory=dict, repr=False)  # (line, words, disabled) -> its rule
+    _indexes: dict = field(default_factory=dict, repr=False)  # start classes -> PieceIndex of the rules to try
 
     def match(self, line: str, n_words: int, disabled: tuple[str, ...] = ()) -> Rule | None:
         """First rule (strongest action first) matching the whole stripped line, or None.
@@ -200,17 +233,20 @@ class RuleSet:
         bare = bare_label(line)
         label = bare if bare != line and bare else None  # a piece of the line: lacks what it lacks
         found = self.pieces(fold(line))  # the label is a piece of the line: holds no more
-        gated = len(line) >= GATED
-        for rule, tries, trigger in self._candidates(line[:1], bare[:1]):
+        if len(line) >= GATED:  # pattern by pattern, only those whose pieces the line holds
+            tried = self._piece_index(line[:1], bare[:1])
+            for rule, rest, on_line, on_label in tried.entries_for(found):
+                if rule.group in disabled or n_words > rule.max_words or not has_pieces(rest, found):
+                    continue
+                if (on_line and on_line(line)) or (label and on_label and on_label(label)):
+                    return rule
+            return None
+        for rule, _, trigger in self._candidates(line[:1], bare[:1]):
             if rule.group in disabled or n_words > rule.max_words:
                 continue
             if trigger is not None and found.isdisjoint(trigger):
                 continue
-            if not gated:
-                if rule.matches(line) or (label and rule.matches_label(label)):
-                    return rule
-            elif any(has_pieces(needs, found) and ((on_line and on_line(line)) or (label and on_label and on_label(label)))
-                     for needs, on_line, on_label in tries):
+            if rule.matches(line) or (label and rule.matches_label(label)):
                 return rule
         return None
 
@@ -236,6 +272,14 @@ class RuleSet:
                     trigger = None if any(not needs for needs, _, _ in tries) else \
                         frozenset(p for needs, _, _ in tries for p in needs[0])
                     found.append((rule, tries, trigger))
+        return found
+
+    def _piece_index(self, first: str, bare_first: str) -> PieceIndex:
+        """``_candidates`` as a ``PieceIndex`` of their patterns (same keys)."""
+        key = (self.start_class(first), self.start_class(bare_first))
+        found = self._indexes.get(key)
+        if found is None:
+            found = self._indexes[key] = PieceIndex.of(self._candidates(first, bare_first))
         return found
 
     def start_class(self, ch: str) -> str:
@@ -264,9 +308,8 @@ class RuleSet:
             for pattern, _, _, _ in rule.each:
                 _alone(pattern)
         for ch in sorted(self.start_chars | {"*", "0", ""}):  # a label mostly starts as its line,
-            self._candidates(ch, ch)                             # or after a quote or an arrow
-            self._candidates(ch, "")
-            self._candidates("*", ch)
+            for pair in ((ch, ch), (ch, ""), ("*", ch)):         # or after a quote or an arrow
+                self._piece_index(*pair)
 
     def reasons(self, *actions: str, inline: bool = False) -> frozenset[str]:
         """The removal reasons (``rule:<group>``) of the groups with one of ``actions``; with
