@@ -196,10 +196,49 @@ def test_rule_features_try_patterns_that_start_with_a_digit_range(tmp_path):
 
 
 @pytest.mark.slow
-def test_train_strip_writes_the_shipped_model_byte_for_byte(tmp_path):
+def model_differences(a, b, path: str = "", rel: float = 1e-6) -> list[str]:
+    """Where two model files' contents differ, numbers in the trees' text compared to ``rel``:
+    a split threshold is the midpoint of two float32 feature values, which can differ in their
+    last bit between CPUs (two machines gave thresholds 3.9560283422 and 3.9560284615)."""
+    import numpy as np
+
+    if isinstance(a, dict) and isinstance(b, dict):
+        if set(a) != set(b):
+            return [f"{path}: keys {sorted(set(a) ^ set(b))}"]
+        return [d for k in sorted(a) for d in model_differences(a[k], b[k], f"{path}/{k}", rel)]
+    if isinstance(a, str) and isinstance(b, str) and "\n" in a:
+        la, lb = a.split("\n"), b.split("\n")
+        if len(la) != len(lb):
+            return [f"{path}: {len(la)} lines against {len(lb)}"]
+        out = []
+        for i, (x, y) in enumerate(zip(la, lb)):
+            if x == y:
+                continue
+            (kx, _, vx), (ky, _, vy) = x.partition("="), y.partition("=")
+            try:
+                same = kx == ky and np.allclose(np.array(vx.split(), float), np.array(vy.split(), float), rtol=rel, atol=0)
+            except ValueError:
+                same = False
+            if not same:
+                out.append(f"{path} line {i + 1}: {x[:80]!r} != {y[:80]!r}")
+        return out
+    return [] if a == b else [f"{path}: {str(a)[:80]!r} != {str(b)[:80]!r}"]
+
+
+def test_model_differences_see_structure_and_values_but_not_float_noise():
+    tree = "Tree=0\nsplit_feature=3 5\nthreshold=3.9560283422470097 0.5\nleaf_value=0.1 -0.2\n"
+    model = {"stage1": tree, "info": {"seed": 1}}
+    assert model_differences(model, {"stage1": tree.replace("3.9560283422470097", "3.9560284614562993"), "info": {"seed": 1}}) == []
+    assert model_differences(model, {"stage1": tree.replace("3.9560283422470097", "3.9570283422470097"), "info": {"seed": 1}})
+    assert model_differences(model, {"stage1": tree.replace("split_feature=3 5", "split_feature=3 6"), "info": {"seed": 1}})
+    assert model_differences(model, {"stage1": tree + "Tree=1\n", "info": {"seed": 1}})
+    assert model_differences(model, {"stage1": tree, "info": {"seed": 2}})
+
+
+def test_train_strip_rebuilds_the_shipped_model(tmp_path):
     """The documented command rebuilds ``config/models/strip.json.gz`` from ../shared/train, in an
-    environment with the NumPy and LightGBM versions the file records (other versions may move a split
-    threshold in the last digits, so the comparison is only meaningful under those)."""
+    environment with the NumPy and LightGBM versions the file records (other versions may move
+    splits), up to float32 rounding in split thresholds (see ``model_differences``)."""
     import gzip
     import json
 
@@ -213,11 +252,11 @@ def test_train_strip_writes_the_shipped_model_byte_for_byte(tmp_path):
     train = [SHARED / "train" / name for name in ("text_boilerplate_train", "html_boilerplate_train")]
     if not all(d.is_dir() for d in train):
         pytest.skip("../shared/train is not beside the checkout")
-    shipped = packaged_model().read_bytes()
-    info = json.loads(gzip.decompress(shipped))["info"]
+    shipped = json.loads(gzip.decompress(packaged_model().read_bytes()))
     here = {"numpy": numpy.__version__, "lightgbm": lightgbm.__version__}
-    if any(info.get(k) != v for k, v in here.items()):
-        pytest.skip(f"model file built under {info.get('numpy')=} {info.get('lightgbm')=}, here {here}")
+    if any(shipped["info"].get(k) != v for k, v in here.items()):
+        pytest.skip(f"model file built under numpy {shipped['info'].get('numpy')}, lightgbm "
+                    f"{shipped['info'].get('lightgbm')}; here {here}")
     out = tmp_path / "strip.json.gz"
     assert main([str(d) for d in train], str(out), rule_paths(), log=lambda *_: None) == 0
-    assert out.read_bytes() == shipped
+    assert model_differences(json.loads(gzip.decompress(out.read_bytes())), shipped) == []
