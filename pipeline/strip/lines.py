@@ -46,7 +46,7 @@ def stopwords() -> frozenset[str]:
     return frozenset(words)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is built ~4x slower, and ~25 are built per document; never mutated
 class Line:
     index: int
     raw: str
@@ -79,8 +79,8 @@ def line_features(index: int, raw: str) -> Line:
     n = len(tokens)
     frequent = stopwords()
     stops = sum(map(frequent.__contains__, tokens))
-    longer = [w for w in words if len(w) >= 4 and w.isalpha()]
-    caps = sum(w[0].isupper() for w in longer) / len(longer) if longer else 0.0
+    capitalised = [w[0].isupper() for w in words if len(w) >= 4 and w.isalpha()]
+    caps = sum(capitalised) / len(capitalised) if capitalised else 0.0
     return Line(
         index=index,
         raw=raw,
@@ -153,8 +153,10 @@ SIGNATURE_CHARS = re.compile(r"[^\W\d_](?:[^\W\d]|[ .,'’-])*", re.U)  # letter
 def is_signature(text: str, tokens: list[str]) -> bool:
     """Two to eight words in comma-separated parts, none of them a frequent word, no sentence
     end: "Blake B, Los Angeles", "Frances M., Mallorca, Spain"."""
+    if not 2 <= len(tokens) <= 8 or len(text) > 60 or text.endswith((".", "!", "?", ":")):
+        return False
     parts = [p for p in text.rstrip(",").split(",") if p.strip()]
-    if not 2 <= len(parts) <= 3 or not 2 <= len(tokens) <= 8 or len(text) > 60 or text.endswith((".", "!", "?", ":")):
+    if not 2 <= len(parts) <= 3:
         return False
     if any(len(WORD.findall(p)) > 4 for p in parts) or not SIGNATURE_CHARS.fullmatch(text):
         return False
