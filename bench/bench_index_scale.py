@@ -57,8 +57,8 @@ print(json.dumps({{"seconds": secs, "peak_mb": peak / 1024, "input_mb": base / 1
 """
 
 
-def batch_name(day: int) -> str:
-    return (START + timedelta(days=day)).isoformat()
+def batch_name(day: int, start: date = START) -> str:
+    return (start + timedelta(days=day)).isoformat()
 
 
 def _story_rows(stories: np.ndarray, seed_base: int, width: int, dtype) -> np.ndarray:
@@ -70,7 +70,7 @@ def _story_rows(stories: np.ndarray, seed_base: int, width: int, dtype) -> np.nd
     return rows[inv]
 
 
-def day_arrays(day: int, n: int) -> dict[str, np.ndarray]:
+def day_arrays(day: int, n: int, start: date = START) -> dict[str, np.ndarray]:
     """Signature arrays of one synthetic day (same shapes/dtypes as ``compute_signatures``)."""
     rng = np.random.default_rng([SEED, day])
     kind = rng.random(n)
@@ -94,7 +94,7 @@ def day_arrays(day: int, n: int) -> dict[str, np.ndarray]:
     terms = np.take_along_axis(terms, order, axis=1)
     weights = np.take_along_axis(weights, order, axis=1)
     weights /= np.linalg.norm(weights, axis=1, keepdims=True)
-    day_no = day_number(batch_name(day))
+    day_no = day_number(batch_name(day, start))
     return {
         "ids": np.array([f"d{day:03d}-{i:06d}" for i in range(n)], dtype=str),
         "dup_sig": dup_sig, "dup_size": rng.integers(50, 1000, n).astype(np.int32),
@@ -110,10 +110,10 @@ def day_arrays(day: int, n: int) -> dict[str, np.ndarray]:
     }
 
 
-def fill_day(index, day: int, n: int) -> None:
+def fill_day(index, day: int, n: int, start: date = START) -> None:
     """Write one history day straight into the store, labelled with the generator's truth."""
-    a = day_arrays(day, n)
-    batch, day_no = batch_name(day), day_number(batch_name(day))
+    a = day_arrays(day, n, start)
+    batch, day_no = batch_name(day, start), day_number(batch_name(day, start))
     own = np.char.add(f"{batch}/", a["ids"])
     payload = {k: v for k, v in a.items() if not k.startswith("_")}
     payload["eff_day"] = np.where(a["day"] >= 0, a["day"], day_no).astype(np.int32)

@@ -8,10 +8,12 @@ Text path (bench/synthetic_news.py: ~700-word reports, 30% near-duplicate copies
   F1 against the generator's truth, and the ratio to the naive reference.
 HTML path: storydedup --workers 2 on the same reports as HTML pages against bare
   trafilatura.extract over the pages with 2 processes (bench/peers/bare_trafilatura.py).
+Daily batches (--days 30): the text corpus as one `run --batch` on an empty index and on one
+  holding 30 earlier days of as many documents: wall and CPU seconds, the cluster stage's seconds.
 Growth (--growth 10000,100000,...): storydedup --workers 2 alone at each size, time and memory.
 
 The machine is usually shared: quote ratios from one invocation, not absolute figures.
-Usage: python bench/e2e.py [--docs 10000] [--html-docs 1000] [--growth SIZES] [--skip datatrove,html]
+Usage: python bench/e2e.py [--docs 10000] [--html-docs 1000] [--days 30] [--growth SIZES] [--skip datatrove,html]
                            [--work DIR] [--readme README.md]
 """
 from __future__ import annotations
@@ -182,6 +184,50 @@ def growth(sizes: list[int], work: Path, lines: list[str]) -> None:
                      + ("" if m.returncode == 0 else f" exit {m.returncode}"))
 
 
+def incremental(n: int, days: int, work: Path, lines: list[str]) -> None:
+    """The text corpus as one daily batch (``run --batch``, --workers 2, embedded index): on an
+    empty index, then on one that already holds ``days`` earlier days of ``n`` documents each.
+    Those days are written straight into the store (bench_index_scale.fill_day: synthetic
+    signatures dated in the days before the corpus, so every look-up reads every stored day;
+    they share no story with the corpus, so few of its candidates come from them)."""
+    from datetime import date, timedelta
+
+    from bench_index_scale import fill_day
+
+    from storydedup.pipeline.index import open_index
+
+    corpus = work / f"text-{n}"
+    if not corpus.exists():
+        write_corpus(generate(n), corpus)
+    published = {json.loads(line)["published"] for part in corpus.glob("*.jsonl") for line in open(part, encoding="utf-8")}
+    batch = max(published)  # the scrape of the corpus's last day
+    start = date.fromisoformat(batch) - timedelta(days=days)
+    lines += ["", f"Daily batches: the {n} documents as the batch of {batch}, storydedup --workers 2, embedded index "
+              f"(earlier days: {n} synthetic documents each, written straight into the index):", "",
+              "| earlier days | stored docs | wall s | docs/s | CPU s | clusters stage s | of it: look-ups s | vs empty index (wall) |",
+              "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    base = None
+    for history in sorted({0, days}):
+        out, index_dir = work / f"daily-{history}", work / f"daily-{history}-index"
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(index_dir, ignore_errors=True)
+        index = open_index(str(index_dir))
+        for day in range(history):
+            fill_day(index, day, n, start)
+        index.close()
+        os.sync()  # the fill's writes must not be flushed during the measured run
+        m = run([str(BIN / "storydedup"), "run", "--batch", batch, "--input", str(corpus), "--output", str(out),
+                 "--index", str(index_dir), "--workers", "2", "--quiet"], str(work / f"daily-{history}.log"))
+        if m.returncode:
+            lines.append(f"| {history} | {history * n} | exit {m.returncode} (see {work / f'daily-{history}.log'}) |" + " - |" * 5)
+            continue
+        stats = next((out / "batches" / batch).glob("70_clusters-*/_stats.json"))
+        cluster = json.loads(stats.read_text())
+        base = base or m.wall
+        lines.append(f"| {history} | {cluster['index_documents'] - cluster['documents']} | {m.wall:.1f} | {n / m.wall:.0f} | {m.cpu:.1f} | "
+                     f"{cluster['seconds']:.2f} | {cluster['seconds_candidates']:.2f} | {m.wall / base:.2f}x |")
+
+
 def machine() -> str:
     model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
     mem = next((int(line.split()[1]) // 1024 for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
@@ -203,6 +249,7 @@ def main() -> None:
     ap.add_argument("--html-docs", type=int, default=1000, help="HTML pages (default 1000)")
     ap.add_argument("--growth", default="", help="comma-separated sizes for the growth table, e.g. 10000,100000")
     ap.add_argument("--skip", default="", help="comma-separated: text, datatrove, html")
+    ap.add_argument("--days", type=int, default=30, help="earlier days in the index for the daily-batch rows (0: skip them)")
     ap.add_argument("--work", default="/tmp/storydedup-e2e", help="scratch directory (corpora, outputs, logs)")
     ap.add_argument("--readme", help="also write the output into this README's performance block")
     args = ap.parse_args()
@@ -216,6 +263,8 @@ def main() -> None:
         text_path(args.docs, work, skip, lines)
     if "html" not in skip:
         html_path(args.html_docs, work, lines)
+    if args.days and "text" not in skip:
+        incremental(args.docs, args.days, work, lines)
     if args.growth:
         growth([int(s) for s in args.growth.split(",")], work, lines)
     head = [f"Machine: {machine()}.",
