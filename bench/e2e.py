@@ -199,7 +199,10 @@ def incremental(n: int, days: int, work: Path, lines: list[str]) -> None:
     corpus = work / f"text-{n}"
     if not corpus.exists():
         write_corpus(generate(n), corpus)
-    published = {json.loads(line)["published"] for part in corpus.glob("*.jsonl") for line in open(part, encoding="utf-8")}
+    published = set()
+    for part in corpus.glob("*.jsonl"):
+        with open(part, encoding="utf-8") as fh:
+            published.update(json.loads(line)["published"] for line in fh)
     batch = max(published)  # the scrape of the corpus's last day
     start = date.fromisoformat(batch) - timedelta(days=days)
     lines += ["", f"Daily batches: the {n} documents as the batch of {batch}, storydedup --workers 2, embedded index "

@@ -37,6 +37,16 @@ def generation(rng, n: int, shared: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
+def store_generation(index, k: int, payload: dict[str, np.ndarray]) -> str:
+    """Commit ``payload`` as batch ``b<k>`` (day ``k``); returns its generation."""
+    man = index.store.manifest()
+    gen, seq = new_generation(f"b{k}"), man["seq"]
+    man.update(lsh=LSH, seq=seq + 1)
+    man["batches"][f"b{k}"] = {"gen": gen, "day": k, "size": len(payload["ids"]), "seq": seq + 1}
+    index.store.commit(man, gen, payload, [], seq)
+    return gen
+
+
 def brute_force(stored: list[dict], level: str, sig, valid, cap: int) -> Counter:
     """Matches (query, generation position, row), once per band they share."""
     bands, rows = LSH[level]
@@ -66,15 +76,10 @@ def test_lookup_finds_what_a_scan_finds(tmp_path, backend, legacy, request, monk
     index = open_index(location)
     gens = []
     for k, payload in enumerate(stored):
-        man = index.store.manifest()
-        gen, seq = new_generation(f"b{k}"), man["seq"]
-        man.update(lsh=LSH, seq=seq + 1)
-        man["batches"][f"b{k}"] = {"gen": gen, "day": k, "size": len(payload["ids"]), "seq": seq + 1}
         with monkeypatch.context() as patch:
             if k in legacy:
                 patch.setattr(band_tables, "fingerprints", lambda keys: keys)
-            index.store.commit(man, gen, payload, [], seq)
-        gens.append(gen)
+            gens.append(store_generation(index, k, payload))
     new = generation(rng, 50, shared)
     for level in LEVELS:
         sig, valid = new[SIG_FIELD[level]], valid_rows(new, level)
@@ -112,11 +117,7 @@ def test_rows_read_back_as_stored(tmp_path, backend, request):
     payload["story_terms"] = rng.integers(1, 2**63, len(payload["story_terms"]), dtype=np.uint64)
     location = request.getfixturevalue("redis_url") if backend == "redis" else str(tmp_path / "idx")
     index = open_index(location)
-    man = index.store.manifest()
-    gen = new_generation("b0")
-    man.update(lsh=LSH, seq=1)
-    man["batches"]["b0"] = {"gen": gen, "day": 0, "size": 300, "seq": 1}
-    index.store.commit(man, gen, payload, [], 0)
+    gen = store_generation(index, 0, payload)
     for rows in (np.array([5, 3, 3, 299, 0]), np.arange(0, 300, 7), rng.permutation(300), np.zeros(0, np.int64)):
         got = index.store.rows(gen, rows)
         want = take_documents({k: payload[k] for k in got}, rows)

@@ -70,9 +70,7 @@ class _Column:
         self.item = self.dtype.itemsize * int(np.prod(self.shape[1:], dtype=np.int64))
 
     def __getitem__(self, idx) -> np.ndarray:
-        pipe = self.store.db.pipeline(transaction=False)
-        finish = self.queue(pipe, idx)
-        return finish(iter(pipe.execute()))
+        return _read_columns(self.store.db, [(self, idx)])[0]
 
     def queue(self, pipe, idx) -> Callable[[Iterator], np.ndarray]:
         """Queue the command that reads items ``idx`` on ``pipe`` (none for no items); the
@@ -97,6 +95,14 @@ class _Column:
 
     def _array(self, raw: bytes | None) -> np.ndarray:
         return np.frombuffer(raw or b"", dtype=self.dtype)
+
+
+def _read_columns(db, asks: list[tuple[_Column, np.ndarray]]) -> list[np.ndarray]:
+    """Items ``idx`` of each ``(column, idx)``, all read in one round trip."""
+    pipe = db.pipeline(transaction=False)
+    finish = [column.queue(pipe, idx) for column, idx in asks]
+    replies = iter(pipe.execute())
+    return [f(replies) for f in finish]
 
 
 class RedisStore(Store):
@@ -195,15 +201,9 @@ class RedisStore(Store):
         return band_tables.lookup(gens, open_tables, sig, valid, bands, rows, cap)
 
     def rows(self, gen, rows):
-        cols = self._columns(gen)
-
-        def read_many(asks):  # the columns of one step in one round trip
-            pipe = self.db.pipeline(transaction=False)
-            finish = [cols[name].queue(pipe, idx) for name, idx in asks]
-            replies = iter(pipe.execute())
-            return [f(replies) for f in finish]
-
-        return take_rows(cols, np.asarray(rows, dtype=np.int64), read_many)
+        cols = self._columns(gen)  # the columns of one step of take_rows in one round trip
+        return take_rows(cols, np.asarray(rows, dtype=np.int64),
+                         lambda asks: _read_columns(self.db, [(cols[name], idx) for name, idx in asks]))
 
     def members(self, gen, level, labels):
         if (gen, level) not in self._label_index:  # an update asks twice (sizes, then members)

@@ -17,7 +17,7 @@ from contextlib import nullcontext
 
 import numpy as np
 
-from storydedup.pipeline.signatures.compute import take_csr_rows
+from storydedup.pipeline.signatures.compute import read_each, take_csr_rows
 
 LEVELS = ("duplicate", "story")
 SIG_FIELD = {"duplicate": "dup_sig", "story": "story_sig"}
@@ -88,7 +88,7 @@ def label_members(uniq: np.ndarray, starts: np.ndarray, grouped: np.ndarray,
 def take_rows(fields: dict[str, np.ndarray], rows: np.ndarray, read_many=None) -> dict[str, np.ndarray]:
     """Rows ``rows`` of one batch's payload (fixed-width columns and the CSR groups);
     ``read_many`` as in ``take_csr_rows`` (a backend reading several columns in one round trip)."""
-    read_many = read_many or (lambda asks: [np.asarray(fields[k][idx]) for k, idx in asks])
+    read_many = read_many or read_each(fields)
     fixed = read_many([(k, rows) for k in ROW_FIELDS])
     return {**dict(zip(ROW_FIELDS, fixed)), **take_csr_rows(fields, rows, read_many)}
 

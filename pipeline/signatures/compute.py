@@ -81,12 +81,17 @@ def compute_signatures(records: list[dict], settings: SignatureSettings) -> dict
     return out
 
 
+def read_each(fields):
+    """``read_many`` for arrays or memory-mapped columns: each ``(name, index array)`` in turn."""
+    return lambda asks: [np.asarray(fields[name][idx]) for name, idx in asks]
+
+
 def take_csr_rows(fields, rows: np.ndarray, read_many=None) -> dict[str, np.ndarray]:
     """The CSR groups present in ``fields`` (arrays or memory-mapped columns), restricted to
     ``rows`` in that order: rebased offsets plus the gathered payloads. ``read_many([(name,
     index array), ...])`` reads several columns at once (default: one after the other); the
     groups' offsets are read in one call, then their payloads in another."""
-    read_many = read_many or (lambda asks: [np.asarray(fields[k][idx]) for k, idx in asks])
+    read_many = read_many or read_each(fields)
     groups = [offsets for offsets in CSR_GROUPS if offsets in fields]
     ends = read_many([(offsets, np.concatenate([rows, rows + 1])) for offsets in groups])
     out: dict[str, np.ndarray] = {}
