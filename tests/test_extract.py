@@ -53,3 +53,53 @@ def test_a_page_that_parses_to_a_comment_has_no_visible_text():
     assert visible_text("\x1c<!DPE html>\n<h'\"e\x00") == ""
     with pytest.raises(RejectDocument):
         extract_record({"id": "x", "format": "html", "html": "\x1c<!DPE html>\n<h'\"e\x00"}, ExtractSettings())
+
+
+META_PAGE = """<html><head><title>Ferry timetable changes | Harbour Post</title>
+<link rel="canonical" href="/local/ferry-timetable">
+<meta property="og:url" content="https://harbour.example.net/local/ferry-timetable">
+<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Ferry timetable changes from May",
+ "datePublished": "2024-04-18T07:30:00+02:00", "author": {"@type": "Person", "name": "Ines Vidal"}}</script>
+</head><body><article><h1>Ferry timetable changes</h1><time datetime="2024-04-18">18 April 2024</time>
+<p>The morning ferry to the islands will leave twenty minutes earlier from the first of May, the operator said.</p>
+<p>Evening crossings stay as they are, and a late boat on Fridays is being considered for the summer.</p>
+</article></body></html>"""
+
+
+def metadata_pages():
+    """The page above, and (beside the checkout) the first real pages of the HTML evaluation set."""
+    import gzip
+    import json
+
+    from conftest import SHARED
+
+    pages = [(META_PAGE, None), (META_PAGE, "https://harbour.example.net/x"), (PAGE, None)]
+    path = SHARED / "eval" / "html_boilerplate" / "input.jsonl.gz"
+    if path.exists():
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            pages += [(rec["html"], rec.get("url")) for rec, _ in zip(map(json.loads, fh), range(40))]
+    return pages
+
+
+def test_page_metadata_is_what_trafilaturas_full_metadata_finds():
+    """Title, URL and date as trafilatura's own metadata extraction gives them; a newer
+    trafilatura that finds them differently fails here, not silently in the outputs."""
+    from trafilatura import load_html
+    from trafilatura.metadata import extract_metadata, set_date_params
+
+    from storydedup.pipeline.extract.html import page_metadata
+
+    for html, url in metadata_pages():
+        full = extract_metadata(load_html(html), url, set_date_params(True))
+        assert page_metadata(load_html(html), url) == {"title": full.title, "url": full.url, "date": full.date}
+    lean = page_metadata(load_html(META_PAGE), None)
+    assert lean == {"title": "Ferry timetable changes from May",
+                    "url": "https://harbour.example.net/local/ferry-timetable", "date": "2024-04-18"}
+
+
+def test_extracted_record_takes_title_url_and_date_from_the_page():
+    rec = {"id": "m", "html": META_PAGE}
+    extract_record(rec, ExtractSettings())
+    assert (rec["title"], rec["url"], rec["published"]) == (
+        "Ferry timetable changes from May", "https://harbour.example.net/local/ferry-timetable", "2024-04-18")
+    assert "morning ferry" in rec["text"]
