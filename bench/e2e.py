@@ -7,14 +7,15 @@ Text path (bench/synthetic_news.py: ~700-word reports, 30% near-duplicate copies
   `bench` extra). Each row: docs/s, CPU seconds, the tree's peak memory, near-duplicate B-cubed
   F1 against the generator's truth, and the ratio to the naive reference.
 HTML path: storydedup --workers 2 on the same reports as HTML pages against bare
-  trafilatura.extract over the pages with 2 processes (bench/peers/bare_trafilatura.py).
+  trafilatura.extract over the pages with 2 processes (bench/peers/bare_trafilatura.py); with
+  --html-pages, on real pages instead (generated pages are small: there fixed costs dominate).
 Daily batches (--days 30): the text corpus as one `run --batch` on an empty index and on one
   holding 30 earlier days of as many documents: wall and CPU seconds, the cluster stage's seconds.
 Growth (--growth 10000,100000,...): storydedup --workers 2 alone at each size, time and memory.
 
 The machine is usually shared: quote ratios from one invocation, not absolute figures.
-Usage: python bench/e2e.py [--docs 10000] [--html-docs 1000] [--days 30] [--growth SIZES] [--skip datatrove,html]
-                           [--work DIR] [--readme README.md]
+Usage: python bench/e2e.py [--docs 10000] [--html-docs 1000] [--html-pages PAGES.jsonl.gz] [--days 30]
+                           [--growth SIZES] [--skip datatrove,html] [--work DIR] [--readme README.md]
 """
 from __future__ import annotations
 
@@ -153,17 +154,37 @@ def text_path(n: int, work: Path, skip: set[str], lines: list[str]) -> None:
                      f"({n / max(rest, 1e-9) / naive_rate:.2f}x naive)" if naive_rate else "")
 
 
-def html_path(n: int, work: Path, lines: list[str]) -> None:
-    recs = generate(n, seed=1)
-    corpus = work / f"html-{n}"
-    write_corpus(recs, corpus, field="html")
-    pages = work / f"html-{n}.jsonl"
+def real_pages(path: str, n: int, folder: Path) -> int:
+    """The first ``n`` pages of a JSONL(.gz) file of ``{"id", "html", "url"?}`` (for example
+    ../shared/eval/html_boilerplate/input.jsonl.gz) as the HTML corpus; returns how many."""
+    import gzip
+
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        recs = [{k: rec[k] for k in ("id", "html", "url") if rec.get(k)} for rec, _ in zip(map(json.loads, fh), range(n))]
+    folder.mkdir(parents=True, exist_ok=True)
+    per = -(-len(recs) // PARTS)
+    for p in range(PARTS):
+        with open(folder / f"part-{p:02d}.jsonl", "w", encoding="utf-8") as out:
+            out.writelines(json.dumps(rec) + "\n" for rec in recs[p * per:(p + 1) * per])
+    return len(recs)
+
+
+def html_path(n: int, work: Path, lines: list[str], pages_file: str | None = None) -> None:
+    corpus = work / (f"html-real-{n}" if pages_file else f"html-{n}")
+    shutil.rmtree(corpus, ignore_errors=True)
+    if pages_file:
+        n = real_pages(pages_file, n, corpus)
+    else:
+        write_corpus(generate(n, seed=1), corpus, field="html")
+    pages = work / f"{corpus.name}.jsonl"
     with open(pages, "w", encoding="utf-8") as fh:
         for part in sorted(corpus.glob("*.jsonl")):
             fh.write(part.read_text(encoding="utf-8"))
     bare = run([PY, str(HERE / "peers" / "bare_trafilatura.py"), str(pages), "2"], str(work / "bare.log"))
     ours = storydedup(corpus, work / "storydedup-html", 2, work / "storydedup-html.log")
-    lines += ["", f"HTML path: {n} pages.", "", HEADER.replace("vs naive", "vs bare trafilatura")]
+    what = f"real pages from {Path(pages_file).parent.name}/{Path(pages_file).name}" if pages_file else "generated pages"
+    lines += ["", f"HTML path: {n} {what}.", "", HEADER.replace("vs naive", "vs bare trafilatura")]
     lines.append(row("bare trafilatura.extract (2 processes)", n, bare, None, n / bare.wall))
     lines.append(row("storydedup --workers 2", n, ours, None, n / bare.wall))
     if ours.returncode == 0:
@@ -250,6 +271,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=10_000, help="text documents (default 10000)")
     ap.add_argument("--html-docs", type=int, default=1000, help="HTML pages (default 1000)")
+    ap.add_argument("--html-pages", help="JSONL(.gz) of real pages ({id, html, url}) for the HTML path instead of generated ones")
     ap.add_argument("--growth", default="", help="comma-separated sizes for the growth table, e.g. 10000,100000")
     ap.add_argument("--skip", default="", help="comma-separated: text, datatrove, html")
     ap.add_argument("--days", type=int, default=30, help="earlier days in the index for the daily-batch rows (0: skip them)")
@@ -265,7 +287,7 @@ def main() -> None:
     if "text" not in skip:
         text_path(args.docs, work, skip, lines)
     if "html" not in skip:
-        html_path(args.html_docs, work, lines)
+        html_path(args.html_docs, work, lines, args.html_pages)
     if args.days and "text" not in skip:
         incremental(args.docs, args.days, work, lines)
     if args.growth:
