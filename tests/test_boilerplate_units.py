@@ -5,6 +5,8 @@ import json
 import random
 
 import pytest
+import xxhash
+from hypothesis import given, settings as hsettings, strategies as st
 
 from storydedup.pipeline.resources import ConfigError
 
@@ -17,6 +19,7 @@ from storydedup.pipeline.strip.detectors.sections import opens_article
 from storydedup.pipeline.strip.detectors.tables import table_cells
 from storydedup.pipeline.strip.detectors.thread import header_evidence, thread_starts
 from storydedup.pipeline.strip.lines import is_dated, line_features, split_lines
+from storydedup.pipeline.strip import template
 from storydedup.pipeline.strip.template import site_of
 from storydedup.pipeline.records import RejectDocument
 
@@ -537,3 +540,20 @@ def test_template_table_stays_bounded_and_is_rebuilt_rarely(monkeypatch):
     assert found["sites"]["*"]["lines"][template.line_key("Menu")] == 2000
     assert rebuilds and max(rebuilds) <= 40 + 4  # full by at most one document's lines
     assert len(rebuilds) <= 3 * 2000 // (40 // 2) + 1
+
+
+_WORDY = st.text(alphabet=st.sampled_from(list("ab1 '’-.|İ\u0307é\tЖ中_")), max_size=60)
+
+
+@given(_WORDY, st.integers(0, 8))
+@hsettings(max_examples=400, deadline=None)
+def test_long_line_test_counts_words_as_findall_does(text, n):
+    """line_key turns down long lines by a possessive pattern instead of cutting them into
+    words: both must agree on every text, apostrophes, digits and case-folding included."""
+    from storydedup.pipeline.strip.lines import WORD
+
+    low = text.lower()
+    assert (template.more_words_than(n).match(low) is not None) == (len(WORD.findall(low)) > n)
+    words = WORD.findall(template.DIGITS.sub("0", low))
+    expected = None if not words or len(words) > n else xxhash.xxh64_hexdigest(" ".join(words).encode("utf-8"))
+    assert template.line_key(text, n) == expected

@@ -10,6 +10,7 @@ linear however many lines recur.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable
 from urllib.parse import urlsplit
 
@@ -39,10 +40,22 @@ def site_of(rec: dict) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8)
+def more_words_than(n: int) -> re.Pattern:
+    """Matches a text with more than ``n`` words as ``WORD`` finds them: words are runs of word
+    characters (joined by one apostrophe) between runs of other characters, and the possessive
+    quantifiers never split a run, so the count is findall's. Paragraphs, most of a text's
+    characters, are thus turned down after ``n`` words instead of being cut into all of theirs."""
+    return re.compile(r"\W*+(?:\w++(?:['’]\w++)?+\W*+){%d}" % (n + 1))
+
+
 def line_key(line: str, max_words: int = MAX_WORDS) -> str | None:
     """Hash of a line with case, spacing and digits (dates, counters) normalised away."""
-    words = WORD.findall(DIGITS.sub("0", line.lower()))
-    if not words or len(words) > max_words:
+    low = line.lower()
+    if more_words_than(max_words).match(low):  # digits -> "0" keeps the words, so count first
+        return None
+    words = WORD.findall(DIGITS.sub("0", low))
+    if not words:
         return None
     return xxhash.xxh64_hexdigest(" ".join(words).encode("utf-8"))
 
