@@ -260,3 +260,41 @@ def test_train_strip_rebuilds_the_shipped_model(tmp_path):
     out = tmp_path / "strip.json.gz"
     assert main([str(d) for d in train], str(out), rule_paths(), log=lambda *_: None) == 0
     assert model_differences(json.loads(gzip.decompress(out.read_bytes())), shipped) == []
+
+
+def reference_words(text: str, prefix: int):
+    """Words as features._words defines them, one character at a time in plain Python."""
+    from storydedup.pipeline.strip.model import features as F
+
+    table, classes, mult = F.lower_table(), F.char_classes(), int(F._MULT)
+    wordish = {F.LOWER, F.UPPER, F.LETTER, F.DIGIT, F.CJK}
+    out, i = [], 0
+    while i < len(text):
+        cls = classes[ord(text[i])] if ord(text[i]) <= 0xFFFF else F.SYMBOL
+        if cls not in wordish:
+            i += 1
+            continue
+        start, h, head, pos = i, 0, 0, 0
+        while i < len(text) and (classes[ord(text[i])] if ord(text[i]) <= 0xFFFF else F.SYMBOL) in wordish:
+            part = (int(table[min(ord(text[i]), 0xFFFF)]) + 1) * pow(mult, min(pos, 63) + 1, 2**64) % 2**64
+            h, head = (h + part) % 2**64, (head + part) % 2**64 if min(pos, 63) < prefix else head
+            i, pos = i + 1, pos + 1
+        out.append((h, start, i - start, head))
+    return out
+
+
+@pytest.mark.parametrize("prefix", [5, 64])
+def test_word_hashes_follow_their_definition(prefix):
+    """The compiled word pass: runs of letters, digits or CJK; case and digits folded; a hash
+    over all characters and one over the first ``prefix``; characters past the BMP split words."""
+    from storydedup.pipeline.strip.model.features import _codepoints, _words
+
+    rng = random.Random(7)
+    alphabet = "abZ9 é中\U0001F600\n.,İß-'" + "x" * 6
+    texts = ["", "Newsletter newsletter NEWSLETTER", "Ab12 ab99", "w" * 80, "中文字 和"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 120))) for _ in range(300)]
+    for text in texts:
+        h, start, length, head = _words(_codepoints(text), prefix)
+        assert list(zip(h.tolist(), start.tolist(), length.tolist(), head.tolist())) == reference_words(text, prefix)
+    h = _words(_codepoints("Newsletter newsletter Ab12 ab99"), prefix)[0]
+    assert h[0] == h[1] and h[2] == h[3]

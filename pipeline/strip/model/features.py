@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from storydedup.pipeline.jit import jit
 from storydedup.pipeline.strip.model.language import frequent_words, language_words
 from storydedup.pipeline.strip.model.rulescan import ACTIONS, RuleScan
 
@@ -164,21 +165,43 @@ def _words(cp_cls, prefix: int = 64):
     """(hash, first char index, length, hash of the first ``prefix`` characters) of every word:
     a run of letters/digits (CJK runs count as one word here; CJK density has its own features)."""
     cps, cls = cp_cls
-    wordish = (cls == LOWER) | (cls == UPPER) | (cls == LETTER) | (cls == DIGIT) | (cls == CJK)
-    idx = np.flatnonzero(wordish)
-    if not len(idx):
-        return np.zeros(0, np.uint64), idx, idx, np.zeros(0, np.uint64)
-    new = np.ones(len(idx), bool)
-    new[1:] = idx[1:] != idx[:-1] + 1
-    starts = np.flatnonzero(new)
-    word_of = np.cumsum(new) - 1
-    pos = np.minimum(np.arange(len(idx)) - starts[word_of], 63)
-    low = lower_table()[np.minimum(cps[idx], 0xFFFF)] + np.uint64(1)
-    part = low * _POW[pos]
-    h = np.add.reduceat(part, starts)
-    lengths = np.diff(np.append(starts, len(idx)))
-    head = np.add.reduceat(np.where(pos < prefix, part, np.uint64(0)), starts) if prefix < 64 else h
-    return h, idx[starts], lengths, head
+    return _word_runs(cps, cls, lower_table(), _POW, prefix)
+
+
+@jit
+def _word_runs(cps, cls, lower, powers, prefix):
+    """One pass over the characters: a word's hash is the sum of (folded code point + 1) times
+    the multiplier to the power of its position (positions past 63 share the last power), all
+    modulo 2**64."""
+    n_words = 0
+    inside = False
+    for i in range(cps.shape[0]):
+        c = cls[i]
+        wordish = c == LOWER or c == UPPER or c == LETTER or c == DIGIT or c == CJK
+        if wordish and not inside:
+            n_words += 1
+        inside = wordish
+    h = np.zeros(n_words, np.uint64)
+    head = np.zeros(n_words, np.uint64)
+    start = np.zeros(n_words, np.int64)
+    length = np.zeros(n_words, np.int64)
+    k = -1
+    inside = False
+    for i in range(cps.shape[0]):
+        c = cls[i]
+        wordish = c == LOWER or c == UPPER or c == LETTER or c == DIGIT or c == CJK
+        if wordish:
+            if not inside:
+                k += 1
+                start[k] = i
+            pos = min(length[k], 63)
+            part = (lower[min(cps[i], 0xFFFF)] + np.uint64(1)) * powers[pos]
+            h[k] += part
+            if pos < prefix:
+                head[k] += part
+            length[k] += 1
+        inside = wordish
+    return h, start, length, head
 
 
 BASE = ["log_chars", "log_words", "cjk_share", "lower_share", "upper_share", "digit_share", "punct_share",
@@ -378,9 +401,9 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> 
                 pos = pos[np.isin(cls[np.minimum(pos + 1, len(cls) - 1)], (LOWER, UPPER, LETTER, DIGIT, CJK))]
             r = row_of_line[line_of[pos]]
             cols[name][r[r >= 0]] = True
-    sep = np.isin(cps, _codes(SEPARATORS))
+    sep = _member(SEPARATORS)[np.minimum(cps, 0xFFFF)]
     cols["separators"] = np.log1p(np.bincount(line_of[sep], minlength=n_all)[rows])
-    quo = np.isin(cps, _codes(QUOTES))
+    quo = _member(QUOTES)[np.minimum(cps, 0xFFFF)]
     cols["quotes"] = np.bincount(line_of[quo], minlength=n_all)[rows] > 0
     cols["bullet"] = np.isin(first_cp, _codes(BULLETS))
 
@@ -394,6 +417,15 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> 
     region = region_features(cols, w, n_chars, doc_ptr, n_docs)
     X = np.hstack([base, region, neighbour_features(base, doc_ptr, row_doc), window_features(base, doc_ptr, row_doc)])
     return Batch(X.astype(np.float32), doc_ptr, rows - line0[row_doc], w)
+
+
+@lru_cache(maxsize=8)
+def _member(chars: str) -> np.ndarray:
+    """Is each BMP code point one of ``chars`` (all in the BMP): one look-up per character of a
+    batch instead of one comparison per character and member."""
+    table = np.zeros(0x10000, bool)
+    table[[ord(ch) for ch in chars]] = True
+    return table
 
 
 def _codes(chars: str) -> np.ndarray:
