@@ -3,7 +3,7 @@ bullets, name-like and timestamp-like shapes."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
 
@@ -58,10 +58,20 @@ class Line:
     ends_sentence: bool
     timestamp: bool
     namelike: bool
-    caps_share: float  # share of longer words that are Capitalised: high in headlines and link lists
     number: int | None  # the item number of a "12." / "12)" list line
     signature: bool  # "Name, City" / "Name, City, Country": how readers sign a letter or comment
     tokens: tuple[str, ...] = ()  # lower-cased words (``WORD`` in ``text.lower()``), for the detectors
+    written: list[str] = field(default_factory=list, repr=False)  # the words as written (``WORD`` in ``text``)
+    _caps: float = field(default=-1.0, repr=False, compare=False)
+
+    @property
+    def caps_share(self) -> float:
+        """Share of longer words (4+ letters) that are Capitalised: high in headlines and link
+        lists. Counted when first asked: most prose lines are decided without it."""
+        if self._caps < 0:
+            capitalised = [w[0].isupper() for w in self.written if len(w) >= 4 and w.isalpha()]
+            self._caps = sum(capitalised) / len(capitalised) if capitalised else 0.0
+        return self._caps
 
     @property
     def empty(self) -> bool:
@@ -79,8 +89,6 @@ def line_features(index: int, raw: str) -> Line:
     n = len(tokens)
     frequent = stopwords()
     stops = sum(map(frequent.__contains__, tokens))
-    capitalised = [w[0].isupper() for w in words if len(w) >= 4 and w.isalpha()]
-    caps = sum(capitalised) / len(capitalised) if capitalised else 0.0
     return Line(
         index=index,
         raw=raw,
@@ -92,10 +100,10 @@ def line_features(index: int, raw: str) -> Line:
         ends_sentence=ends_sentence(text),
         timestamp=is_timestamp(text),
         namelike=is_namelike(text, tokens),
-        caps_share=caps,
         number=int(mark.group(1)) if bullet and mark.group(1) else None,
         signature=is_signature(text, tokens),
         tokens=tuple(tokens),
+        written=words,
     )
 
 

@@ -28,7 +28,7 @@ def is_prose(line: Line, min_words: int) -> bool:
     if line.words < min_words or line.stop_share < MIN_STOP_SHARE or is_code(line):
         return False
     if line.words >= LONG_LINE:  # unless it is a comma-strung list of Title Case link texts
-        return line.caps_share < LINK_SOUP_CAPS or line.stop_share >= 2 * MIN_STOP_SHARE
+        return line.stop_share >= 2 * MIN_STOP_SHARE or line.caps_share < LINK_SOUP_CAPS
     return line.ends_sentence and line.caps_share < MAX_CAPS_SHARE
 
 
