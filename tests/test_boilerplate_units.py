@@ -557,3 +557,23 @@ def test_long_line_test_counts_words_as_findall_does(text, n):
     words = WORD.findall(template.DIGITS.sub("0", low))
     expected = None if not words or len(words) > n else xxhash.xxh64_hexdigest(" ".join(words).encode("utf-8"))
     assert template.line_key(text, n) == expected
+
+
+def test_long_lines_are_matched_only_by_rules_that_allow_their_length(tmp_path):
+    """A line is tried against the rules whose max_words allows it, in file order; the shorter
+    rule set kept for long lines gives the answer a rule-by-rule check gives."""
+    path = tmp_path / "limits.toml"
+    path.write_text("[group.short]\naction = 'drop'\nlines = ['.*\\bpromo\\b.*']\n"
+                    "[group.mid]\naction = 'drop'\nmax_words = 30\nlines = ['.*\\bpromo\\b.*', '.*\\bbox\\b.*']\n"
+                    "[group.long]\naction = 'drop'\nmax_words = 80\nlines = ['.*\\b(?:promo|box|ad)\\b.*']\n")
+    rules = load_rules([str(path)])
+    words = "word " * 100
+    for n, expected in ((3, "short"), (12, "short"), (13, "mid"), (30, "mid"), (31, "long"), (80, "long"), (81, None)):
+        line = "promo " + words[:5 * (n - 1)].strip()
+        assert len(line.split()) == n
+        found = rules.match(line, n)
+        reference = first_match_of_all(rules, line, n)
+        assert (found.group if found else None) == expected == (reference.group if reference else None)
+    line = "a box " + words[:5 * 40].strip()
+    assert rules.match(line, 42).group == "long" and rules.allowing(42) is rules.allowing(80)
+    assert rules.allowing(81) is None and rules.allowing(5) is not rules.allowing(25)

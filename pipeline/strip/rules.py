@@ -194,6 +194,7 @@ class RuleSet:
     _finder: PieceFinder | None = field(default=None, repr=False)  # built on first use
     _seen: dict = field(default_factory=dict, repr=False)  # (line, words, disabled) -> its rule
     _indexes: dict = field(default_factory=dict, repr=False)  # start classes -> PieceIndex of the rules to try
+    _allowing: dict = field(default_factory=dict, repr=False)  # words of a line -> the rules allowing it
 
     def match(self, line: str, n_words: int, disabled: tuple[str, ...] = ()) -> Rule | None:
         """First rule (strongest action first) matching the whole stripped line, or None.
@@ -230,6 +231,9 @@ class RuleSet:
         return None
 
     def _match(self, line: str, n_words: int, disabled: tuple[str, ...]) -> Rule | None:
+        if n_words > self.fewest_max_words:  # a long line: only the rules that allow its length
+            fit = self.allowing(n_words)
+            return fit._match(line, n_words, disabled) if fit is not None else None
         bare = bare_label(line)
         label = bare if bare != line and bare else None  # a piece of the line: lacks what it lacks
         found = self.pieces(fold(line))  # the label is a piece of the line: holds no more
@@ -249,6 +253,21 @@ class RuleSet:
             if rule.matches(line) or (label and rule.matches_label(label)):
                 return rule
         return None
+
+    @cached_property
+    def fewest_max_words(self) -> int:
+        return min((r.max_words for r in self.rules), default=0)
+
+    def allowing(self, n_words: int) -> "RuleSet | None":
+        """The rules whose ``max_words`` allows a line of ``n_words`` words, in order, as a rule
+        set of their own (one per length limit, kept): a paragraph is searched for the pieces
+        of a few patterns, not of all. None when no rule allows it."""
+        if n_words not in self._allowing:
+            limit = min((r.max_words for r in self.rules if r.max_words >= n_words), default=None)
+            same = next((s for s in self._allowing.values() if s is not None and s.fewest_max_words == limit), None)
+            self._allowing[n_words] = None if limit is None else \
+                same or RuleSet([r for r in self.rules if r.max_words >= limit], self.languages)
+        return self._allowing[n_words]
 
     def pieces(self, folded: str) -> set:
         """The literal pieces of any pattern that the ``fold``ed line holds."""
@@ -310,6 +329,8 @@ class RuleSet:
         for ch in sorted(self.start_chars | {"*", "0", ""}):  # a label mostly starts as its line,
             for pair in ((ch, ch), (ch, ""), ("*", ch)):         # or after a quote or an arrow
                 self._piece_index(*pair)
+        for limit in sorted({r.max_words for r in self.rules} - {self.fewest_max_words}):
+            self.allowing(limit).prepare()
 
     def reasons(self, *actions: str, inline: bool = False) -> frozenset[str]:
         """The removal reasons (``rule:<group>``) of the groups with one of ``actions``; with
