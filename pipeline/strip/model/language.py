@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from itertools import repeat
 
 import numpy as np
 
@@ -76,9 +77,10 @@ class LanguageGuess:
         row, votes = self._table
         sample = text[:self.sample_chars]
         unlisted = len(votes) - 1
-        rows = [row.get(t, unlisted) for t in PUNCTUATION.sub(" ", sample.lower()).split() + CJK_CHAR.findall(sample)]
-        if not rows or not self.langs:
+        tokens = PUNCTUATION.sub(" ", sample.lower()).split() + CJK_CHAR.findall(sample)
+        if not tokens or not self.langs:
             return None
-        score = votes[rows].sum(axis=0)
+        rows = np.fromiter(map(row.get, tokens, repeat(unlisted, len(tokens))), np.intp, len(tokens))  # looked up in C
+        score = votes.take(rows, axis=0).sum(axis=0)
         best = int(score.argmax())
         return self.langs[best] if score[best] >= self.min_hits else None
