@@ -46,7 +46,7 @@ def stopwords() -> frozenset[str]:
     return frozenset(words)
 
 
-@dataclass(slots=True)  # not frozen: a frozen dataclass is built ~4x slower, and ~25 are built per document; never mutated
+@dataclass(slots=True)  # not frozen: a frozen dataclass is built ~4x slower, and ~25 are built per document; only the caps share is set later
 class Line:
     index: int
     raw: str
@@ -60,6 +60,7 @@ class Line:
     namelike: bool
     number: int | None  # the item number of a "12." / "12)" list line
     signature: bool  # "Name, City" / "Name, City, Country": how readers sign a letter or comment
+    empty: bool  # no text: a field, not a property, as the detectors ask it of every line many times
     tokens: tuple[str, ...] = ()  # lower-cased words (``WORD`` in ``text.lower()``), for the detectors
     written: list[str] = field(default_factory=list, repr=False)  # the words as written (``WORD`` in ``text``)
     _caps: float = field(default=-1.0, repr=False, compare=False)
@@ -72,10 +73,6 @@ class Line:
             capitalised = [w[0].isupper() for w in self.written if len(w) >= 4 and w.isalpha()]
             self._caps = sum(capitalised) / len(capitalised) if capitalised else 0.0
         return self._caps
-
-    @property
-    def empty(self) -> bool:
-        return not self.text
 
 
 def line_features(index: int, raw: str) -> Line:
@@ -102,6 +99,7 @@ def line_features(index: int, raw: str) -> Line:
         namelike=is_namelike(text, tokens),
         number=int(mark.group(1)) if bullet and mark.group(1) else None,
         signature=is_signature(text, tokens),
+        empty=not text,
         tokens=tuple(tokens),
         written=words,
     )

@@ -195,6 +195,7 @@ class RuleSet:
     _seen: dict = field(default_factory=dict, repr=False)  # (line, words, disabled) -> its rule
     _indexes: dict = field(default_factory=dict, repr=False)  # start classes -> PieceIndex of the rules to try
     _allowing: dict = field(default_factory=dict, repr=False)  # words of a line -> the rules allowing it
+    _reasons: dict = field(default_factory=dict, repr=False)  # (actions, inline) -> their removal reasons
 
     def match(self, line: str, n_words: int, disabled: tuple[str, ...] = ()) -> Rule | None:
         """First rule (strongest action first) matching the whole stripped line, or None.
@@ -336,7 +337,10 @@ class RuleSet:
         """The removal reasons (``rule:<group>``) of the groups with one of ``actions``; with
         ``inline`` only of those whose boxes also stand between paragraphs (newsletter sign-ups,
         "Read more" lists: text may resume below them, never below a footer)."""
-        return frozenset(f"rule:{r.group}" for r in self.rules if r.action in actions and (r.inline or not inline))
+        key = (actions, inline)
+        if key not in self._reasons:  # asked several times per document
+            self._reasons[key] = frozenset(f"rule:{r.group}" for r in self.rules if r.action in actions and (r.inline or not inline))
+        return self._reasons[key]
 
     @property
     def groups(self) -> list[str]:
