@@ -560,8 +560,8 @@ def test_long_line_test_counts_words_as_findall_does(text, n):
 
 
 def test_long_lines_are_matched_only_by_rules_that_allow_their_length(tmp_path):
-    """A line is tried against the rules whose max_words allows it, in file order; the shorter
-    rule set kept for long lines gives the answer a rule-by-rule check gives."""
+    """A line is tried against the rules whose max_words allows it, in file order; looking for
+    only those rules' pieces in a long line gives the answer a rule-by-rule check gives."""
     path = tmp_path / "limits.toml"
     path.write_text("[group.short]\naction = 'drop'\nlines = ['.*\\bpromo\\b.*']\n"
                     "[group.mid]\naction = 'drop'\nmax_words = 30\nlines = ['.*\\bpromo\\b.*', '.*\\bbox\\b.*']\n"
@@ -575,5 +575,7 @@ def test_long_lines_are_matched_only_by_rules_that_allow_their_length(tmp_path):
         reference = first_match_of_all(rules, line, n)
         assert (found.group if found else None) == expected == (reference.group if reference else None)
     line = "a box " + words[:5 * 40].strip()
-    assert rules.match(line, 42).group == "long" and rules.allowing(42) is rules.allowing(80)
-    assert rules.allowing(81) is None and rules.allowing(5) is not rules.allowing(25)
+    assert rules.match(line, 42).group == "long" and rules.finder_for(42) is rules.finder_for(80)
+    assert rules.finder_for(81) is None and rules.finder_for(5) is not rules.finder_for(25)
+    # only the allowed rules' pieces: the long rule's alternation has none to look for
+    assert rules.finder_for(20)("a box and a promo") == {"box", "promo"} and rules.finder_for(50)("a box and a promo") == set()

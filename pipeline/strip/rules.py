@@ -191,10 +191,10 @@ class RuleSet:
     rules: list[Rule] = field(default_factory=list)
     languages: frozenset[str] = frozenset()  # the languages the rule files are written in
     _by_start: dict = field(default_factory=dict, repr=False)  # start classes -> rules to try
-    _finder: PieceFinder | None = field(default=None, repr=False)  # built on first use
     _seen: dict = field(default_factory=dict, repr=False)  # (line, words, disabled) -> its rule
     _indexes: dict = field(default_factory=dict, repr=False)  # start classes -> PieceIndex of the rules to try
-    _allowing: dict = field(default_factory=dict, repr=False)  # words of a line -> the rules allowing it
+    _finders: dict = field(default_factory=dict, repr=False)  # words of a line -> piece finder of the rules allowing it
+    _finders_by_limit: dict = field(default_factory=dict, repr=False)  # max_words limit -> that finder
     _reasons: dict = field(default_factory=dict, repr=False)  # (actions, inline) -> their removal reasons
 
     def match(self, line: str, n_words: int, disabled: tuple[str, ...] = ()) -> Rule | None:
@@ -232,12 +232,12 @@ class RuleSet:
         return None
 
     def _match(self, line: str, n_words: int, disabled: tuple[str, ...]) -> Rule | None:
-        if n_words > self.fewest_max_words:  # a long line: only the rules that allow its length
-            fit = self.allowing(n_words)
-            return fit._match(line, n_words, disabled) if fit is not None else None
+        finder = self.finder_for(n_words)
+        if finder is None:  # longer than any rule allows
+            return None
         bare = bare_label(line)
         label = bare if bare != line and bare else None  # a piece of the line: lacks what it lacks
-        found = self.pieces(fold(line))  # the label is a piece of the line: holds no more
+        found = finder(fold(line))  # the label is a piece of the line: holds no more
         if len(line) >= GATED:  # pattern by pattern, only those whose pieces the line holds
             tried = self._piece_index(line[:1], bare[:1])
             for rule, rest, on_line, on_label in tried.entries_for(found):
@@ -255,26 +255,23 @@ class RuleSet:
                 return rule
         return None
 
-    @cached_property
-    def fewest_max_words(self) -> int:
-        return min((r.max_words for r in self.rules), default=0)
-
-    def allowing(self, n_words: int) -> "RuleSet | None":
-        """The rules whose ``max_words`` allows a line of ``n_words`` words, in order, as a rule
-        set of their own (one per length limit, kept): a paragraph is searched for the pieces
-        of a few patterns, not of all. None when no rule allows it."""
-        if n_words not in self._allowing:
+    def finder_for(self, n_words: int) -> PieceFinder | None:
+        """The piece finder of the rules whose ``max_words`` allows a line of ``n_words`` words
+        (one per length limit, kept per word count): a paragraph is searched for the pieces of
+        the few patterns that may match it, not of all. The other rules are skipped for the
+        line anyway, and an allowed rule's pieces are all there, so what is found of them is
+        the same. None when no rule allows the length."""
+        if n_words not in self._finders:
             limit = min((r.max_words for r in self.rules if r.max_words >= n_words), default=None)
-            same = next((s for s in self._allowing.values() if s is not None and s.fewest_max_words == limit), None)
-            self._allowing[n_words] = None if limit is None else \
-                same or RuleSet([r for r in self.rules if r.max_words >= limit], self.languages)
-        return self._allowing[n_words]
+            if limit is not None and limit not in self._finders_by_limit:
+                self._finders_by_limit[limit] = PieceFinder(
+                    p for r in self.rules if r.max_words >= limit for _, _, needs, _ in r.each for alike in needs for p in alike)
+            self._finders[n_words] = self._finders_by_limit.get(limit)
+        return self._finders[n_words]
 
     def pieces(self, folded: str) -> set:
         """The literal pieces of any pattern that the ``fold``ed line holds."""
-        if self._finder is None:
-            self._finder = PieceFinder(p for r in self.rules for _, _, needs, _ in r.each for alike in needs for p in alike)
-        return self._finder(folded)
+        return self.finder_for(0)(folded) if self.rules else set()
 
     def _candidates(self, first: str, bare_first: str) -> list[tuple[Rule, tuple, frozenset | None]]:
         """The rules, in order, that may match a line (or its bare label) starting with these
@@ -330,8 +327,8 @@ class RuleSet:
         for ch in sorted(self.start_chars | {"*", "0", ""}):  # a label mostly starts as its line,
             for pair in ((ch, ch), (ch, ""), ("*", ch)):         # or after a quote or an arrow
                 self._piece_index(*pair)
-        for limit in sorted({r.max_words for r in self.rules} - {self.fewest_max_words}):
-            self.allowing(limit).prepare()
+        for limit in sorted({r.max_words for r in self.rules}):
+            self.finder_for(limit)
 
     def reasons(self, *actions: str, inline: bool = False) -> frozenset[str]:
         """The removal reasons (``rule:<group>``) of the groups with one of ``actions``; with
