@@ -298,3 +298,50 @@ def test_word_hashes_follow_their_definition(prefix):
         assert list(zip(h.tolist(), start.tolist(), length.tolist(), head.tolist())) == reference_words(text, prefix)
     h = _words(_codepoints("Newsletter newsletter Ab12 ab99"), prefix)[0]
     assert h[0] == h[1] and h[2] == h[3]
+
+
+def test_core_run_is_the_densest_run_of_each_document():
+    """Each document's core is its maximum-sum run of rows, the one ending first and then
+    starting first among equal sums (checked against all runs), and rows outside carry their
+    signed distance to it."""
+    import numpy as np
+
+    from storydedup.pipeline.strip.model.features import _core_runs
+
+    rng = np.random.default_rng(3)
+    sizes = [1, 2, 5, 9, 0, 14, 3, 30] * 20
+    score = rng.choice([-6.0, -4.0, -2.0, 2.0, 4.0, 6.0, 20.0, 0.5], size=sum(sizes))  # equal sums happen
+    ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    in_core, dist = np.zeros(len(score), bool), np.zeros(len(score), np.float32)
+    _core_runs(score, ptr, in_core, dist)
+    for d, size in enumerate(sizes):
+        if not size:
+            continue
+        s = score[ptr[d]:ptr[d + 1]]
+        runs = [(-s[lo:hi + 1].sum(), hi, lo) for hi in range(size) for lo in range(hi + 1)]
+        _, hi, lo = min(runs)
+        assert in_core[ptr[d]:ptr[d + 1]].tolist() == [lo <= i <= hi for i in range(size)]
+        assert dist[ptr[d]:ptr[d + 1]].tolist() == [i - lo if i < lo else max(i - hi, 0) for i in range(size)]
+
+
+def test_score_runs_follow_their_definition():
+    """Stage two's running views of a document's rows: the largest comment score above each
+    row, and the distance to the nearest body row above and below (the row count when none)."""
+    import numpy as np
+
+    from storydedup.pipeline.strip.model.model import _score_runs
+
+    rng = np.random.default_rng(5)
+    sizes = [3, 0, 1, 7, 12, 4] * 10
+    n = sum(sizes)
+    comment, body = rng.random(n), rng.random(n) < rng.choice([0.0, 0.3, 0.9], n)
+    ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    com_max, above, below = np.zeros(n), np.zeros(n), np.zeros(n)
+    _score_runs(comment, body, ptr, com_max, above, below)
+    for d, size in enumerate(sizes):
+        a = ptr[d]
+        for r in range(size):
+            assert com_max[a + r] == max(comment[a:a + r], default=0.0)
+            up = [r - j for j in range(r + 1) if body[a + j]]
+            down = [j - r for j in range(r, size) if body[a + j]]
+            assert (above[a + r], below[a + r]) == (min(up, default=size), min(down, default=size))

@@ -492,14 +492,7 @@ def region_features(cols, w, n_chars, doc_ptr, n_docs) -> np.ndarray:
     score = np.where(prose, w, -2.0 - 2.0 * cols["rule_end"] - 2.0 * cols["rule_cut"])
     in_core = np.zeros(n, bool)
     dist = np.zeros(n, np.float32)
-    for d in range(n_docs):
-        a, b = doc_ptr[d], doc_ptr[d + 1]
-        if a == b:
-            continue
-        lo, hi = max_segment(score[a:b])
-        in_core[a + lo:a + hi + 1] = True
-        p = np.arange(b - a)
-        dist[a:b] = np.where(p < lo, p - lo, np.where(p > hi, p - hi, 0))
+    _core_runs(np.ascontiguousarray(score, np.float64), np.asarray(doc_ptr, np.int64), in_core, dist)
     out["in_core"] = in_core
     out["core_dist"] = np.sign(dist) * np.log1p(np.abs(dist))
     out["core_dist_rel"] = dist / size
@@ -518,14 +511,29 @@ def region_features(cols, w, n_chars, doc_ptr, n_docs) -> np.ndarray:
     return np.column_stack([np.asarray(out[k], np.float32) for k in REGION])
 
 
-def max_segment(score: np.ndarray) -> tuple[int, int]:
-    """Indices (lo, hi) of the maximum-sum contiguous segment (Kadane, prefix-sum form)."""
-    cum = np.concatenate([[0.0], np.cumsum(score)])
-    mins = np.minimum.accumulate(cum[:-1])
-    arg = np.argmax(cum[1:] - mins)
-    hi = int(arg)
-    lo = int(np.argmin(cum[:hi + 1]))
-    return lo, hi
+@jit
+def _core_runs(score, doc_ptr, in_core, dist):
+    """Per document: its maximum-sum run of rows (Kadane over prefix sums: the run ends at the
+    first row where the sum less the smallest earlier prefix is largest, and starts after the
+    first smallest prefix) marked in ``in_core``, and every row's signed distance to it in ``dist``."""
+    for d in range(doc_ptr.shape[0] - 1):
+        a, b = doc_ptr[d], doc_ptr[d + 1]
+        if a == b:
+            continue
+        cum, low, best, hi = 0.0, np.inf, -np.inf, 0
+        for i in range(b - a):
+            low = min(low, cum)  # smallest prefix sum up to row i
+            cum += score[a + i]
+            if cum - low > best:  # the first largest, as argmax
+                best, hi = cum - low, i
+        cum, least, lo = 0.0, 0.0, 0
+        for i in range(hi):  # the first smallest prefix sum up to hi, as argmin
+            cum += score[a + i]
+            if cum < least:
+                least, lo = cum, i + 1
+        for i in range(b - a):
+            in_core[a + i] = lo <= i <= hi
+            dist[a + i] = i - lo if i < lo else (i - hi if i > hi else 0)
 
 
 _BASE_IDX = {f: i for i, f in enumerate(BASE)}

@@ -22,6 +22,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 
 from storydedup.pipeline.strip.model.features import Batch, Vocab, feature_names
+from storydedup.pipeline.jit import jit
 from storydedup.pipeline.strip.model.heuristics import OLD
 from storydedup.pipeline.strip.model.language import LanguageGuess
 from storydedup.pipeline.strip.model.forest import Forest
@@ -73,32 +74,45 @@ def stage2_features(batch: Batch, p_bp: np.ndarray, p_com: np.ndarray) -> np.nda
     above = cum_bp[idx] - cum_bp[start]
     below = cum_bp[end] - cum_bp[idx + 1]
     cols += [above / np.maximum(idx - start, 1), below / np.maximum(end - idx - 1, 1)]
-    # highest comment score above the line (a thread, once started, runs on)
-    com_max = np.zeros(n)
+    # highest comment score above the line (a thread, once started, runs on), rows to the
+    # nearest body row above and below
+    com_max, dist_above, dist_below = np.zeros(n), np.zeros(n), np.zeros(n)
     body = p_bp < 0.5
     body_cum = np.concatenate([[0], np.cumsum(body)])
-    dist_above = np.zeros(n)
-    dist_below = np.zeros(n)
-    for d in range(len(batch.doc_ptr) - 1):
-        a, b = batch.doc_ptr[d], batch.doc_ptr[d + 1]
-        if a == b:
-            continue
-        com_max[a:b] = np.concatenate([[0.0], np.maximum.accumulate(p_com[a:b] * p_bp[a:b])[:-1]])
-        pos = np.flatnonzero(body[a:b])
-        r = np.arange(b - a)
-        if len(pos):
-            i = np.searchsorted(pos, r, side="right") - 1  # last body row at or above
-            dist_above[a:b] = np.where(i >= 0, r - pos[np.maximum(i, 0)], b - a)
-            k = np.searchsorted(pos, r, side="left")  # first body row at or below
-            dist_below[a:b] = np.where(k < len(pos), pos[np.minimum(k, len(pos) - 1)] - r, b - a)
-        else:
-            dist_above[a:b] = dist_below[a:b] = b - a
+    _score_runs(np.ascontiguousarray(p_com * p_bp, np.float64), body, np.asarray(batch.doc_ptr, np.int64),
+                com_max, dist_above, dist_below)
     cols.append(com_max)
     cols += [(body_cum[idx] - body_cum[start]) / size, (body_cum[end] - body_cum[idx + 1]) / size]
     cols += [np.log1p(dist_above), np.log1p(dist_below)]
     names = feature_names() + OLD
     ctx = batch.X[:, [names.index(f) for f in S2_CONTEXT + (S2_OLD if batch.X.shape[1] > len(feature_names()) else ())]]
     return np.column_stack(cols + [ctx]).astype(np.float32)
+
+
+@jit
+def _score_runs(comment, body, doc_ptr, com_max, dist_above, dist_below):
+    """Per document, for every row: the largest ``comment`` of the rows above it (0 for the
+    first), and how many rows up and down the nearest ``body`` row is, counting the row
+    itself (the document's row count when there is none)."""
+    for d in range(doc_ptr.shape[0] - 1):
+        a, b = doc_ptr[d], doc_ptr[d + 1]
+        if a == b:
+            continue
+        com_max[a] = 0.0
+        highest = comment[a]
+        for r in range(a + 1, b):
+            com_max[r] = highest
+            highest = max(highest, comment[r])
+        last = -1
+        for r in range(a, b):
+            if body[r]:
+                last = r
+            dist_above[r] = r - last if last >= 0 else b - a
+        nxt = -1
+        for r in range(b - 1, a - 1, -1):
+            if body[r]:
+                nxt = r
+            dist_below[r] = nxt - r if nxt >= 0 else b - a
 
 
 @dataclass
