@@ -579,3 +579,13 @@ def test_long_lines_are_matched_only_by_rules_that_allow_their_length(tmp_path):
     assert rules.finder_for(81) is None and rules.finder_for(5) is not rules.finder_for(25)
     # only the allowed rules' pieces: the long rule's alternation has none to look for
     assert rules.finder_for(20)("a box and a promo") == {"box", "promo"} and rules.finder_for(50)("a box and a promo") == set()
+
+
+def test_stopwords_are_the_default_lists_top_words():
+    """The stop words are read from wordfreq's small lists for speed; they must be the words
+    the default lists put on top, or results would depend on that choice."""
+    from wordfreq import top_n_list
+
+    from storydedup.pipeline.strip.lines import STOPWORD_LANGS, stopwords
+
+    assert stopwords() == frozenset(w for lang in STOPWORD_LANGS for w in top_n_list(lang, 80))

@@ -35,14 +35,20 @@ RELATIVE_TIME = re.compile(
 SOURCE_TAIL = re.compile(r"\s+(?:from|via|von|depuis|desde)\s+\S.{0,40}$", re.I)
 
 
+STOPWORD_LANGS = ("en", "de", "fr", "es", "it", "pt", "nl")
+
+
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    """Most frequent words of the languages we read; their density tells prose from labels."""
+    """Most frequent words of the languages we read; their density tells prose from labels.
+    Read from wordfreq's "small" lists: their top words are those of the default ("best")
+    lists (a test checks it), and they load in a tenth of the time (~0.03 s, not ~0.35 s,
+    paid by every run)."""
     from wordfreq import top_n_list
 
     words = set()
-    for lang in ("en", "de", "fr", "es", "it", "pt", "nl"):
-        words.update(top_n_list(lang, 80))
+    for lang in STOPWORD_LANGS:
+        words.update(top_n_list(lang, 80, wordlist="small"))
     return frozenset(words)
 
 
