@@ -103,3 +103,18 @@ def test_extracted_record_takes_title_url_and_date_from_the_page():
     assert (rec["title"], rec["url"], rec["published"]) == (
         "Ferry timetable changes from May", "https://harbour.example.net/local/ferry-timetable", "2024-04-18")
     assert "morning ferry" in rec["text"]
+
+
+def test_a_page_whose_metadata_trips_falls_back_as_trafilatura_would(monkeypatch):
+    """trafilatura discards a page whose metadata look-up raises TypeError or ValueError; the
+    page then gets its visible text, as when no main content is found."""
+    from storydedup.pipeline.extract import html as extract
+
+    def broken(tree, url):
+        raise ValueError("bad date")
+
+    monkeypatch.setattr(extract, "page_metadata", broken)
+    rec = {"id": "m", "html": META_PAGE}
+    counters = extract_record(rec, ExtractSettings())
+    assert counters == {"fallback": 1, "extracted": 1} and "published" not in rec
+    assert rec["notes"]["extract"]["method"] == "visible-text fallback" and "morning ferry" in rec["text"]

@@ -34,7 +34,10 @@ def extract_record(rec: dict, settings: ExtractSettings) -> dict:
     import trafilatura
 
     tree = trafilatura.load_html(html)
-    data = page_metadata(tree, rec.get("url")) if tree is not None else {}
+    try:
+        data = page_metadata(tree, rec.get("url")) if tree is not None else {}
+    except (TypeError, ValueError):  # bare_extraction discards such a page whole: so do we
+        data, tree = {}, None
     doc = trafilatura.bare_extraction(
         tree,
         url=rec.get("url") or data.get("url"),  # as with_metadata would: links resolve against it
