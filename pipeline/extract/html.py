@@ -33,8 +33,8 @@ def extract_record(rec: dict, settings: ExtractSettings) -> dict:
         return {"passthrough": 1}
     import trafilatura
 
-    tree = trafilatura.load_html(html)
     try:
+        tree = trafilatura.load_html(html)
         data = page_metadata(tree, rec.get("url")) if tree is not None else {}
     except (TypeError, ValueError):  # bare_extraction discards such a page whole: so do we
         data, tree = {}, None
