@@ -40,13 +40,17 @@ PY = sys.executable
 
 
 def write_corpus(recs: list[dict], folder: Path, field: str = "text") -> None:
+    write_parts([{"id": rec["id"], field: html_page(rec) if field == "html" else rec["text"], "published": rec["published"]}
+                 for rec in recs], folder)
+
+
+def write_parts(rows: list[dict], folder: Path) -> None:
+    """``rows`` as PARTS JSONL files of about equal size in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    per = -(-len(recs) // PARTS)
+    per = -(-len(rows) // PARTS)
     for p in range(PARTS):
         with open(folder / f"part-{p:02d}.jsonl", "w", encoding="utf-8") as fh:
-            for rec in recs[p * per:(p + 1) * per]:
-                body = html_page(rec) if field == "html" else rec["text"]
-                fh.write(json.dumps({"id": rec["id"], field: body, "published": rec["published"]}) + "\n")
+            fh.writelines(json.dumps(row) + "\n" for row in rows[p * per:(p + 1) * per])
 
 
 def html_page(rec: dict) -> str:
@@ -162,11 +166,7 @@ def real_pages(path: str, n: int, folder: Path) -> int:
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8") as fh:
         recs = [{k: rec[k] for k in ("id", "html", "url") if rec.get(k)} for rec, _ in zip(map(json.loads, fh), range(n))]
-    folder.mkdir(parents=True, exist_ok=True)
-    per = -(-len(recs) // PARTS)
-    for p in range(PARTS):
-        with open(folder / f"part-{p:02d}.jsonl", "w", encoding="utf-8") as out:
-            out.writelines(json.dumps(rec) + "\n" for rec in recs[p * per:(p + 1) * per])
+    write_parts(recs, folder)
     return len(recs)
 
 

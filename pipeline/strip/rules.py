@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from operator import itemgetter
@@ -193,8 +194,7 @@ class RuleSet:
     _by_start: dict = field(default_factory=dict, repr=False)  # start classes -> rules to try
     _seen: dict = field(default_factory=dict, repr=False)  # (line, words, disabled) -> its rule
     _indexes: dict = field(default_factory=dict, repr=False)  # start classes -> PieceIndex of the rules to try
-    _finders: dict = field(default_factory=dict, repr=False)  # words of a line -> piece finder of the rules allowing it
-    _finders_by_limit: dict = field(default_factory=dict, repr=False)  # max_words limit -> that finder
+    _finders: dict = field(default_factory=dict, repr=False)  # max_words limit -> piece finder of the rules allowing it
     _reasons: dict = field(default_factory=dict, repr=False)  # (actions, inline) -> their removal reasons
 
     def match(self, line: str, n_words: int, disabled: tuple[str, ...] = ()) -> Rule | None:
@@ -257,17 +257,23 @@ class RuleSet:
 
     def finder_for(self, n_words: int) -> PieceFinder | None:
         """The piece finder of the rules whose ``max_words`` allows a line of ``n_words`` words
-        (one per length limit, kept per word count): a paragraph is searched for the pieces of
+        (one per length limit): a paragraph is searched for the pieces of
         the few patterns that may match it, not of all. The other rules are skipped for the
         line anyway, and an allowed rule's pieces are all there, so what is found of them is
         the same. None when no rule allows the length."""
-        if n_words not in self._finders:
-            limit = min((r.max_words for r in self.rules if r.max_words >= n_words), default=None)
-            if limit is not None and limit not in self._finders_by_limit:
-                self._finders_by_limit[limit] = PieceFinder(
-                    p for r in self.rules if r.max_words >= limit for _, _, needs, _ in r.each for alike in needs for p in alike)
-            self._finders[n_words] = self._finders_by_limit.get(limit)
-        return self._finders[n_words]
+        at = bisect_left(self.word_limits, n_words)
+        if at == len(self.word_limits):
+            return None
+        limit = self.word_limits[at]
+        if limit not in self._finders:
+            self._finders[limit] = PieceFinder(
+                p for r in self.rules if r.max_words >= limit for _, _, needs, _ in r.each for alike in needs for p in alike)
+        return self._finders[limit]
+
+    @cached_property
+    def word_limits(self) -> list[int]:
+        """The rules' ``max_words`` values, ascending."""
+        return sorted({r.max_words for r in self.rules})
 
     def pieces(self, folded: str) -> set:
         """The literal pieces of any pattern that the ``fold``ed line holds."""
@@ -327,7 +333,7 @@ class RuleSet:
         for ch in sorted(self.start_chars | {"*", "0", ""}):  # a label mostly starts as its line,
             for pair in ((ch, ch), (ch, ""), ("*", ch)):         # or after a quote or an arrow
                 self._piece_index(*pair)
-        for limit in sorted({r.max_words for r in self.rules}):
+        for limit in self.word_limits:
             self.finder_for(limit)
 
     def reasons(self, *actions: str, inline: bool = False) -> frozenset[str]:

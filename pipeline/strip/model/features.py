@@ -169,6 +169,12 @@ def _words(cp_cls, prefix: int = 64):
 
 
 @jit
+def _in_word(c):
+    """Characters of these classes make words (letters, digits, CJK)."""
+    return c == LOWER or c == UPPER or c == LETTER or c == DIGIT or c == CJK
+
+
+@jit
 def _word_runs(cps, cls, lower, powers, prefix):
     """One pass over the characters: a word's hash is the sum of (folded code point + 1) times
     the multiplier to the power of its position (positions past 63 share the last power), all
@@ -176,8 +182,7 @@ def _word_runs(cps, cls, lower, powers, prefix):
     n_words = 0
     inside = False
     for i in range(cps.shape[0]):
-        c = cls[i]
-        wordish = c == LOWER or c == UPPER or c == LETTER or c == DIGIT or c == CJK
+        wordish = _in_word(cls[i])
         if wordish and not inside:
             n_words += 1
         inside = wordish
@@ -188,8 +193,7 @@ def _word_runs(cps, cls, lower, powers, prefix):
     k = -1
     inside = False
     for i in range(cps.shape[0]):
-        c = cls[i]
-        wordish = c == LOWER or c == UPPER or c == LETTER or c == DIGIT or c == CJK
+        wordish = _in_word(cls[i])
         if wordish:
             if not inside:
                 k += 1
@@ -302,8 +306,8 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> 
     cols["punct_share"] = c[:, PUNCT] / n_chars
     cols["symbol_share"] = c[:, SYMBOL] / n_chars
     cols["term_per_word"] = c[:, TERM] / np.maximum(w, 1)
-    cols["ends_term"] = (l_cls == TERM) | np.isin(last_cp, _codes("\"”»)'’"))
-    cols["ends_colon"] = np.isin(last_cp, _codes(":："))
+    cols["ends_term"] = (l_cls == TERM) | _member("\"”»)'’")[np.minimum(last_cp, 0xFFFF)]
+    cols["ends_colon"] = _member(":：")[np.minimum(last_cp, 0xFFFF)]
     cols["ends_other"] = ((l_cls == PUNCT) | (l_cls == SYMBOL)) & ~cols["ends_term"]
     cols["starts_upper"] = f_cls == UPPER
     cols["starts_digit"] = f_cls == DIGIT
@@ -405,7 +409,7 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> 
     cols["separators"] = np.log1p(np.bincount(line_of[sep], minlength=n_all)[rows])
     quo = _member(QUOTES)[np.minimum(cps, 0xFFFF)]
     cols["quotes"] = np.bincount(line_of[quo], minlength=n_all)[rows] > 0
-    cols["bullet"] = np.isin(first_cp, _codes(BULLETS))
+    cols["bullet"] = _member(BULLETS)[np.minimum(first_cp, 0xFFFF)]
 
     action = np.zeros(n, np.int64)
     if rules is not None and len(short):
@@ -426,10 +430,6 @@ def _member(chars: str) -> np.ndarray:
     table = np.zeros(0x10000, bool)
     table[[ord(ch) for ch in chars]] = True
     return table
-
-
-def _codes(chars: str) -> np.ndarray:
-    return np.array([ord(ch) for ch in chars], dtype=np.uint32)
 
 
 def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:

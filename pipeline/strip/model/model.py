@@ -21,8 +21,8 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from storydedup.pipeline.strip.model.features import Batch, Vocab, feature_names
 from storydedup.pipeline.jit import jit
+from storydedup.pipeline.strip.model.features import Batch, Vocab, feature_names
 from storydedup.pipeline.strip.model.heuristics import OLD
 from storydedup.pipeline.strip.model.language import LanguageGuess
 from storydedup.pipeline.strip.model.forest import Forest
