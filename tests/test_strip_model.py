@@ -152,6 +152,33 @@ def test_pages_no_rule_reaches_are_judged_without_the_heuristics(trained):
     assert alone[0].reasons == cut[1].reasons  # a page's path does not depend on its neighbours
 
 
+def test_heuristics_skipped_only_where_they_would_not_be_read(trained):
+    """A page no rule reaches runs the detectors only if a rule removes one of its lines: its
+    decision is the same as with the heuristics run in full, and none of them explains it."""
+    from storydedup.pipeline.strip.model.features import featurize
+    from storydedup.pipeline.strip.model.heuristics import old_reasons, rule_reach
+
+    model = StripModel.load(str(trained[0]))
+    scan, rules, settings = RuleScan(rule_paths()), load_rules(rule_paths()), StripSettings()
+    rng = random.Random(9)
+    known = document(rng, 1)["text"]
+    plain = "\n".join(["Qwv zzt"] + [sentence(rng, 14) for _ in range(9)] + ["Vrrk 3"])
+    ruled = plain + "\nNote that we use cookies on this page."  # a "contains" rule, which no feature reads
+    recs = [{"id": str(k), "text": t} for k, t in enumerate((known, plain, ruled))]
+    assert list(rule_reach(featurize([r["text"] for r in recs], model.vocab, scan)) > 0) == [True, False, False]
+    full = old_reasons(recs, settings, rules, {})
+    skipped = old_reasons(recs, settings, rules, {}, [False, True, True])
+    assert skipped[0] == full[0] and skipped[2] == full[2]
+    assert not any(skipped[1]) and any(full[1])  # the detectors ran on the plain page only in full
+    model.unreached.threshold = 0.0  # the unreached model removes lines of the plain page
+    fast = decide_batch(recs, model, scan, settings, rules, {})
+    slow = decide_batch(recs, model, scan, settings, rules, {}, heuristics=full)
+    assert [d.reasons for d in fast] == [d.reasons for d in slow]
+    assert fast[1].judge == "unreached" and any(fast[1].reasons) and fast[2].judge == "stacked"
+    assert all(note["rule"] is None for note in fast[1].notes.values())
+    assert [n["rule"] for n in fast[1].notes.values()] == [n["rule"] for n in slow[1].notes.values()]
+
+
 def test_model_file_keeps_both_models(trained, tmp_path):
     model = StripModel.load(str(trained[0]))
     model.save(str(tmp_path / "copy.json.gz"))

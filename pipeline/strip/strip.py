@@ -5,6 +5,8 @@ core. Every removed line is recorded with the rule group or detector that remove
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from storydedup.pipeline.records import RejectDocument
 from storydedup.pipeline.strip.detectors.boxes import inline_boxes
 from storydedup.pipeline.strip.detectors.core import (continued_prose, densest_run, echoed_lines, is_prose, numbered_items, shared_openings,
@@ -18,6 +20,12 @@ from storydedup.pipeline.strip.lines import BY_AUTHOR, Line, is_dateline, split_
 from storydedup.pipeline.strip.rules import RuleSet
 from storydedup.pipeline.strip.settings import StripSettings
 from storydedup.pipeline.strip.template import template_lines
+
+
+class RuleHits(NamedTuple):
+    matched: list  # per line: the first rule matching it (None: none)
+    table: set[int]  # lines that are cells of a table
+    hits: list  # per line: its matching rule where that rule removes the line
 
 
 def strip_record(rec: dict, settings: StripSettings, rules: RuleSet, template: dict, decision=None) -> dict:
@@ -59,16 +67,24 @@ def too_short(nonempty: list[Line], s: StripSettings) -> bool:
     return len(nonempty) <= 1 or sum(ln.words for ln in nonempty) < s.short_doc_words
 
 
-def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, template: dict) -> list[str | None]:
-    """Reason per line (``rule:<group>`` / ``detector:<name>``), None for kept lines."""
-    n = len(lines)
+def rule_hits(lines: list[Line], s: StripSettings, rules: RuleSet) -> RuleHits:
+    """Every line's first matching rule, and which of them remove the line."""
     matched = [None if ln.empty else rules.match(ln.text, ln.words, s.disabled_groups) for ln in lines]
-    cues = [bool(h and h.action == "cue") for h in matched]
-    hints = [bool(h and h.action == "hint") for h in matched]
     table = table_cells(lines)  # their bare numbers are figures, not a widget's vote counts
     # cues and hints only inform the detectors; they remove nothing themselves
     hits = [None if h and (h.action in ("cue", "hint") or (h.action == "thread" and i in table)) else h
             for i, h in enumerate(matched)]
+    return RuleHits(matched, table, hits)
+
+
+def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, template: dict,
+             found: RuleHits | None = None) -> list[str | None]:
+    """Reason per line (``rule:<group>`` / ``detector:<name>``), None for kept lines.
+    ``found``: ``rule_hits`` of the lines when already known."""
+    n = len(lines)
+    matched, table, hits = found or rule_hits(lines, s, rules)
+    cues = [bool(h and h.action == "cue") for h in matched]
+    hints = [bool(h and h.action == "hint") for h in matched]
     is_tpl = template_lines(rec, template, s.template_min_docs, s.template_min_share,
                             s.batch_template_share, s.batch_template_words) \
         if s.use_template else (lambda _line: False)

@@ -70,10 +70,14 @@ def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: 
     unknown = np.array([model.unreached is not None and lang not in rules.languages for lang in languages], bool)
     heur = [[None] * (rec["text"].count("\n") + 1) for rec in sub]
     old = np.zeros(len(batch.X), bool)
+    reach = rule_reach(batch)
     if model.stacked:  # the heuristics run where their decisions are read: pages in the rules' languages
         known = np.flatnonzero(~unknown).tolist()
+        # on a page no rule file reaches, they are read only if a rule removes a line of it
+        silent_model = model.unreached is not None
         found = [heuristics[idx[k]] for k in known] if heuristics is not None \
-            else old_reasons([sub[k] for k in known], settings, rules, template)
+            else old_reasons([sub[k] for k in known], settings, rules, template,
+                             [silent_model and reach[k] == 0 for k in known])
         for k, h in zip(known, found):
             heur[k] = h
         extra = old_features(heur, batch)
@@ -81,8 +85,10 @@ def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: 
         old = extra[:, 0] > 0
     unreached = unknown
     if model.unreached is not None:  # also: no line of the page in any rule file, nor removed by a rule
-        silent = (rule_reach(batch) == 0) & np.array([not any(r and r.startswith("rule:") for r in h) for h in heur])
+        silent = (reach == 0) & np.array([not any(r and r.startswith("rule:") for r in h) for h in heur])
         unreached = unknown | silent
+        for k in np.flatnonzero(silent):  # not read there: no removal is explained by them
+            heur[k] = [None] * len(heur[k])
         old &= ~np.repeat(unreached, np.diff(batch.doc_ptr))  # that model decides alone there
     p_bp, p_com, cut = np.zeros(len(batch.X)), np.zeros(len(batch.X)), np.zeros(len(batch.X))
     parts = []  # (model, its documents' rows, their sub-batch, stage-2 features)

@@ -18,17 +18,24 @@ OLD_DOC = ["old_doc_removed", "old_doc_rule", "doc_rule_lines"]
 OLD = OLD_LINE + OLD_DOC
 
 
-def old_reasons(recs: list[dict], settings: StripSettings, rules, template: dict) -> list[list[str | None]]:
-    """``classify``'s reason per line of every record (all None for texts too short to judge)."""
-    from storydedup.pipeline.strip.strip import classify, too_short
+def old_reasons(recs: list[dict], settings: StripSettings, rules, template: dict,
+                read_if_ruled: list[bool] | None = None) -> list[list[str | None]]:
+    """``classify``'s reason per line of every record (all None for texts too short to judge).
+    ``read_if_ruled``: per record, whether its reasons are read only when a rule removes one of
+    its lines (a page no rule reaches is judged without them): where none does, the detectors
+    are not run and all its reasons are None."""
+    from storydedup.pipeline.strip.strip import classify, rule_hits, too_short
 
     out = []
-    for rec in recs:
+    for k, rec in enumerate(recs):
         lines = split_lines(rec.get("text") or "")
-        if too_short([ln for ln in lines if not ln.empty], settings):
+        found = None
+        if read_if_ruled is not None and read_if_ruled[k]:
+            found = rule_hits(lines, settings, rules)
+        if too_short([ln for ln in lines if not ln.empty], settings) or (found and not any(found.hits)):
             out.append([None] * len(lines))
         else:
-            out.append(classify(lines, rec, settings, rules, template))
+            out.append(classify(lines, rec, settings, rules, template, found))
     return out
 
 
