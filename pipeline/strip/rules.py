@@ -345,6 +345,10 @@ class RuleSet:
             self._reasons[key] = frozenset(f"rule:{r.group}" for r in self.rules if r.action in actions and (r.inline or not inline))
         return self._reasons[key]
 
+    def groups_of(self, *actions: str) -> tuple[str, ...]:
+        """The groups with one of ``actions``, sorted (a ``disabled`` argument of ``match``)."""
+        return tuple(sorted({r.group for r in self.rules if r.action in actions}))
+
     @property
     def groups(self) -> list[str]:
         return sorted({r.group for r in self.rules})

@@ -5,8 +5,6 @@ core. Every removed line is recorded with the rule group or detector that remove
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from storydedup.pipeline.records import RejectDocument
 from storydedup.pipeline.strip.detectors.boxes import inline_boxes
 from storydedup.pipeline.strip.detectors.core import (continued_prose, densest_run, echoed_lines, is_prose, numbered_items, shared_openings,
@@ -20,12 +18,6 @@ from storydedup.pipeline.strip.lines import BY_AUTHOR, Line, is_dateline, split_
 from storydedup.pipeline.strip.rules import RuleSet
 from storydedup.pipeline.strip.settings import StripSettings
 from storydedup.pipeline.strip.template import template_lines
-
-
-class RuleHits(NamedTuple):
-    matched: list  # per line: the first rule matching it (None: none)
-    table: set[int]  # lines that are cells of a table
-    hits: list  # per line: its matching rule where that rule removes the line
 
 
 def strip_record(rec: dict, settings: StripSettings, rules: RuleSet, template: dict, decision=None) -> dict:
@@ -67,24 +59,16 @@ def too_short(nonempty: list[Line], s: StripSettings) -> bool:
     return len(nonempty) <= 1 or sum(ln.words for ln in nonempty) < s.short_doc_words
 
 
-def rule_hits(lines: list[Line], s: StripSettings, rules: RuleSet) -> RuleHits:
-    """Every line's first matching rule, and which of them remove the line."""
+def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, template: dict) -> list[str | None]:
+    """Reason per line (``rule:<group>`` / ``detector:<name>``), None for kept lines."""
+    n = len(lines)
     matched = [None if ln.empty else rules.match(ln.text, ln.words, s.disabled_groups) for ln in lines]
+    cues = [bool(h and h.action == "cue") for h in matched]
+    hints = [bool(h and h.action == "hint") for h in matched]
     table = table_cells(lines)  # their bare numbers are figures, not a widget's vote counts
     # cues and hints only inform the detectors; they remove nothing themselves
     hits = [None if h and (h.action in ("cue", "hint") or (h.action == "thread" and i in table)) else h
             for i, h in enumerate(matched)]
-    return RuleHits(matched, table, hits)
-
-
-def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, template: dict,
-             found: RuleHits | None = None) -> list[str | None]:
-    """Reason per line (``rule:<group>`` / ``detector:<name>``), None for kept lines.
-    ``found``: ``rule_hits`` of the lines when already known."""
-    n = len(lines)
-    matched, table, hits = found or rule_hits(lines, s, rules)
-    cues = [bool(h and h.action == "cue") for h in matched]
-    hints = [bool(h and h.action == "hint") for h in matched]
     is_tpl = template_lines(rec, template, s.template_min_docs, s.template_min_share,
                             s.batch_template_share, s.batch_template_words) \
         if s.use_template else (lambda _line: False)
@@ -135,6 +119,15 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
         elif i not in keep:
             reasons[i] = "detector:thread" if evidence[i] else "detector:core"
     return reasons
+
+
+def removes_any(lines: list[Line], rules: RuleSet, disabled: tuple[str, ...]) -> bool:
+    """Could a rule remove a line (``classify`` then gives some line a ``rule:`` reason)?
+    ``disabled``: the settings' disabled groups and those of the rules that only inform the
+    detectors (cues, hints). These come last in the order of strength, so a line a removing
+    rule matches is found without them. Never False where ``classify`` finds a rule's removal;
+    may be True where it does not (the article head restores a byline, a rule matches a cell)."""
+    return any(rules.match(ln.text, ln.words, disabled) for ln in lines if not ln.empty)
 
 
 def article_head(lines, reasons, evidence, first: int, last: int, scores, runs: set[int], rules: RuleSet,

@@ -22,20 +22,19 @@ def old_reasons(recs: list[dict], settings: StripSettings, rules, template: dict
                 read_if_ruled: list[bool] | None = None) -> list[list[str | None]]:
     """``classify``'s reason per line of every record (all None for texts too short to judge).
     ``read_if_ruled``: per record, whether its reasons are read only when a rule removes one of
-    its lines (a page no rule reaches is judged without them): where none does, the detectors
+    its lines (a page no rule reaches is judged without them): where none can, the detectors
     are not run and all its reasons are None."""
-    from storydedup.pipeline.strip.strip import classify, rule_hits, too_short
+    from storydedup.pipeline.strip.strip import classify, removes_any, too_short
 
+    removing = settings.disabled_groups + rules.groups_of("cue", "hint")  # the rules that can remove
     out = []
     for k, rec in enumerate(recs):
         lines = split_lines(rec.get("text") or "")
-        found = None
-        if read_if_ruled is not None and read_if_ruled[k]:
-            found = rule_hits(lines, settings, rules)
-        if too_short([ln for ln in lines if not ln.empty], settings) or (found and not any(found.hits)):
+        if too_short([ln for ln in lines if not ln.empty], settings) or \
+                (read_if_ruled is not None and read_if_ruled[k] and not removes_any(lines, rules, removing)):
             out.append([None] * len(lines))
         else:
-            out.append(classify(lines, rec, settings, rules, template, found))
+            out.append(classify(lines, rec, settings, rules, template))
     return out
 
 
