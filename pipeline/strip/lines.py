@@ -68,7 +68,6 @@ class Line:
     signature: bool  # "Name, City" / "Name, City, Country": how readers sign a letter or comment
     empty: bool  # no text: a field, not a property, as the detectors ask it of every line many times
     tokens: tuple[str, ...] = ()  # lower-cased words (``WORD`` in ``text.lower()``), for the detectors
-    written: list[str] = field(default_factory=list, repr=False)  # the words as written (``WORD`` in ``text``)
     _caps: float = field(default=-1.0, repr=False, compare=False)
 
     @property
@@ -76,7 +75,7 @@ class Line:
         """Share of longer words (4+ letters) that are Capitalised: high in headlines and link
         lists. Counted when first asked: most prose lines are decided without it."""
         if self._caps < 0:
-            capitalised = [w[0].isupper() for w in self.written if len(w) >= 4 and w.isalpha()]
+            capitalised = [w[0].isupper() for w in WORD.findall(self.text) if len(w) >= 4 and w.isalpha()]
             self._caps = sum(capitalised) / len(capitalised) if capitalised else 0.0
         return self._caps
 
@@ -86,9 +85,9 @@ def line_features(index: int, raw: str) -> Line:
     mark = BULLET.match(stripped)
     bullet = bool(mark) and len(stripped) > 2
     text = BULLET.sub("", stripped, count=1).strip() if bullet else stripped
-    words = WORD.findall(text)
-    # lower-casing ASCII never moves a word boundary; other scripts may ("İ" -> "i̇"): tokenise again
-    tokens = [w.lower() for w in words] if text.isascii() else WORD.findall(text.lower())
+    # the words of the lower-cased text: lower-casing ASCII never moves a word boundary, other
+    # scripts may ("İ" -> "i̇"), so these are the words as written only for ASCII text
+    tokens = WORD.findall(text.lower())
     n = len(tokens)
     frequent = stopwords()
     stops = sum(map(frequent.__contains__, tokens))
@@ -107,7 +106,6 @@ def line_features(index: int, raw: str) -> Line:
         signature=is_signature(text, tokens),
         empty=not text,
         tokens=tuple(tokens),
-        written=words,
     )
 
 
