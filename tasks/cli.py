@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import os
@@ -375,6 +376,10 @@ def warm_stages(publish, workers: int) -> None:
 
     wordfreq.get_frequency_list.cache_clear()
     wordfreq.get_frequency_dict.cache_clear()
+    # What is loaded now is read, never freed, by the forked tasks: out of the collector's reach,
+    # a collection in a task does not write to every page of it (each write copies a page).
+    gc.collect()
+    gc.freeze()
 
 
 def _outcomes(result) -> set[str]:

@@ -2,6 +2,7 @@
 in the parent, and parsed rules are shared per file content."""
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import wordfreq
@@ -33,10 +34,21 @@ def test_warm_loads_every_stage_table_before_the_forks(corpus, tmp_path):
     assert wordfreq.get_frequency_list.cache_info().currsize == 0
 
 
+def test_warmed_objects_are_out_of_the_collectors_reach(corpus, tmp_path):
+    """A collection in a forked task would write to every page the warm-up filled."""
+    gc.unfreeze()
+    try:
+        warm_stages(_publish(corpus, tmp_path / "out"), workers=2)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
 def test_one_worker_loads_nothing_up_front(corpus, tmp_path):
     stages._PARSED_RULES.clear()
+    gc.unfreeze()
     warm_stages(_publish(corpus, tmp_path / "out"), workers=1)
-    assert not stages._PARSED_RULES
+    assert not stages._PARSED_RULES and gc.get_freeze_count() == 0
 
 
 def test_parsed_rules_follow_the_files_content(tmp_path):
