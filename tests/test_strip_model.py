@@ -327,6 +327,26 @@ def test_word_hashes_follow_their_definition(prefix):
     assert h[0] == h[1] and h[2] == h[3]
 
 
+def test_line_stats_follow_their_definition():
+    """Per line: characters of each class (newlines not counted), first and last non-space."""
+    from storydedup.pipeline.strip.model import features as F
+
+    rng = random.Random(3)
+    alphabet = "ab Z9\t é中\U0001F600\n\n.,-" + " " * 4
+    texts = ["", "\n", " \n\n x ", "abc\n", "\n  \n"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80))) for _ in range(300)]
+    for text in texts:
+        cps, cls = F._codepoints(text)
+        counts, first, last = F._line_stats(cps, cls, text.count("\n") + 1, F.N_CLASSES, F.SPACE)
+        start = 0
+        for k, line in enumerate(text.split("\n")):
+            classes = cls[start:start + len(line)].tolist()
+            assert counts[k].tolist() == [classes.count(c) for c in range(F.N_CLASSES)]
+            seen = [start + i for i, c in enumerate(classes) if c != F.SPACE]
+            assert (first[k], last[k]) == ((seen[0], seen[-1]) if seen else (-1, -1))
+            start += len(line) + 1
+
+
 def test_core_run_is_the_densest_run_of_each_document():
     """Each document's core is its maximum-sum run of rows, the one ending first and then
     starting first among equal sums (checked against all runs), and rows outside carry their

@@ -208,6 +208,28 @@ def _word_runs(cps, cls, lower, powers, prefix):
     return h, start, length, head
 
 
+@jit
+def _line_stats(cps, cls, n_lines, n_classes, space):
+    """Per line (lines end at newlines, which are not counted): its characters of each class,
+    and the positions of its first and last character that is not a space (-1: none). One
+    pass, instead of a line number per character and the arrays computed from it."""
+    counts = np.zeros((n_lines, n_classes), np.int64)
+    first = np.full(n_lines, -1, np.int64)
+    last = np.full(n_lines, -1, np.int64)
+    line = 0
+    for i in range(cps.shape[0]):
+        if cps[i] == 10:
+            line += 1
+            continue
+        c = cls[i]
+        counts[line, c] += 1
+        if c != space:
+            if first[line] < 0:
+                first[line] = i
+            last[line] = i
+    return counts, first, last
+
+
 BASE = ["log_chars", "log_words", "cjk_share", "lower_share", "upper_share", "digit_share", "punct_share",
         "symbol_share", "term_per_word", "ends_term", "ends_colon", "ends_other", "starts_upper",
         "starts_digit", "starts_symbol", "stop_share", "stop_count", "stopchar_share", "prose_vocab",
@@ -254,16 +276,17 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> 
     n_docs = len(texts)
     big = "\n".join(texts).replace("\r", " ")
     cps, cls = _codepoints(big)
-    is_nl = cps == 10
-    line_of = np.cumsum(is_nl) - is_nl  # line of every character (a newline ends its line)
-    n_all = int(is_nl.sum()) + 1
-    line_starts = np.concatenate([[0], np.flatnonzero(is_nl) + 1])
+    line_starts = np.concatenate([[0], np.flatnonzero(cps == 10) + 1])
+    n_all = len(line_starts)
+
+    def line_at(pos):  # line of each character position (a newline ends its line)
+        return np.searchsorted(line_starts, pos, side="right") - 1
+
     doc_lines = np.fromiter((t.count("\n") + 1 for t in texts), dtype=np.int64, count=n_docs)
     doc_of_line = np.repeat(np.arange(n_docs), doc_lines)
 
-    keep = ~is_nl
-    counts = np.bincount(line_of[keep] * N_CLASSES + cls[keep], minlength=n_all * N_CLASSES)
-    counts = counts.reshape(n_all, N_CLASSES).astype(np.float32)
+    counts, first_vis, last_vis = _line_stats(cps, cls, n_all, N_CLASSES, SPACE)
+    counts = counts.astype(np.float32)
     nonspace = counts.sum(1) - counts[:, SPACE]
     rows = np.flatnonzero(nonspace > 0)
     n = len(rows)
@@ -274,7 +297,7 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> 
 
     # words: hashes, lines, stop words
     wh, wstart, wlen, wstem = _words((cps, cls), STEM)
-    wrow = row_of_line[line_of[wstart]]
+    wrow = row_of_line[line_at(wstart)]
     is_cjk_word = cls[wstart] == CJK
     n_words = np.bincount(wrow, weights=~is_cjk_word, minlength=n).astype(np.float32)
     c = counts[rows]
@@ -286,11 +309,7 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> 
     stops = np.bincount(wrow, weights=stop, minlength=n)
 
     # first and last visible character of each row
-    vis = np.flatnonzero(keep & (cls != SPACE))
-    vis_line = line_of[vis]
-    bounds = np.searchsorted(vis_line, rows)
-    last_pos = vis[np.searchsorted(vis_line, rows, side="right") - 1]
-    first_pos = vis[bounds]
+    first_pos, last_pos = first_vis[rows], last_vis[rows]
     f_cls, l_cls = cls[first_pos], cls[last_pos]
     first_cp, last_cp = cps[first_pos], cps[last_pos]
 
@@ -317,7 +336,7 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> 
     cols["mean_word_len"] = np.bincount(wrow, weights=wlen * ~is_cjk_word, minlength=n) / np.maximum(n_words, 1)
     if vocab.stop_chars and c[:, CJK].any():
         sc = np.isin(cps, vocab.stop_codes) & (cls == CJK)
-        cols["stopchar_share"] = np.bincount(line_of[sc], minlength=n_all)[rows] / np.maximum(c[:, CJK], 1)
+        cols["stopchar_share"] = np.bincount(line_at(np.flatnonzero(sc)), minlength=n_all)[rows] / np.maximum(c[:, CJK], 1)
     else:
         cols["stopchar_share"] = np.zeros(n, np.float32)
     prose = (w >= 8) & (cols["ends_term"] | (w >= 20))
@@ -398,17 +417,18 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> 
                 wordy = np.isin(after, (LOWER, UPPER, LETTER, DIGIT, CJK))
                 email = wordy & np.isin(before, (LOWER, UPPER, LETTER, DIGIT))
                 for nm, sel in (("email", email), ("handle", wordy & ~email)):
-                    r = row_of_line[line_of[pos[sel]]]
+                    r = row_of_line[line_at(pos[sel])]
                     cols[nm][r[r >= 0]] = True
                 continue
             if name == "hashtag":
                 pos = pos[np.isin(cls[np.minimum(pos + 1, len(cls) - 1)], (LOWER, UPPER, LETTER, DIGIT, CJK))]
-            r = row_of_line[line_of[pos]]
+            r = row_of_line[line_at(pos)]
             cols[name][r[r >= 0]] = True
-    sep = _member(SEPARATORS)[np.minimum(cps, 0xFFFF)]
-    cols["separators"] = np.log1p(np.bincount(line_of[sep], minlength=n_all)[rows])
-    quo = _member(QUOTES)[np.minimum(cps, 0xFFFF)]
-    cols["quotes"] = np.bincount(line_of[quo], minlength=n_all)[rows] > 0
+    bmp = np.minimum(cps, 0xFFFF)
+    sep = np.flatnonzero(_member(SEPARATORS)[bmp])
+    cols["separators"] = np.log1p(np.bincount(line_at(sep), minlength=n_all)[rows])
+    quo = np.flatnonzero(_member(QUOTES)[bmp])
+    cols["quotes"] = np.bincount(line_at(quo), minlength=n_all)[rows] > 0
     cols["bullet"] = _member(BULLETS)[np.minimum(first_cp, 0xFFFF)]
 
     action = np.zeros(n, np.int64)
