@@ -58,7 +58,7 @@ def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: 
     Pages that the rules do not reach are judged by ``model.unreached``, the model trained
     without the heuristics' decisions: pages in a language no rule file is written in (the
     heuristics are not run for them), and pages where no line is in a rule file nor removed by
-    a rule."""
+    a rule (their detectors are not run; no heuristic explains a removal on such a page)."""
     out: list[Decision | None] = [None] * len(recs)
     idx = [i for i, rec in enumerate(recs) if eligible(rec, settings)]
     if not idx:
@@ -73,11 +73,10 @@ def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: 
     reach = rule_reach(batch)
     if model.stacked:  # the heuristics run where their decisions are read: pages in the rules' languages
         known = np.flatnonzero(~unknown).tolist()
-        # on a page no rule file reaches, they are read only if a rule removes a line of it
-        silent_model = model.unreached is not None
+        # a page no rule file reaches goes to the model without them unless a rule removes a line of it
+        read_if_ruled = [model.unreached is not None and reach[k] == 0 for k in known]
         found = [heuristics[idx[k]] for k in known] if heuristics is not None \
-            else old_reasons([sub[k] for k in known], settings, rules, template,
-                             [silent_model and reach[k] == 0 for k in known])
+            else old_reasons([sub[k] for k in known], settings, rules, template, read_if_ruled)
         for k, h in zip(known, found):
             heur[k] = h
         extra = old_features(heur, batch)
