@@ -44,6 +44,7 @@ from storydedup.pipeline.strip.patterns import digits_as_zero, first_chars, fold
 # hint: conversational openings ("I ...", "You ...", "Great ..."): weaker than a cue, counted
 #      only where it is far more common than in the text above.
 ACTIONS = ("drop", "end", "cut", "thread", "cue", "hint")
+INFORMING = ("cue", "hint")  # the actions that only inform the detectors: they remove no line
 
 
 # Arrows (either way), pipes and counters that widgets print around a label; they carry no wording.

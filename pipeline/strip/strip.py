@@ -15,7 +15,7 @@ from storydedup.pipeline.strip.detectors.links import introduced, labelled, link
 from storydedup.pipeline.strip.detectors.tables import table_cells
 from storydedup.pipeline.strip.detectors.thread import header_evidence
 from storydedup.pipeline.strip.lines import BY_AUTHOR, Line, is_dateline, split_lines
-from storydedup.pipeline.strip.rules import RuleSet
+from storydedup.pipeline.strip.rules import INFORMING, RuleSet
 from storydedup.pipeline.strip.settings import StripSettings
 from storydedup.pipeline.strip.template import template_lines
 
@@ -67,7 +67,7 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     hints = [bool(h and h.action == "hint") for h in matched]
     table = table_cells(lines)  # their bare numbers are figures, not a widget's vote counts
     # cues and hints only inform the detectors; they remove nothing themselves
-    hits = [None if h and (h.action in ("cue", "hint") or (h.action == "thread" and i in table)) else h
+    hits = [None if h and (h.action in INFORMING or (h.action == "thread" and i in table)) else h
             for i, h in enumerate(matched)]
     is_tpl = template_lines(rec, template, s.template_min_docs, s.template_min_share,
                             s.batch_template_share, s.batch_template_words) \
@@ -123,8 +123,8 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
 
 def removes_any(lines: list[Line], rules: RuleSet, disabled: tuple[str, ...]) -> bool:
     """Could a rule remove a line (``classify`` then gives some line a ``rule:`` reason)?
-    ``disabled``: the settings' disabled groups and those of the rules that only inform the
-    detectors (cues, hints). These come last in the order of strength, so a line a removing
+    ``disabled``: the settings' disabled groups and those of the ``INFORMING`` rules (cues,
+    hints). These come last in the order of strength, so a line a removing
     rule matches is found without them. Never False where ``classify`` finds a rule's removal;
     may be True where it does not (the article head restores a byline, a rule matches a cell)."""
     return any(rules.match(ln.text, ln.words, disabled) for ln in lines if not ln.empty)

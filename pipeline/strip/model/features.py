@@ -276,6 +276,7 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> 
     n_docs = len(texts)
     big = "\n".join(texts).replace("\r", " ")
     cps, cls = _codepoints(big)
+    bmp = np.minimum(cps, 0xFFFF)  # what the character tables are indexed by
     line_starts = np.concatenate([[0], np.flatnonzero(cps == 10) + 1])
     n_all = len(line_starts)
 
@@ -311,7 +312,7 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> 
     # first and last visible character of each row
     first_pos, last_pos = first_vis[rows], last_vis[rows]
     f_cls, l_cls = cls[first_pos], cls[last_pos]
-    first_cp, last_cp = cps[first_pos], cps[last_pos]
+    first_cp, last_cp = bmp[first_pos], bmp[last_pos]
 
     cols: dict[str, np.ndarray] = {}
     n_chars = np.maximum(nonspace[rows], 1)
@@ -325,8 +326,8 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> 
     cols["punct_share"] = c[:, PUNCT] / n_chars
     cols["symbol_share"] = c[:, SYMBOL] / n_chars
     cols["term_per_word"] = c[:, TERM] / np.maximum(w, 1)
-    cols["ends_term"] = (l_cls == TERM) | _member("\"”»)'’")[np.minimum(last_cp, 0xFFFF)]
-    cols["ends_colon"] = _member(":：")[np.minimum(last_cp, 0xFFFF)]
+    cols["ends_term"] = (l_cls == TERM) | _member("\"”»)'’")[last_cp]
+    cols["ends_colon"] = _member(":：")[last_cp]
     cols["ends_other"] = ((l_cls == PUNCT) | (l_cls == SYMBOL)) & ~cols["ends_term"]
     cols["starts_upper"] = f_cls == UPPER
     cols["starts_digit"] = f_cls == DIGIT
@@ -424,12 +425,11 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> 
                 pos = pos[np.isin(cls[np.minimum(pos + 1, len(cls) - 1)], (LOWER, UPPER, LETTER, DIGIT, CJK))]
             r = row_of_line[line_at(pos)]
             cols[name][r[r >= 0]] = True
-    bmp = np.minimum(cps, 0xFFFF)
     sep = np.flatnonzero(_member(SEPARATORS)[bmp])
     cols["separators"] = np.log1p(np.bincount(line_at(sep), minlength=n_all)[rows])
     quo = np.flatnonzero(_member(QUOTES)[bmp])
     cols["quotes"] = np.bincount(line_at(quo), minlength=n_all)[rows] > 0
-    cols["bullet"] = _member(BULLETS)[np.minimum(first_cp, 0xFFFF)]
+    cols["bullet"] = _member(BULLETS)[first_cp]
 
     action = np.zeros(n, np.int64)
     if rules is not None and len(short):

@@ -24,14 +24,15 @@ def old_reasons(recs: list[dict], settings: StripSettings, rules, template: dict
     ``read_if_ruled``: per record, whether its reasons are read only when a rule removes one of
     its lines (a page no rule reaches is judged without them): where none can, the detectors
     are not run and all its reasons are None."""
+    from storydedup.pipeline.strip.rules import INFORMING
     from storydedup.pipeline.strip.strip import classify, removes_any, too_short
 
-    removing = settings.disabled_groups + rules.groups_of("cue", "hint")  # the rules that can remove
+    not_removing = settings.disabled_groups + rules.groups_of(*INFORMING)  # removes_any tries the others
     out = []
     for k, rec in enumerate(recs):
         lines = split_lines(rec.get("text") or "")
         if too_short([ln for ln in lines if not ln.empty], settings) or \
-                (read_if_ruled is not None and read_if_ruled[k] and not removes_any(lines, rules, removing)):
+                (read_if_ruled is not None and read_if_ruled[k] and not removes_any(lines, rules, not_removing)):
             out.append([None] * len(lines))
         else:
             out.append(classify(lines, rec, settings, rules, template))
