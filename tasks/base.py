@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -24,11 +23,25 @@ CODE_VERSION = "1"
 DEFAULT_SHARD_SIZE = 500
 
 
+# A shard also ends once it holds this many bytes of input: pages of HTML are ~50x the size
+# of their text, and 500 of them made one task a worker waited on while the other sat idle
+# (and held them all in memory).
+SHARD_BYTES = 16 << 20
+
+
 @lru_cache(maxsize=8)
-def plan(inputs: tuple[str, ...], shard_size: int, fingerprint: str) -> tuple[int, int]:
-    """(documents, shards) for the inputs; keyed by their fingerprint so edits re-plan."""
-    total = sum(input_files.count_documents(s) for s in input_files.discover(list(inputs)))
-    return total, max(1, math.ceil(total / shard_size))
+def plan(inputs: tuple[str, ...], shard_size: int, shard_bytes: int, fingerprint: str) -> tuple[int, tuple[int, ...]]:
+    """(documents, the first document of each shard) for the inputs; keyed by their
+    fingerprint so edits re-plan. A shard ends after ``shard_size`` documents or before the
+    document that would take it past ``shard_bytes`` (a document bigger than that is a shard)."""
+    starts, total, in_shard, size = [0], 0, 0, 0
+    for source in input_files.discover(list(inputs)):
+        for n_bytes in input_files.unit_sizes(source):
+            if in_shard == shard_size or (in_shard and size + n_bytes > shard_bytes):
+                starts.append(total)
+                in_shard, size = 0, 0
+            in_shard, size, total = in_shard + 1, size + n_bytes, total + 1
+    return total, tuple(starts)
 
 
 @lru_cache(maxsize=8)
@@ -60,7 +73,13 @@ class StageTask(LockedTask, ReportsFaults, luigi.Task):
         return _input_fingerprint(tuple(self.inputs), int(time.time() // 5))
 
     def planned(self) -> tuple[int, int]:
-        return plan(tuple(self.inputs), self.shard_size, self.input_fingerprint())
+        """(documents, shards) of the inputs."""
+        total, starts = self.shard_starts()
+        return total, len(starts)
+
+    def shard_starts(self) -> tuple[int, tuple[int, ...]]:
+        """(documents, the first document of each shard): see ``plan``."""
+        return plan(tuple(self.inputs), self.shard_size, SHARD_BYTES, self.input_fingerprint())
 
     @property
     def n_shards(self) -> int:

@@ -21,7 +21,7 @@ from storydedup.pipeline.resources import ConfigError
 from storydedup.pipeline.run_outputs import HISTORY_DIR, HISTORY_FILE
 
 from storydedup.tasks import outputs
-from storydedup.tasks.base import DEFAULT_SHARD_SIZE, ENGINES, all_upstream, log
+from storydedup.tasks.base import DEFAULT_SHARD_SIZE, ENGINES, SHARD_BYTES, all_upstream, log
 from storydedup.tasks.errors import FAULT, UsageError, fault_line
 from storydedup.tasks.lock import AlreadyRunning, run_lock
 
@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--input", action="append", required=True, help="file or directory (repeatable)")
     r.add_argument("--output", required=True, help="output directory")
     r.add_argument("--shard-size", type=int, default=DEFAULT_SHARD_SIZE,
-                   help=f"documents per shard (default {DEFAULT_SHARD_SIZE})")
+                   help=f"documents per shard (default {DEFAULT_SHARD_SIZE}; a shard also ends at {SHARD_BYTES >> 20} MB of input)")
     r.add_argument("--batch", metavar="YYYY-MM-DD",
                    help="a daily batch: group against earlier batches under --output (inputs may contain {date})")
     r.add_argument("--index", help="with --batch: index location, a directory (default OUTPUT/index) "

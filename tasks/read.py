@@ -7,11 +7,11 @@ import time
 from storydedup.pipeline.read import inputs as input_files
 from storydedup.pipeline.read.items import read_units
 
-from storydedup.tasks.base import BatchStage, log, write_shard
+from storydedup.tasks.base import SHARD_BYTES, BatchStage, log, write_shard
 
 
 class ReadInputs(BatchStage):
-    """Reads and decodes all inputs in a stable order; document n goes to shard n // shard_size.
+    """Reads and decodes all inputs in a stable order into the shards ``plan`` laid out.
 
     Input ids that repeat get a ``#2``, ``#3``... suffix in reading order (the next free one, see
     ``items.read_units``), and the record says which id it had, so nothing is dropped and the
@@ -21,14 +21,16 @@ class ReadInputs(BatchStage):
     stage = "10_read"
 
     def significant(self) -> dict:
-        return {**super().significant(), "inputs": self.input_fingerprint(), "shard_size": self.shard_size}
+        return {**super().significant(), "inputs": self.input_fingerprint(), "shard_size": self.shard_size,
+                "shard_bytes": SHARD_BYTES}
 
     def requires(self):
         return []
 
     def run(self):
         started = time.time()
-        total, n_shards = self.planned()
+        total, starts = self.shard_starts()
+        n_shards = len(starts)
         buffer_docs, buffer_rejects, seq = [], [], 0
         totals = {"in": 0, "kept": 0, "rejected": 0, "reject_reasons": {}, "counters": {}}
         shard = 0
@@ -49,7 +51,7 @@ class ReadInputs(BatchStage):
         with atomic_dir(self.output().path) as tmp:
             for rec, kept, counters in read_units(input_files.discover(list(self.inputs)), self.stage):
                 # Documents beyond the plan (an input grew while we read) join the last shard.
-                while seq // self.shard_size > shard and shard < n_shards - 1:
+                while shard < n_shards - 1 and seq >= starts[shard + 1]:
                     flush(tmp, shard)
                     shard += 1
                 (buffer_docs if kept else buffer_rejects).append(rec)

@@ -17,6 +17,7 @@ from storydedup.pipeline.strip import model as strip_model
 from storydedup.pipeline.cluster import levels as clustering
 from storydedup.pipeline.decode import repair
 from storydedup.pipeline.extract import html as extract
+from storydedup.pipeline.read import inputs as input_files
 from storydedup.pipeline.records import atomic_dir, read_json, read_jsonl, write_json, write_jsonl
 from storydedup.pipeline.signatures import compute as signatures
 from storydedup.tasks.base import BatchStage, DailyParams, ShardStage, index_batches, log, warm_record
@@ -36,6 +37,11 @@ class ExtractHTML(ShardStage):
 
     def apply(self, rec, settings):
         return extract.extract_record(rec, settings)
+
+    def warm(self) -> None:
+        super().warm()
+        if input_files.may_hold_html(input_files.discover(list(self.inputs))):
+            extract.warm_fallbacks()
 
     def warm_input(self) -> dict:
         rec = warm_record()

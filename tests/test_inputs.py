@@ -78,3 +78,15 @@ def test_input_errors_are_explained(tmp_path):
         inputs.discover([str(tmp_path / "x.pdf")])
     with pytest.raises(inputs.InputError, match="no --input"):
         inputs.discover([])
+
+
+def test_inputs_that_may_hold_html(tmp_path):
+    (tmp_path / "page.html").write_text("<html><body><p>x</p></body></html>", encoding="utf-8")
+    (tmp_path / "note.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "pages.jsonl").write_text('{"id": "a", "html": "<p>x</p>"}\n{"id": "b", "text": "x"}\n', encoding="utf-8")
+    (tmp_path / "texts.jsonl").write_text('{"id": "a", "text": "x"}\n{"id": "b", "html": "<p>x</p>"}\n', encoding="utf-8")
+    _warc(tmp_path / "crawl.warc", gz=False)
+    found = {name: inputs.may_hold_html(inputs.discover([str(tmp_path / name)]))
+             for name in ("page.html", "note.txt", "pages.jsonl", "texts.jsonl", "crawl.warc")}
+    # a JSON Lines file is judged by its first record: a guess for the warm-up, not a rule
+    assert found == {"page.html": True, "note.txt": False, "pages.jsonl": True, "texts.jsonl": False, "crawl.warc": True}

@@ -143,6 +143,20 @@ def test_workers_and_shard_size_do_not_change_results(corpus, tmp_path, cli):
     assert outputs[0] == outputs[1] == outputs[2]
 
 
+def test_shards_cut_by_bytes_do_not_change_results(corpus, tmp_path, cli, monkeypatch):
+    import storydedup.tasks.base as base
+    import storydedup.tasks.read as read
+
+    files = ("documents.jsonl", "clusters.jsonl", "rejects.jsonl")
+    assert cli("run", "--input", corpus, "--output", tmp_path / "ref", "--workers", "2")[0] == 0
+    for module in (base, read):
+        monkeypatch.setattr(module, "SHARD_BYTES", 200)
+    out = tmp_path / "small"
+    assert cli("run", "--input", corpus, "--output", out, "--workers", "2")[0] == 0
+    assert len(list(out.glob("10_read-*/shard-*"))) > len(list((tmp_path / "ref").glob("10_read-*/shard-*")))
+    assert [(out / f).read_text() for f in files] == [(tmp_path / "ref" / f).read_text() for f in files]
+
+
 def test_plain_luigi_command_runs_the_pipeline(corpus, tmp_path):
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "luigi", "--module", "tasks", "Publish", "--inputs", f'["{corpus}"]',
@@ -183,3 +197,21 @@ def test_site_template_lists_its_shards_once(corpus, tmp_path, monkeypatch):
     assert luigi.build([task], local_scheduler=True, workers=1)
     assert task.n_shards > 3 and task.complete()
     assert len(calls) == 1
+
+
+def test_a_shard_ends_before_it_passes_its_byte_cap(tmp_path):
+    """Pages of HTML are ~50x their text: 500 of them in one shard kept one worker busy while
+    the other sat idle. The plan cuts a shard at the document that would take it past the cap."""
+    from storydedup.tasks.base import plan
+
+    path = tmp_path / "in.jsonl"
+    sizes = [100, 100, 100, 400, 50, 50, 900, 60]
+    lines = []
+    for i, size in enumerate(sizes):
+        head = json.dumps({"id": f"d{i}", "text": ""})[:-2]
+        lines.append(head + "x" * (size - len(head) - 3) + '"}\n')  # the line, newline included, is `size` bytes
+    path.write_text("".join(lines))
+    assert [len(line.encode()) for line in lines] == sizes
+    assert plan((str(path),), 500, 500, "a") == (8, (0, 3, 6, 7))  # 700 > 500 at d3; d6 alone passes it
+    assert plan((str(path),), 2, 500, "b") == (8, (0, 2, 4, 6, 7))  # the document count still ends one
+    assert plan((str(path),), 500, 10_000, "c") == (8, (0,))

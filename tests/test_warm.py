@@ -63,3 +63,18 @@ def test_parsed_rules_follow_the_files_content(tmp_path):
     rule.write_text('[group.advert]\naction = "drop"\nlines = ["buy now"]\n', encoding="utf-8")
     changed = task.rules()
     assert changed is not first and "advert" in changed.groups and "promo" not in changed.groups
+
+
+def test_extract_warms_its_fallbacks_only_for_pages_of_html(tmp_path, monkeypatch):
+    """dateparser's tables take ~1.2 s to build: worth it before the forks of an HTML run, not
+    in a run of plain text, which never parses a date out of a page."""
+    calls = []
+    monkeypatch.setattr(stages.extract, "warm_fallbacks", lambda: calls.append(1))
+    text, html = tmp_path / "text.jsonl", tmp_path / "pages.jsonl"
+    text.write_text('{"id": "a", "text": "Some words of a report."}\n', encoding="utf-8")
+    html.write_text('{"id": "a", "html": "<html><body><p>Some words of a report.</p></body></html>"}\n', encoding="utf-8")
+    load_config(None)
+    for path, expected in ((text, []), (html, [1])):
+        calls.clear()
+        stages.ExtractHTML(inputs=[str(path)], output_dir=str(tmp_path / "out"), shard=0).warm()
+        assert calls == expected

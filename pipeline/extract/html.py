@@ -70,6 +70,18 @@ def extract_record(rec: dict, settings: ExtractSettings) -> dict:
     return counters
 
 
+def warm_fallbacks() -> None:
+    """Build now what extraction builds on first use of its fallbacks and then keeps, so that
+    forked workers share it: dateparser's per-locale tables (htmldate hands it the dates its own
+    patterns do not read; its first call builds a table for each of ~200 locales, ~1.2 s, and
+    a text no locale reads builds them all) and jusText's stop words of every language."""
+    from htmldate.extractors import get_external_parser
+    from trafilatura.external import jt_stoplist_init
+
+    get_external_parser().get_date_data("—")
+    jt_stoplist_init()
+
+
 def page_metadata(tree, url: str | None) -> dict:
     """Title, canonical URL and publication date of a parsed page, found the way trafilatura's
     ``extract_metadata`` finds them (meta tags, JSON-LD, headings; htmldate's extensive search)

@@ -127,11 +127,37 @@ READ_ERRORS = (OSError, EOFError, zlib.error)
 
 def count_documents(source: Source) -> int:
     """Pre-count used to plan shards: the units ``iter_raw`` will yield (documents and rejects)."""
+    return sum(1 for _ in unit_sizes(source))
+
+
+def unit_sizes(source: Source) -> Iterator[int]:
+    """Bytes of each unit ``iter_raw`` will yield, in order, for planning shards: a file's
+    size, a JSON line's length, a WARC record's payload (0 for a reject)."""
     if source.kind in ("txt", "html"):
-        return 1
-    if source.kind == "jsonl":
-        return sum(1 for _ in _jsonl_lines(source))
-    return sum(1 for _ in _warc_records(source))
+        try:
+            yield len(source.data) if source.data is not None else os.path.getsize(source.path)
+        except OSError:  # read as a reject
+            yield 0
+    elif source.kind == "jsonl":
+        for _, raw in _jsonl_lines(source):
+            yield len(raw) if isinstance(raw, bytes) else 0
+    else:
+        for item in _warc_records(source):
+            yield len(item.get("data") or b"")
+
+
+def may_hold_html(sources: list[Source]) -> bool:
+    """Do the inputs look like pages of HTML: an HTML or WARC file, or a JSON Lines file whose
+    first record has an ``html`` field? A guess from where they start, for the warm-up."""
+    for source in sources:
+        if source.kind in ("html", "warc"):
+            return True
+        if source.kind == "jsonl":
+            for item in _iter_jsonl(source):
+                if item.get("format") == "html":
+                    return True
+                break
+    return False
 
 
 def iter_raw(source: Source) -> Iterator[dict]:
