@@ -131,6 +131,8 @@ class StageTask(LockedTask, ReportsFaults, luigi.Task):
 
     # -- progress ---------------------------------------------------------------------------
     def progress(self, done: int, total: int, what: str = "documents") -> None:
+        if self.set_status_message is None:  # run outside a Luigi worker (see cli.read_ahead)
+            return
         self.set_status_message(f"{self.stage}: {done}/{total} {what}")
         self.set_progress_percentage(int(100 * done / total) if total else 100)
 

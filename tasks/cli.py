@@ -6,6 +6,7 @@ import gc
 import json
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -305,7 +306,16 @@ def execute(spec: dict, args) -> int:
               f"({publish.stage_dir().name}). Use `storydedup rerun --from STAGE` to recompute.")
         return 0
     started = time.time()
-    warm_stages(publish, args.workers)
+    reader = read_ahead(publish, args.workers)
+    try:
+        warm_stages(publish, args.workers)
+    except BaseException:
+        if reader:
+            os.kill(reader, signal.SIGTERM)
+        raise
+    finally:
+        if reader:
+            os.waitpid(reader, 0)
     while True:
         result = luigi.build([task], workers=args.workers, local_scheduler=not args.scheduler_url,
                              detailed_summary=True,
@@ -356,6 +366,27 @@ def fault_lines(result) -> list[str]:
 
 
 WAIT_SECONDS = 2.0
+
+
+def read_ahead(publish, workers: int) -> int | None:
+    """With several workers, run the read stage in a forked process while this one warms the
+    other stages up: both are one process's work, and each had the machine to itself. Returns
+    the reader's pid (None: one worker, or nothing to read). Its outcome is not looked at: if
+    it did not complete the stage, Luigi runs the stage and reports it as any other task."""
+    from storydedup.tasks.read import ReadInputs
+
+    pending = [t for t in all_upstream(publish) if isinstance(t, ReadInputs) and not t.complete()]
+    if workers < 2 or len(pending) != 1:
+        return None
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:  # the stage's directory appears whole or not at all (atomic_dir)
+        pending[0].run()
+        code = 0
+    finally:
+        os._exit(code)  # no exit handlers: the lock and the open files stay the parent's
 
 
 def warm_stages(publish, workers: int) -> None:

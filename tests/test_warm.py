@@ -10,7 +10,7 @@ import wordfreq
 from storydedup.pipeline.signatures import shingles, story
 from storydedup.pipeline.strip import lines
 from storydedup.tasks import stages
-from storydedup.tasks.cli import load_config, warm_stages
+from storydedup.tasks.cli import all_upstream, load_config, warm_stages
 
 
 def _publish(corpus: Path, out: Path):
@@ -78,3 +78,41 @@ def test_extract_warms_its_fallbacks_only_for_pages_of_html(tmp_path, monkeypatc
         calls.clear()
         stages.ExtractHTML(inputs=[str(path)], output_dir=str(tmp_path / "out"), shard=0).warm()
         assert calls == expected
+
+
+def test_the_read_stage_runs_beside_the_warm_up(corpus, tmp_path):
+    import os
+
+    from storydedup.tasks.cli import read_ahead
+    from storydedup.tasks.read import ReadInputs
+
+    publish = _publish(corpus, tmp_path / "out")
+    [read] = [t for t in all_upstream(publish) if isinstance(t, ReadInputs)]
+    assert read_ahead(publish, workers=1) is None  # one worker: Luigi runs it in this process
+    pid = read_ahead(publish, workers=2)
+    assert pid and os.waitpid(pid, 0)[1] == 0
+    assert read.complete() and read_ahead(publish, workers=2) is None  # nothing left to read
+
+
+def test_a_reader_that_dies_leaves_no_stage_and_the_run_reads_again(corpus, tmp_path, cli, monkeypatch):
+    import os
+
+    import storydedup.tasks.read as read_module
+    from storydedup.tasks.cli import read_ahead
+
+    written = []
+
+    def dies_after_one(*args):
+        if written:
+            raise OSError("disk gone")
+        written.append(real(*args))
+
+    real = read_module.write_shard
+    monkeypatch.setattr(read_module, "write_shard", dies_after_one)
+    out = tmp_path / "out"
+    pid = read_ahead(_publish(corpus, out), workers=2)
+    assert os.waitpid(pid, 0)[1] != 0
+    assert not list(out.glob("10_read*")) and not list(out.glob(".tmp-*"))
+    monkeypatch.setattr(read_module, "write_shard", real)
+    assert cli("run", "--input", corpus, "--output", out, "--workers", "2")[0] == 0
+    assert (out / "documents.jsonl").exists()
