@@ -268,10 +268,10 @@ class ShardStage(StageTask):
     def apply(self, rec: dict, context) -> dict:
         raise NotImplementedError
 
-    def warm(self) -> None:
+    def warm(self, workers: int) -> None:
         """Apply the stage once to a small record in this process, so that what its tasks load
-        on first use (tables, compiled kernels, rules) is loaded before the workers fork and is
-        shared by every task instead of being rebuilt in each one."""
+        on first use (tables, compiled kernels, rules) is loaded before the ``workers`` fork and
+        is shared by every task instead of being rebuilt in each one."""
         from storydedup.pipeline.records import RejectDocument
 
         rec = self.warm_input()

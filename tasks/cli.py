@@ -400,7 +400,7 @@ def warm_stages(publish, workers: int) -> None:
         if hasattr(stage, "warm") and type(stage) not in pending and not stage.complete():
             pending[type(stage)] = stage
     for stage in pending.values():
-        stage.warm()
+        stage.warm(workers)
     # The stages keep what they took from wordfreq's lists (stop words, idf table); wordfreq's
     # own caches of the whole lists (~150 MB) would otherwise be copied into every worker.
     import wordfreq

@@ -38,9 +38,12 @@ class ExtractHTML(ShardStage):
     def apply(self, rec, settings):
         return extract.extract_record(rec, settings)
 
-    def warm(self) -> None:
-        super().warm()
-        if input_files.may_hold_html(input_files.discover(list(self.inputs))):
+    def warm(self, workers: int) -> None:
+        super().warm(workers)
+        # The fallbacks' tables cost ~1.2 s and only pages that need them build them: before
+        # the forks that pays when a worker runs several extract tasks, each of which would
+        # build them again; with a task per worker it would only delay the start.
+        if self.n_shards > workers and input_files.may_hold_html(input_files.discover(list(self.inputs))):
             extract.warm_fallbacks()
 
     def warm_input(self) -> dict:
@@ -212,7 +215,7 @@ class Signatures(ShardStage):
     stage = "60_signatures"
     upstream_cls = StripBoilerplate
 
-    def warm(self) -> None:
+    def warm(self, workers: int) -> None:
         signatures.compute_signatures([warm_record()], settings_of(self))
 
     def run(self):

@@ -66,19 +66,22 @@ def test_parsed_rules_follow_the_files_content(tmp_path):
     assert changed is not first and "advert" in changed.groups and "promo" not in changed.groups
 
 
-def test_extract_warms_its_fallbacks_only_for_pages_of_html(tmp_path, monkeypatch):
-    """dateparser's tables take ~1.2 s to build: worth it before the forks of an HTML run, not
-    in a run of plain text, which never parses a date out of a page."""
+def test_extract_warms_its_fallbacks_only_for_pages_of_html_a_worker_meets_twice(tmp_path, monkeypatch):
+    """dateparser's tables take ~1.2 s to build: worth it before the forks when a worker runs
+    several extract tasks of HTML, not for plain text (no date is parsed out of a page) nor when
+    each worker runs one task (it would build them at most once anyway)."""
     calls = []
     monkeypatch.setattr(stages.extract, "warm_fallbacks", lambda: calls.append(1))
     text, html = tmp_path / "text.jsonl", tmp_path / "pages.jsonl"
-    text.write_text('{"id": "a", "text": "Some words of a report."}\n', encoding="utf-8")
-    html.write_text('{"id": "a", "html": "<html><body><p>Some words of a report.</p></body></html>"}\n', encoding="utf-8")
+    text.write_text('{"id": "a", "text": "Some words of a report."}\n' * 4, encoding="utf-8")
+    page = '{"id": "a", "html": "<html><body><p>Some words of a report.</p></body></html>"}\n'
+    html.write_text(page * 4, encoding="utf-8")
     load_config(None)
-    for path, expected in ((text, []), (html, [1])):
+    for path, shard_size, workers, expected in ((text, 1, 2, []), (html, 1, 2, [1]), (html, 2, 2, []), (html, 4, 1, [])):
         calls.clear()
-        stages.ExtractHTML(inputs=[str(path)], output_dir=str(tmp_path / "out"), shard=0).warm()
-        assert calls == expected
+        stage = stages.ExtractHTML(inputs=[str(path)], output_dir=str(tmp_path / "out"), shard=0, shard_size=shard_size)
+        stage.warm(workers)
+        assert calls == expected, (path.name, shard_size, workers)
 
 
 def test_the_read_stage_runs_beside_the_warm_up(corpus, tmp_path):
