@@ -179,6 +179,23 @@ def test_heuristics_skipped_only_where_they_would_not_be_read(trained):
     assert [n["rule"] for n in fast[1].notes.values()] == [n["rule"] for n in slow[1].notes.values()]
 
 
+def test_only_a_rule_removing_a_short_line_brings_the_heuristics_to_an_unreached_page():
+    """A paragraph a rule would remove (a long cookie notice) does not make a page the rules'
+    own; a line of up to ``reach_max_words`` words does."""
+    from storydedup.pipeline.strip.model.heuristics import old_reasons
+
+    rules, rng = load_rules(rule_paths()), random.Random(9)
+    notice = ("We use cookies to improve your experience on our website and to show you content that we think "
+              "you will like, and you can accept them or change your preferences at any time you want to.")
+    plain = "\n".join(["Qwv zzt"] + [sentence(rng, 14) for _ in range(9)] + [notice])
+    assert rules.match(notice, len(notice.split())).group == "cookies"  # 36 words: a rule removes it
+    short = StripSettings(reach_max_words=25)
+    assert not any(old_reasons([{"text": plain}], short, rules, {}, [True])[0])
+    assert "rule:cookies" in old_reasons([{"text": plain}], StripSettings(reach_max_words=40), rules, {}, [True])[0]
+    assert old_reasons([{"text": plain}], StripSettings(reach_max_words=40), rules, {}, [True]) == \
+        old_reasons([{"text": plain}], short, rules, {})  # read in full, as without the check
+
+
 def test_model_file_keeps_both_models(trained, tmp_path):
     model = StripModel.load(str(trained[0]))
     model.save(str(tmp_path / "copy.json.gz"))

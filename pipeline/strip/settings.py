@@ -9,6 +9,11 @@ class StripSettings:
     # The learned line classifier (config/models/strip.json.gz) decides plain-text inputs; the
     # rules and detectors below become its evidence. False: the rules and detectors decide alone.
     use_model: bool = True
+    # A page whose lines no rule file names is judged by the model alone unless a rule removes
+    # one of its lines of at most this many words: labels, buttons and box sentences tell that
+    # the rules know the page's language and widgets; paragraphs seldom do, and trying each
+    # against every rule cost a third of the stage on such pages.
+    reach_max_words: int = 25
     # Texts with fewer non-empty lines keep the rules path: a frame needs lines to be told from
     # the article (a 4-line brief has no thread or box to find, only a headline to lose).
     model_min_lines: int = 8

@@ -121,13 +121,14 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     return reasons
 
 
-def removes_any(lines: list[Line], rules: RuleSet, disabled: tuple[str, ...]) -> bool:
-    """Could a rule remove a line (``classify`` then gives some line a ``rule:`` reason)?
-    ``disabled``: the settings' disabled groups and those of the ``INFORMING`` rules (cues,
-    hints). These come last in the order of strength, so a line a removing
-    rule matches is found without them. Never False where ``classify`` finds a rule's removal;
-    may be True where it does not (the article head restores a byline, a rule matches a cell)."""
-    return any(rules.match(ln.text, ln.words, disabled) for ln in lines if not ln.empty)
+def removes_any(lines: list[Line], rules: RuleSet, disabled: tuple[str, ...], max_words: int) -> bool:
+    """Could a rule remove a line of at most ``max_words`` words (``classify`` then gives some
+    line a ``rule:`` reason)? ``disabled``: the settings' disabled groups and those of the
+    ``INFORMING`` rules (cues, hints). These come last in the order of strength, so a line a
+    removing rule matches is found without them. Never False where ``classify`` finds a rule's
+    removal of such a line; may be True where it does not (the article head restores a byline,
+    a rule matches a cell)."""
+    return any(rules.match(ln.text, ln.words, disabled) for ln in lines if not ln.empty and ln.words <= max_words)
 
 
 def article_head(lines, reasons, evidence, first: int, last: int, scores, runs: set[int], rules: RuleSet,

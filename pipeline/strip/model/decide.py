@@ -57,8 +57,9 @@ def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: 
     """``heuristics``: ``old_reasons`` of ``recs`` when already known (default: computed here).
     Pages that the rules do not reach are judged by ``model.unreached``, the model trained
     without the heuristics' decisions: pages in a language no rule file is written in (the
-    heuristics are not run for them), and pages where no line is in a rule file nor removed by
-    a rule (their detectors are not run; no heuristic explains a removal on such a page)."""
+    heuristics are not run for them), and pages where no line is in a rule file nor is a line
+    of up to ``settings.reach_max_words`` words removed by a rule (their detectors are not run;
+    no heuristic explains a removal on such a page)."""
     out: list[Decision | None] = [None] * len(recs)
     idx = [i for i, rec in enumerate(recs) if eligible(rec, settings)]
     if not idx:
@@ -73,7 +74,7 @@ def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: 
     reach = rule_reach(batch)
     if model.stacked:  # the heuristics run where their decisions are read: pages in the rules' languages
         known = np.flatnonzero(~unknown).tolist()
-        # a page no rule file reaches goes to the model without them unless a rule removes a line of it
+        # a page no rule file reaches goes to the model without them unless a rule removes a short line of it (reach_max_words)
         read_if_ruled = [model.unreached is not None and reach[k] == 0 for k in known]
         found = [heuristics[idx[k]] for k in known] if heuristics is not None \
             else old_reasons([sub[k] for k in known], settings, rules, template, read_if_ruled)

@@ -22,8 +22,8 @@ def old_reasons(recs: list[dict], settings: StripSettings, rules, template: dict
                 read_if_ruled: list[bool] | None = None) -> list[list[str | None]]:
     """``classify``'s reason per line of every record (all None for texts too short to judge).
     ``read_if_ruled``: per record, whether its reasons are read only when a rule removes one of
-    its lines (a page no rule reaches is judged without them): where none can, the detectors
-    are not run and all its reasons are None."""
+    its lines of up to ``settings.reach_max_words`` words (a page no rule reaches is judged
+    without them): where none can, the detectors are not run and all its reasons are None."""
     from storydedup.pipeline.strip.rules import INFORMING
     from storydedup.pipeline.strip.strip import classify, removes_any, too_short
 
@@ -32,7 +32,7 @@ def old_reasons(recs: list[dict], settings: StripSettings, rules, template: dict
     for k, rec in enumerate(recs):
         lines = split_lines(rec.get("text") or "")
         if too_short([ln for ln in lines if not ln.empty], settings) or \
-                (read_if_ruled is not None and read_if_ruled[k] and not removes_any(lines, rules, not_removing)):
+                (read_if_ruled is not None and read_if_ruled[k] and not removes_any(lines, rules, not_removing, settings.reach_max_words)):
             out.append([None] * len(lines))
         else:
             out.append(classify(lines, rec, settings, rules, template))
