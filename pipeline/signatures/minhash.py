@@ -23,12 +23,20 @@ _CHUNK_CELLS = 8_000_000  # elements x permutations per matrix step (~32 MB of u
 
 @lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's permutation parameters ``(a, b)`` as uint32 arrays (datasketch, which loads
-    SciPy, is imported here: commands that compute no signature start without it)."""
-    from datasketch import MinHash
+    """datasketch's permutation parameters ``(a, b)`` as uint32 arrays. datasketch, which loads
+    SciPy (~0.5 s), is imported only to build them: later processes read them from the cache
+    (see pipeline.tables), and commands that compute no signature start without it."""
+    from storydedup.pipeline.tables import cached, version
 
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
-    return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
+    def build() -> dict[str, np.ndarray]:
+        from datasketch import MinHash
+
+        a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+        return {"a": np.asarray(a, dtype=np.uint32), "b": np.asarray(b, dtype=np.uint32)}
+
+    found = cached("minhash-permutations", {"datasketch": version("datasketch"), "num_perm": num_perm,
+                                            "seed": seed, "scheme": SCHEME}, build)
+    return found["a"], found["b"]
 
 
 def fmix32(h: np.ndarray) -> np.ndarray:

@@ -54,10 +54,18 @@ def frequency_index(languages: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]
     """:func:`frequency_table` as (sorted xxh64 hashes of its words, their frequencies): a batch's
     look-ups become one ``np.searchsorted`` (in the 390k-word dict each look-up costs ~1.5 us of
     cache misses). Exact unless a token's 64-bit hash equals another word's (as for token ids)."""
-    table = frequency_table(languages)
-    hashes = _hashes(table)
-    order = np.argsort(hashes, kind="stable")
-    return hashes[order], np.fromiter(table.values(), dtype=np.float64, count=len(table))[order]
+    from storydedup.pipeline.tables import cached, version
+
+    def build() -> dict[str, np.ndarray]:
+        table = frequency_table(languages)
+        hashes = _hashes(table)
+        order = np.argsort(hashes, kind="stable")
+        return {"words": hashes[order], "freqs": np.fromiter(table.values(), dtype=np.float64, count=len(table))[order]}
+
+    # built from wordfreq's lists once, then read from the cache (see pipeline.tables)
+    found = cached("word-frequencies", {"wordfreq": version("wordfreq"), "languages": list(languages),
+                                        "wordlist": "small", "format": 1}, build)
+    return found["words"], found["freqs"]
 
 
 def _hashes(strings) -> np.ndarray:
