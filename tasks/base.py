@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -334,10 +335,14 @@ def warm_record() -> dict:
             "published": "2024-01-02", "source": "example.org"}
 
 
-def write_shard(path: str, kept: list[dict], rejects: list[dict], stats: dict, params: dict) -> None:
-    """Write one shard directory atomically: docs, rejects, _stats.json, _params.json."""
+def write_shard(path: str, kept: list[dict] | Path, rejects: list[dict], stats: dict, params: dict) -> None:
+    """Write one shard directory atomically: docs, rejects, _stats.json, _params.json. ``kept``
+    may be a docs file to copy as it is (a stage that changes no record of the shard)."""
     with atomic_dir(path) as tmp:
-        write_jsonl(tmp / "docs.jsonl.gz", kept)
+        if isinstance(kept, Path):
+            shutil.copyfile(kept, tmp / "docs.jsonl.gz")
+        else:
+            write_jsonl(tmp / "docs.jsonl.gz", kept)
         write_jsonl(tmp / "rejects.jsonl.gz", rejects)
         write_json(tmp / "_stats.json", stats)
         write_json(tmp / "_params.json", params)

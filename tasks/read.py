@@ -40,7 +40,8 @@ class ReadInputs(BatchStage):
             for r in buffer_rejects:
                 reasons[r["reason"]] = reasons.get(r["reason"], 0) + 1
             stats = {"in": len(buffer_docs) + len(buffer_rejects), "kept": len(buffer_docs),
-                     "rejected": len(buffer_rejects), "reject_reasons": reasons}
+                     "rejected": len(buffer_rejects), "reject_reasons": reasons,
+                     "html": sum("html" in rec for rec in buffer_docs)}  # none: extract copies the shard
             write_shard(str(tmp / f"shard-{shard_no:05d}"), buffer_docs, buffer_rejects,
                         stats, self.params_record())
             buffer_docs.clear()

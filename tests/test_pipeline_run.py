@@ -215,3 +215,26 @@ def test_a_shard_ends_before_it_passes_its_byte_cap(tmp_path):
     assert plan((str(path),), 500, 500, "a") == (8, (0, 3, 6, 7))  # 700 > 500 at d3; d6 alone passes it
     assert plan((str(path),), 2, 500, "b") == (8, (0, 2, 4, 6, 7))  # the document count still ends one
     assert plan((str(path),), 500, 10_000, "c") == (8, (0,))
+
+
+def test_extract_copies_a_shard_without_html_as_parsing_it_would_write_it(corpus, tmp_path, cli):
+    out = tmp_path / "out"
+    assert cli("run", "--input", corpus, "--output", out, "--shard-size", "1", "--workers", "1")[0] == 0
+    read, extract = (out / current_stages(out)[s] for s in ("10_read", "20_extract"))
+    copied = {}
+    for shard in sorted(read.glob("shard-*")):
+        stats = json.loads((shard / "_stats.json").read_text())
+        if stats["html"] == 0:
+            copied[shard.name] = (extract / shard.name / "docs.jsonl.gz").read_bytes()
+            assert copied[shard.name] == (shard / "docs.jsonl.gz").read_bytes()
+            del stats["html"]  # as a read stage that did not count them: extract parses the shard
+            (shard / "_stats.json").write_text(json.dumps(stats))
+        else:
+            assert (extract / shard.name / "docs.jsonl.gz").read_bytes() != (shard / "docs.jsonl.gz").read_bytes()
+    assert copied and len(copied) < len(list(read.glob("shard-*")))  # the HTML pages' shards are parsed
+    first = {s: json.loads((extract / s / "_stats.json").read_text()) for s in copied}
+    assert cli("rerun", "--output", out, "--from", "extract")[0] == 0
+    for s, docs in copied.items():
+        assert (extract / s / "docs.jsonl.gz").read_bytes() == docs
+        again = json.loads((extract / s / "_stats.json").read_text())
+        assert {**again, "seconds": 0} == {**first[s], "seconds": 0}
