@@ -250,6 +250,10 @@ class ShardStage(StageTask):
 
     shard = luigi.IntParameter()
     upstream_cls = None
+    # The counter ``apply`` returns for a record it leaves exactly as it was: a shard whose
+    # records all come out so (none rejected) is written by copying its input file, which holds
+    # the same bytes (every stage writes with ``write_jsonl``), instead of serialising them again.
+    unchanged_counter: str | None = None
 
     def requires(self):
         return self.clone(self.upstream_cls)
@@ -300,10 +304,12 @@ class ShardStage(StageTask):
         docs = list(read_jsonl(self.input_docs_path()))
         context = self.prepare_shard(docs, context)
         kept, rejects, counters, reasons = [], [], {}, {}
+        changed = self.unchanged_counter is None
         for n, rec in enumerate(docs, 1):
             try:
                 for key, value in self.apply(rec, context).items():
                     counters[key] = counters.get(key, 0) + value
+                    changed = changed or key != self.unchanged_counter
                 kept.append(rec)
             except RejectDocument as exc:
                 rejects.append(reject_record(rec["id"], self.stage, exc.reason, exc.detail,
@@ -321,7 +327,8 @@ class ShardStage(StageTask):
         stats = {"in": len(docs), "kept": len(kept), "rejected": len(rejects),
                  "reject_reasons": reasons, "counters": dict(sorted(counters.items())),
                  "seconds": round(time.time() - started, 3)}
-        write_shard(self.output().path, kept, rejects, stats, self.params_record())
+        write_shard(self.output().path, kept if changed or rejects else self.input_docs_path(), rejects, stats,
+                    self.params_record())
         log.info("%s shard %d/%d: %d in, %d kept, %d rejected (%.1fs)", self.stage, self.shard + 1,
                  self.n_shards, stats["in"], stats["kept"], stats["rejected"], stats["seconds"])
 

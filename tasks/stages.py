@@ -31,6 +31,7 @@ class ExtractHTML(ShardStage):
 
     stage = "20_extract"
     upstream_cls = ReadInputs
+    unchanged_counter = "passthrough"
 
     def input_docs_path(self) -> Path:
         return Path(self.input().path) / f"shard-{self.shard:05d}" / "docs.jsonl.gz"
@@ -70,6 +71,7 @@ class RepairText(ShardStage):
 
     stage = "30_repair"
     upstream_cls = ExtractHTML
+    unchanged_counter = "unchanged"
 
     def apply(self, rec, settings):
         return repair.repair_record(rec, settings)

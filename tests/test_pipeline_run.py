@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -238,3 +239,26 @@ def test_extract_copies_a_shard_without_html_as_parsing_it_would_write_it(corpus
         assert (extract / s / "docs.jsonl.gz").read_bytes() == docs
         again = json.loads((extract / s / "_stats.json").read_text())
         assert {**again, "seconds": 0} == {**first[s], "seconds": 0}
+
+
+def test_a_shard_the_repair_stage_leaves_unchanged_is_copied_byte_for_byte(tmp_path, cli, monkeypatch):
+    from storydedup.tasks.stages import RepairText
+
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Harbour cranes stood idle on Tuesday.\n\nThe union said talks had broken down.")
+    (corpus / "b.txt").write_text("The cafÃ© reopened on Monday after a long renovation.\n")  # mojibake
+    out = tmp_path / "out"
+    copied, copy = [], shutil.copyfile
+    monkeypatch.setattr(shutil, "copyfile", lambda src, dst: copied.append(Path(dst).parent) or copy(src, dst))
+    assert cli("run", "--input", corpus, "--output", out, "--shard-size", "1", "--workers", "1")[0] == 0
+    extract, repair = (out / current_stages(out)[s] for s in ("20_extract", "30_repair"))
+    by_repair = [folder.name for folder in copied if folder.parent.name == repair.name]
+    assert len(by_repair) == 1 and "shard-00000" in by_repair[0]  # (its temporary folder)
+    same = {s.name: (s / "docs.jsonl.gz").read_bytes() == (extract / s.name / "docs.jsonl.gz").read_bytes()
+            for s in sorted(repair.glob("shard-*"))}
+    assert same == {"shard-00000": True, "shard-00001": False}
+    before = {p.relative_to(out): p.read_bytes() for p in repair.rglob("*.gz")}
+    monkeypatch.setattr(RepairText, "unchanged_counter", None)  # every shard written record by record
+    assert cli("rerun", "--output", out, "--from", "repair")[0] == 0
+    assert {p.relative_to(out): p.read_bytes() for p in repair.rglob("*.gz")} == before
