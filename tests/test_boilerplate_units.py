@@ -589,3 +589,23 @@ def test_stopwords_are_the_default_lists_top_words():
     from storydedup.pipeline.strip.lines import STOPWORD_LANGS, stopwords
 
     assert stopwords() == frozenset(w for lang in STOPWORD_LANGS for w in top_n_list(lang, 80))
+
+
+def test_text_lines_read_each_line_as_split_lines_does():
+    from storydedup.pipeline.strip.lines import split_lines, text_lines
+
+    text = "\n".join(["  • İSTANBUL’da 3 kişi  ", "", "12) Numbered item here", "- a", "\t", "Ünïcödé  words, and more.",
+                      "— dash led line", "x" * 70, "Don't stop"])
+    full, plain = split_lines(text), text_lines(text)
+    assert [(ln.index, ln.raw, ln.text, ln.words, ln.empty) for ln in full] == \
+        [(ln.index, ln.raw, ln.text, ln.words, ln.empty) for ln in plain]
+    assert [ln.words for ln in plain] == [4, 0, 3, 1, 0, 4, 3, 1, 2]
+
+
+@given(st.text(alphabet=st.sampled_from("ab İ’'\n\t •-—12).:"), max_size=80))
+@hsettings(max_examples=200, deadline=None)
+def test_text_lines_agree_with_split_lines_on_any_text(text):
+    from storydedup.pipeline.strip.lines import split_lines_uncached, text_lines
+
+    assert [(ln.index, ln.raw, ln.text, ln.words, ln.empty) for ln in split_lines_uncached(text)] == \
+        [(ln.index, ln.raw, ln.text, ln.words, ln.empty) for ln in text_lines(text)]

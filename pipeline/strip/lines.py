@@ -52,12 +52,19 @@ def stopwords() -> frozenset[str]:
     return frozenset(words)
 
 
-@dataclass(slots=True)  # not frozen: a frozen dataclass is built ~4x slower, and ~25 are built per document; only the caps share is set later
-class Line:
+@dataclass(slots=True)  # not frozen: a frozen dataclass is built ~4x slower, and ~25 are built per document
+class TextLine:
+    """What stripping reads of a line the heuristics do not judge: its text and word count."""
     index: int
     raw: str
     text: str  # stripped, bullet removed
     words: int
+    empty: bool  # no text: a field, not a property, as the detectors ask it of every line many times
+
+
+@dataclass(slots=True)  # only the caps share is set later
+class Line(TextLine):
+    """A line with the features the heuristics read (built at ~2.5x the cost of a TextLine)."""
     stop_share: float
     bullet: bool
     indent: int
@@ -66,7 +73,6 @@ class Line:
     namelike: bool
     number: int | None  # the item number of a "12." / "12)" list line
     signature: bool  # "Name, City" / "Name, City, Country": how readers sign a letter or comment
-    empty: bool  # no text: a field, not a property, as the detectors ask it of every line many times
     tokens: tuple[str, ...] = ()  # lower-cased words (``WORD`` in ``text.lower()``), for the detectors
     _caps: float = field(default=-1.0, repr=False, compare=False)
 
@@ -80,14 +86,25 @@ class Line:
         return self._caps
 
 
-def line_features(index: int, raw: str) -> Line:
+def _text_and_words(raw: str) -> tuple[str, list[str], re.Match | None, bool]:
+    """The line stripped and without its bullet, its lower-cased words, the bullet's match and
+    whether it counts as a bullet."""
     stripped = raw.strip()
     mark = BULLET.match(stripped)
     bullet = bool(mark) and len(stripped) > 2
     text = BULLET.sub("", stripped, count=1).strip() if bullet else stripped
     # the words of the lower-cased text: lower-casing ASCII never moves a word boundary, other
     # scripts may ("İ" -> "i̇"), so these are the words as written only for ASCII text
-    tokens = WORD.findall(text.lower())
+    return text, WORD.findall(text.lower()), mark, bullet
+
+
+def text_line(index: int, raw: str) -> TextLine:
+    text, tokens, _, _ = _text_and_words(raw)
+    return TextLine(index=index, raw=raw, text=text, words=len(tokens), empty=not text)
+
+
+def line_features(index: int, raw: str) -> Line:
+    text, tokens, mark, bullet = _text_and_words(raw)
     n = len(tokens)
     frequent = stopwords()
     stops = sum(map(frequent.__contains__, tokens))
@@ -183,6 +200,19 @@ def split_lines(text: str) -> list[Line]:
 
 def split_lines_uncached(text: str) -> list[Line]:
     return [line_features(i, raw) for i, raw in enumerate(text.split("\n"))]
+
+
+def text_lines(text: str) -> list[TextLine]:
+    """Every line of ``text`` as a ``TextLine``: for what the model decides alone, the lines'
+    text without the heuristics' features. Kept as ``split_lines`` keeps its lines."""
+    if len(text) > _KEEP_CHARS:
+        return [text_line(i, raw) for i, raw in enumerate(text.split("\n"))]
+    return list(_text_lines(text))
+
+
+@lru_cache(maxsize=1024)
+def _text_lines(text: str) -> tuple[TextLine, ...]:
+    return tuple(text_line(i, raw) for i, raw in enumerate(text.split("\n")))
 
 
 _KEEP_CHARS = 50_000  # ~10 news articles; what is kept stays under a few hundred MB

@@ -14,7 +14,7 @@ from storydedup.pipeline.strip.detectors.sections import find_cut
 from storydedup.pipeline.strip.detectors.links import introduced, labelled, link_labels
 from storydedup.pipeline.strip.detectors.tables import table_cells
 from storydedup.pipeline.strip.detectors.thread import header_evidence
-from storydedup.pipeline.strip.lines import BY_AUTHOR, Line, is_dateline, split_lines
+from storydedup.pipeline.strip.lines import BY_AUTHOR, Line, TextLine, is_dateline, split_lines, text_lines
 from storydedup.pipeline.strip.rules import INFORMING, RuleSet
 from storydedup.pipeline.strip.settings import StripSettings
 from storydedup.pipeline.strip.template import template_lines
@@ -26,7 +26,7 @@ def strip_record(rec: dict, settings: StripSettings, rules: RuleSet, template: d
     text = rec.get("text")
     if text is None:
         return {}
-    lines = split_lines(text)
+    lines = split_lines(text) if decision is None else text_lines(text)  # the model's: no detector reads them
     nonempty = [ln for ln in lines if not ln.empty]
     if too_short(nonempty, settings):
         return {"short_passthrough": 1}
@@ -54,7 +54,7 @@ def strip_record(rec: dict, settings: StripSettings, rules: RuleSet, template: d
     return counters
 
 
-def too_short(nonempty: list[Line], s: StripSettings) -> bool:
+def too_short(nonempty: list[TextLine], s: StripSettings) -> bool:
     """Too little text to tell an article from its frame: left as it is."""
     return len(nonempty) <= 1 or sum(ln.words for ln in nonempty) < s.short_doc_words
 
@@ -121,7 +121,7 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     return reasons
 
 
-def removes_any(lines: list[Line], rules: RuleSet, disabled: tuple[str, ...], max_words: int) -> bool:
+def removes_any(lines: list[TextLine], rules: RuleSet, disabled: tuple[str, ...], max_words: int) -> bool:
     """Could a rule remove a line of at most ``max_words`` words (``classify`` then gives some
     line a ``rule:`` reason)? ``disabled``: the settings' disabled groups and those of the
     ``INFORMING`` rules (cues, hints). These come last in the order of strength, so a line a
@@ -247,7 +247,7 @@ def tidy(text: str) -> str:
     return "\n".join(out)
 
 
-def spans(lines: list[Line], reasons: list[str | None], notes: dict | None = None) -> list[dict]:
+def spans(lines: list[TextLine], reasons: list[str | None], notes: dict | None = None) -> list[dict]:
     """Removed lines grouped into runs with one reason: ``{"lines": [a, b], "by", "text"}``; a
     model's run also has the highest ``score``, the ``why`` (strongest features) of its first
     line and the ``rules`` (rule groups / detectors) that agreed on some of its lines."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from storydedup.pipeline.strip.lines import split_lines
+from storydedup.pipeline.strip.lines import split_lines, text_lines
 from storydedup.pipeline.strip.settings import StripSettings
 
 OLD_LINE = ["old_removed", "old_rule", "old_thread", "old_core", "old_cut", "old_template", "old_box"]
@@ -30,12 +30,13 @@ def old_reasons(recs: list[dict], settings: StripSettings, rules, template: dict
     not_removing = settings.disabled_groups + rules.groups_of(*INFORMING)  # removes_any tries the others
     out = []
     for k, rec in enumerate(recs):
-        lines = split_lines(rec.get("text") or "")
+        text = rec.get("text") or ""
+        lines = text_lines(text)  # the detectors' features only for pages they judge
         if too_short([ln for ln in lines if not ln.empty], settings) or \
                 (read_if_ruled is not None and read_if_ruled[k] and not removes_any(lines, rules, not_removing, settings.reach_max_words)):
             out.append([None] * len(lines))
         else:
-            out.append(classify(lines, rec, settings, rules, template))
+            out.append(classify(split_lines(text), rec, settings, rules, template))
     return out
 
 
