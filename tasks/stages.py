@@ -1,6 +1,6 @@
 """The per-document stages (one task per shard) and the batch-level stages.
 
-10_read -> 20_extract -> 30_repair -> 40_template (batch) -> 50_strip -> 60_signatures
+10_read -> 20_extract -> 30_repair -> 40_template, 45_recurrence (batch) -> 50_strip -> 60_signatures
 -> 70_clusters (batch) -> 90_publish (batch)
 """
 from __future__ import annotations
@@ -113,6 +113,41 @@ class SiteTemplate(BatchStage):
             write_json(tmp / "_params.json", self.params_record())
 
 
+RECURRENCE_FILE = "recurrence.npz"
+
+
+@with_settings(strip.StripSettings, section="StripBoilerplate")
+class LineRecurrence(BatchStage):
+    """Batch-level: how many of the documents the strip model judges hold each short line.
+    The model's ``rep_batch`` feature reads it, so that a document's features do not depend on
+    the other documents of its shard (results do not change with ``--shard-size``). Its
+    settings are the strip stage's: they decide which documents the model judges."""
+
+    stage = "45_recurrence"
+
+    def requires(self):
+        return self.shards_of(RepairText)
+
+    def run(self):
+        started = time.time()
+        settings, shards = settings_of(self), self.input()
+
+        def judged():
+            if not settings.use_model:  # nothing to count: the rules decide alone
+                return
+            for n, target in enumerate(shards):
+                self.progress(n, len(shards), "shards")
+                docs = read_jsonl(Path(target.path) / "docs.jsonl.gz")
+                yield [rec["text"] for rec in docs if strip_model.eligible(rec, settings)]
+
+        recurrence = strip_model.Recurrence.count(judged())
+        with atomic_dir(self.output().path) as tmp:
+            recurrence.save(tmp / RECURRENCE_FILE)
+            write_json(tmp / "_stats.json", {"seconds": round(time.time() - started, 3), "documents": recurrence.n_docs,
+                                             "recurring_lines": len(recurrence.hashes)})
+            write_json(tmp / "_params.json", self.params_record())
+
+
 _PARSED_RULES: dict = {}
 _RULE_SCANS: dict = {}
 _MODELS: dict = {}
@@ -161,7 +196,8 @@ class StripBoilerplate(ShardStage):
         strip.check_disabled(self.rules(), settings_of(self).disabled_groups)
 
     def requires(self):
-        return {"docs": self.clone(RepairText), "template": self.clone(SiteTemplate)}
+        return {"docs": self.clone(RepairText), "template": self.clone(SiteTemplate),
+                "recurrence": self.clone(LineRecurrence)}
 
     def input_docs_path(self) -> Path:
         return Path(self.input()["docs"].path) / "docs.jsonl.gz"
@@ -198,19 +234,22 @@ class StripBoilerplate(ShardStage):
         template = read_json(Path(self.input()["template"].path) / "template.json")
         settings, rules = settings_of(self), self.rules()
         strip.check_disabled(rules, settings.disabled_groups)
-        return settings, rules, template, self.model() if settings.use_model else None, {}
+        model = self.model() if settings.use_model else None
+        recurrence = strip_model.Recurrence.load(Path(self.input()["recurrence"].path) / RECURRENCE_FILE) \
+            if model is not None else None
+        return settings, rules, template, (model, recurrence), {}
 
     def prepare_shard(self, docs, context):
         """The model featurises and scores the shard's documents as one batch."""
-        settings, rules, template, model, _ = context
+        settings, rules, template, (model, recurrence), _ = context
         if model is None:
             return context
-        found = strip_model.decide_batch(docs, *model, settings, rules, template)
-        return settings, rules, template, model, {id(rec): dec for rec, dec in zip(docs, found)}
+        found = strip_model.decide_batch(docs, *model, settings, rules, template, recurrence=recurrence)
+        return settings, rules, template, (model, recurrence), {id(rec): dec for rec, dec in zip(docs, found)}
 
     def warm_context(self):
         settings = settings_of(self)
-        return settings, self.rules(), strip.build_template([]), self.model() if settings.use_model else None, {}
+        return settings, self.rules(), strip.build_template([]), (self.model() if settings.use_model else None, None), {}
 
     def warm_input(self) -> dict:
         """Long enough for the model to judge it: its features and trees are warmed too."""

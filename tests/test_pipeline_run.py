@@ -13,6 +13,8 @@ from luigi.execution_summary import LuigiStatusCode
 
 from conftest import REPO, read_rows
 
+from storydedup.pipeline.records import read_jsonl
+
 INPUT_DOCS = 9  # see conftest.write_corpus
 
 
@@ -262,3 +264,29 @@ def test_a_shard_the_repair_stage_leaves_unchanged_is_copied_byte_for_byte(tmp_p
     monkeypatch.setattr(RepairText, "unchanged_counter", None)  # every shard written record by record
     assert cli("rerun", "--output", out, "--from", "repair")[0] == 0
     assert {p.relative_to(out): p.read_bytes() for p in repair.rglob("*.gz")} == before
+
+
+def test_shard_size_does_not_change_what_the_strip_model_removes(tmp_path, cli):
+    """Pages long enough for the model, whose menus and footers recur across the batch: the
+    model reads their recurrence from the whole batch (45_recurrence), not from the shard."""
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    paragraph = ("The harbour board said on {d} that the {n} ferry would run again after repairs to its "
+                 "engine, and that tickets bought for the cancelled crossings would be refunded.")
+    for i in range(9):
+        lines = ["Home | News | Sport", "Share this story", f"Ferry {i} returns"]
+        lines += [paragraph.format(d=day, n=i) for day in ("Monday", "Tuesday", "Friday", "Sunday")[: 2 + i % 3]]
+        lines += ["Related: ferry timetable", f"{i + 2} comments", "Sign up for our newsletter", "© 2026 The Gazette"]
+        (corpus / f"p{i}.txt").write_text("\n".join(lines), encoding="utf-8")
+    runs = []
+    for shard in ("2", "500"):
+        out = tmp_path / f"s{shard}"
+        assert cli("run", "--input", corpus, "--output", out, "--shard-size", shard, "--workers", "1")[0] == 0
+        stats = json.loads(next(out.glob("45_recurrence-*/_stats.json")).read_text())
+        assert stats["documents"] == 9 and stats["recurring_lines"] > 3
+        # the model's scores of the removed lines, which rep_batch moves even where no decision flips
+        notes = {r["id"]: r["notes"]["strip"] for f in sorted(out.glob("50_strip-*/shard-*/docs.jsonl.gz"))
+                 for r in read_jsonl(f)}
+        assert all(n["by"] == "model" for n in notes.values())
+        runs.append(((out / "documents.jsonl").read_text(), notes))
+    assert runs[0] == runs[1]

@@ -98,7 +98,7 @@ def test_funnel_equals_stats(runs, browser, capsys):
         shown[cells[0].text] = tuple(row.find_element("css selector", f"span.{k}").text.replace(",", "")
                                      for k in ("in", "kept", "rejected"))
     expected = stats_table(capsys, runs["sample"])
-    assert shown == expected and len(shown) == 8
+    assert shown == expected and len(shown) == 9
     assert browser.console_errors() == []
 
 

@@ -409,3 +409,22 @@ def test_score_runs_follow_their_definition():
             up = [r - j for j in range(r + 1) if body[a + j]]
             down = [j - r for j in range(r, size) if body[a + j]]
             assert (above[a + r], below[a + r]) == (min(up, default=size), min(down, default=size))
+
+
+def test_a_shard_featurised_with_the_batch_recurrence_gets_the_rows_of_the_whole_batch():
+    """Only ``rep_batch`` looks past a document; counted over the batch, a document's rows are
+    the same whichever shard it is featurised in."""
+    import numpy as np
+
+    from storydedup.pipeline.strip.model.features import Recurrence, build_vocab, feature_names, featurize
+
+    rng, vocab, scan = random.Random(3), build_vocab(), RuleScan(rule_paths())
+    texts = [document(rng, i)["text"] for i in range(12)]  # menus, comment counts and footers recur
+    whole = featurize(texts, vocab, scan)
+    batch = Recurrence.count([texts[:5], texts[5:]])
+    assert batch.n_docs == 12 and len(batch.hashes) > 3
+    halves = [featurize(part, vocab, scan, batch) for part in (texts[:5], texts[5:])]
+    assert np.array_equal(np.vstack([h.X for h in halves]), whole.X)
+    alone = featurize(texts[:5], vocab, scan)  # the shard as its own batch: other shares
+    assert not np.array_equal(alone.X[:, feature_names().index("rep_batch")],
+                              halves[0].X[:, feature_names().index("rep_batch")])

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from storydedup.pipeline.strip.model.decide import Decision, decide_batch
+from storydedup.pipeline.strip.model.decide import Decision, decide_batch, eligible
+from storydedup.pipeline.strip.model.features import Recurrence
 from storydedup.pipeline.strip.model.model import StripModel
 from storydedup.pipeline.strip.model.rulescan import RuleScan
 
@@ -33,4 +34,4 @@ def load_model(path: str | Path, rule_files: list[str] = (), scan: RuleScan | No
     return model, scan if scan is not None else RuleScan([str(p) for p in rule_files])
 
 
-__all__ = ["Decision", "RuleScan", "StripModel", "decide_batch", "load_model", "packaged_model"]
+__all__ = ["Decision", "Recurrence", "RuleScan", "StripModel", "decide_batch", "eligible", "load_model", "packaged_model"]

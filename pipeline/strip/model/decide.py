@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from storydedup.pipeline.strip.model.features import feature_names, featurize, select_docs
+from storydedup.pipeline.strip.model.features import Recurrence, feature_names, featurize, select_docs
 from storydedup.pipeline.strip.model.heuristics import old_features, old_reasons, rule_reach
 from storydedup.pipeline.strip.model.model import LABELS, StripModel
 from storydedup.pipeline.strip.model.rulescan import RuleScan
@@ -53,8 +53,10 @@ def eligible(rec: dict, settings: StripSettings) -> bool:
 
 
 def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: StripSettings, rules,
-                 template: dict, explain: bool = True, heuristics: list | None = None) -> list[Decision | None]:
+                 template: dict, explain: bool = True, heuristics: list | None = None,
+                 recurrence: Recurrence | None = None) -> list[Decision | None]:
     """``heuristics``: ``old_reasons`` of ``recs`` when already known (default: computed here).
+    ``recurrence``: the batch's line counts when ``recs`` are one shard of it (``featurize``).
     Pages that the rules do not reach are judged by ``model.unreached``, the model trained
     without the heuristics' decisions: pages in a language no rule file is written in (the
     heuristics are not run for them), and pages where no line is in a rule file nor is a line
@@ -65,7 +67,7 @@ def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: 
     if not idx:
         return out
     sub = [recs[i] for i in idx]
-    batch = featurize([rec["text"] for rec in sub], model.vocab, scan)
+    batch = featurize([rec["text"] for rec in sub], model.vocab, scan, recurrence)
     n_plain = batch.X.shape[1]
     languages = [model.guess_language(rec["text"]) for rec in sub]
     unknown = np.array([model.unreached is not None and lang not in rules.languages for lang in languages], bool)

@@ -271,17 +271,43 @@ def select_docs(batch: Batch, docs: np.ndarray, width: int) -> tuple[Batch, np.n
     return Batch(batch.X[rows, :width], ptr, batch.line_idx[rows], batch.words[rows]), rows
 
 
-def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> Batch:
-    """Feature matrix of every non-empty line of ``texts`` (one call per shard)."""
+@dataclass
+class _Rows:
+    """A batch's characters, non-empty lines (rows) and words: what every feature starts from."""
+    big: str
+    cps: np.ndarray
+    cls: np.ndarray
+    bmp: np.ndarray
+    line_starts: np.ndarray
+    doc_of_line: np.ndarray
+    counts: np.ndarray
+    first_vis: np.ndarray
+    last_vis: np.ndarray
+    nonspace: np.ndarray
+    rows: np.ndarray
+    row_of_line: np.ndarray
+    row_doc: np.ndarray
+    doc_ptr: np.ndarray
+    wh: np.ndarray
+    wstart: np.ndarray
+    wlen: np.ndarray
+    wstem: np.ndarray
+    wrow: np.ndarray
+    is_cjk_word: np.ndarray
+    n_words: np.ndarray
+    w: np.ndarray
+
+    def line_at(self, pos):  # line of each character position (a newline ends its line)
+        return np.searchsorted(self.line_starts, pos, side="right") - 1
+
+
+def _rows(texts: list[str]) -> _Rows:
     n_docs = len(texts)
     big = "\n".join(texts).replace("\r", " ")
     cps, cls = _codepoints(big)
     bmp = np.minimum(cps, 0xFFFF)  # what the character tables are indexed by
     line_starts = np.concatenate([[0], np.flatnonzero(cps == 10) + 1])
     n_all = len(line_starts)
-
-    def line_at(pos):  # line of each character position (a newline ends its line)
-        return np.searchsorted(line_starts, pos, side="right") - 1
 
     doc_lines = np.fromiter((t.count("\n") + 1 for t in texts), dtype=np.int64, count=n_docs)
     doc_of_line = np.repeat(np.arange(n_docs), doc_lines)
@@ -298,11 +324,102 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> 
 
     # words: hashes, lines, stop words
     wh, wstart, wlen, wstem = _words((cps, cls), STEM)
-    wrow = row_of_line[line_at(wstart)]
+    wrow = row_of_line[np.searchsorted(line_starts, wstart, side="right") - 1]
     is_cjk_word = cls[wstart] == CJK
     n_words = np.bincount(wrow, weights=~is_cjk_word, minlength=n).astype(np.float32)
     c = counts[rows]
     w = n_words + c[:, CJK] / 2.0  # about two characters a word in CJK text
+    return _Rows(big, cps, cls, bmp, line_starts, doc_of_line, counts, first_vis, last_vis, nonspace, rows,
+                 row_of_line, row_doc, doc_ptr, wh, wstart, wlen, wstem, wrow, is_cjk_word, n_words, w)
+
+
+def _line_hashes(r: _Rows) -> tuple[np.ndarray, np.ndarray]:
+    """A hash of each row's words in order (1 for a row without words), and the index of each
+    row's first word among the batch's words."""
+    n = len(r.rows)
+    wfirst = np.flatnonzero(np.diff(np.concatenate([[-1], r.wrow])))  # first word of each row with words
+    wpos = np.arange(len(r.wh)) - np.repeat(wfirst, np.diff(np.append(wfirst, len(r.wh))))
+    lh = np.bincount(r.wrow, minlength=n).astype(bool)
+    line_hash = np.zeros(n, np.uint64)
+    if len(r.wh):
+        line_hash[r.wrow[wfirst]] = np.add.reduceat(r.wh * _POW[np.minimum(wpos, 63)] * np.uint64(3), wfirst)
+    return np.where(lh, line_hash, np.uint64(1)), wfirst
+
+
+_DOC_SALT = np.uint64(0xD6E8FEB86659FD93)  # row hash ^ document * salt: a line once per document
+SHORT_LINE = 40  # words: longer lines are paragraphs, whose recurrence says nothing of chrome
+
+
+def _held(r: _Rows, line_hash: np.ndarray) -> np.ndarray:
+    """The hashes of each document's distinct short lines, one per document holding a line."""
+    short = np.flatnonzero(r.w < SHORT_LINE)
+    salted = line_hash[short] ^ (r.row_doc[short].astype(np.uint64) * _DOC_SALT)
+    return line_hash[short][np.unique(salted, return_index=True)[1]]
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """How many documents of a batch hold each of its short lines (``rep_batch``), by the
+    hash of the line's words. Counted over the whole batch, a line's share does not depend
+    on which shard its document is in; only lines held by two documents or more are kept."""
+    hashes: np.ndarray  # sorted
+    counts: np.ndarray
+    n_docs: int
+
+    @classmethod
+    def count(cls, shards) -> Recurrence:
+        """Over ``shards``, each a list of texts (the documents the model judges)."""
+        hashes, counts, pending, n_docs = np.zeros(0, np.uint64), np.zeros(0, np.int64), [], 0
+        for texts in shards:
+            if not texts:
+                continue
+            r = _rows(texts)
+            pending.append(_held(r, _line_hashes(r)[0]))
+            n_docs += len(texts)
+            if sum(map(len, pending)) > 4_000_000:  # memory stays near the batch's distinct lines
+                hashes, counts, pending = *cls._merge(hashes, counts, pending), []
+        hashes, counts = cls._merge(hashes, counts, pending)
+        keep = counts > 1
+        return cls(hashes[keep], counts[keep], n_docs)
+
+    @staticmethod
+    def _merge(hashes: np.ndarray, counts: np.ndarray, pending: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        new = np.concatenate([hashes, *pending])
+        weights = np.concatenate([counts, np.ones(len(new) - len(hashes), np.int64)])
+        found, inverse = np.unique(new, return_inverse=True)
+        return found, np.bincount(inverse.ravel(), weights=weights, minlength=len(found)).astype(np.int64)
+
+    @classmethod
+    def of_rows(cls, r: _Rows, line_hash: np.ndarray, n_docs: int) -> Recurrence:
+        hashes, counts = cls._merge(np.zeros(0, np.uint64), np.zeros(0, np.int64), [_held(r, line_hash)])
+        return cls(hashes[counts > 1], counts[counts > 1], n_docs)
+
+    def doc_freq(self, line_hash: np.ndarray) -> np.ndarray:
+        """Documents holding each line (1 for a line no other document holds)."""
+        return np.maximum(_lookup(self.hashes, self.counts, line_hash), 1)
+
+    def save(self, path) -> None:
+        np.savez(path, hashes=self.hashes, counts=self.counts, n_docs=np.int64(self.n_docs))
+
+    @classmethod
+    def load(cls, path) -> Recurrence:
+        with np.load(path, allow_pickle=False) as f:
+            return cls(f["hashes"], f["counts"], int(f["n_docs"]))
+
+
+def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None,
+              recurrence: Recurrence | None = None) -> Batch:
+    """Feature matrix of every non-empty line of ``texts`` (one call per shard). ``recurrence``:
+    how many documents of the whole batch hold each line, when ``texts`` are one shard of it
+    (default: ``texts`` are the batch)."""
+    n_docs = len(texts)
+    r = _rows(texts)
+    (big, cps, cls, bmp, line_starts, doc_of_line, counts, first_vis, last_vis, nonspace, rows, row_of_line,
+     row_doc, doc_ptr, wh, wstart, wlen, wstem, wrow, is_cjk_word, n_words, w) = (
+        r.big, r.cps, r.cls, r.bmp, r.line_starts, r.doc_of_line, r.counts, r.first_vis, r.last_vis, r.nonspace,
+        r.rows, r.row_of_line, r.row_doc, r.doc_ptr, r.wh, r.wstart, r.wlen, r.wstem, r.wrow, r.is_cjk_word,
+        r.n_words, r.w)
+    line_at, n, n_all, c = r.line_at, len(rows), len(line_starts), counts[rows]
     types, tinv = np.unique(wh, return_inverse=True)  # the batch's word types: look each up once
     tinv = tinv.ravel()
     stop = _lookup(vocab.stop_hashes, np.ones(len(vocab.stop_hashes), np.int64), types).astype(bool)[tinv]
@@ -364,15 +481,8 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> 
     cols["top_vocab"] = np.bincount(wrow, weights=top, minlength=n) / nc
 
     # repetition: same line in the document and in other documents of the batch; shared first/last word
-    wfirst = np.flatnonzero(np.diff(np.concatenate([[-1], wrow])))  # first word of each row with words
-    wpos = np.arange(len(wh)) - np.repeat(wfirst, np.diff(np.append(wfirst, len(wh))))
-    lh = np.bincount(wrow, minlength=n).astype(bool)
-    line_hash = np.zeros(n, np.uint64)
-    if len(wh):
-        seg = np.flatnonzero(np.diff(np.concatenate([[-1], wrow])))
-        line_hash[wrow[seg]] = np.add.reduceat(wh * _POW[np.minimum(wpos, 63)] * np.uint64(3), seg)
-    line_hash = np.where(lh, line_hash, np.uint64(1))
-    doc_salt = row_doc.astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93)
+    line_hash, seg = _line_hashes(r)
+    doc_salt = row_doc.astype(np.uint64) * _DOC_SALT
     cols["rep_doc"] = np.log1p(_count_of(line_hash ^ doc_salt) - 1)
     first_w = np.full(n, np.uint64(2))
     last_w = np.full(n, np.uint64(2))
@@ -382,9 +492,9 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None) -> 
         last_w[wrow[ends]] = wh[ends]
     cols["rep_first"] = np.log1p(_count_of(first_w ^ doc_salt) - 1)
     cols["rep_last"] = np.log1p(_count_of(last_w ^ doc_salt) - 1)
-    uniq_pairs, first_idx = np.unique(line_hash ^ doc_salt, return_index=True)
-    doc_freq = _lookup(*np.unique(line_hash[first_idx], return_counts=True), line_hash)
-    cols["rep_batch"] = (doc_freq - 1) / max(n_docs - 1, 1) * (w < 40)
+    if recurrence is None:  # the texts are the batch
+        recurrence = Recurrence.of_rows(r, line_hash, n_docs)
+    cols["rep_batch"] = (recurrence.doc_freq(line_hash) - 1) / max(recurrence.n_docs - 1, 1) * (w < SHORT_LINE)
 
     # blank lines around, indentation
     prev_row_line = np.concatenate([[-1], rows[:-1]])
