@@ -42,10 +42,10 @@ class ExtractHTML(ShardStage):
     def run(self):
         """A shard without HTML pages is copied: its records pass through unchanged, and
         parsing and writing them again cost ~50 ms a shard of 500 (a twentieth of a text run)."""
+        started = time.time()
         read = read_json(self.input_docs_path().parent / "_stats.json")
         if read.get("html") != 0:  # pages to extract (or a read stage that did not count them)
             return super().run()
-        started = time.time()
         n = read["kept"]
         stats = {"in": n, "kept": n, "rejected": 0, "reject_reasons": {},
                  "counters": {"passthrough": n} if n else {}, "seconds": round(time.time() - started, 3)}

@@ -26,7 +26,8 @@ def strip_record(rec: dict, settings: StripSettings, rules: RuleSet, template: d
     text = rec.get("text")
     if text is None:
         return {}
-    lines = split_lines(text) if decision is None else text_lines(text)  # the model's: no detector reads them
+    # the model's decision needs no detector feature; a page the heuristics read has its Lines already
+    lines = split_lines(text) if decision is None or decision.judge == "stacked" else text_lines(text)
     nonempty = [ln for ln in lines if not ln.empty]
     if too_short(nonempty, settings):
         return {"short_passthrough": 1}

@@ -378,9 +378,11 @@ class Recurrence:
             n_docs += len(texts)
             if sum(map(len, pending)) > 4_000_000:  # memory stays near the batch's distinct lines
                 hashes, counts, pending = *cls._merge(hashes, counts, pending), []
-        hashes, counts = cls._merge(hashes, counts, pending)
-        keep = counts > 1
-        return cls(hashes[keep], counts[keep], n_docs)
+        return cls._held_twice(*cls._merge(hashes, counts, pending), n_docs)
+
+    @classmethod
+    def _held_twice(cls, hashes: np.ndarray, counts: np.ndarray, n_docs: int) -> Recurrence:
+        return cls(hashes[counts > 1], counts[counts > 1], n_docs)
 
     @staticmethod
     def _merge(hashes: np.ndarray, counts: np.ndarray, pending: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -391,8 +393,7 @@ class Recurrence:
 
     @classmethod
     def of_rows(cls, r: _Rows, line_hash: np.ndarray, n_docs: int) -> Recurrence:
-        hashes, counts = cls._merge(np.zeros(0, np.uint64), np.zeros(0, np.int64), [_held(r, line_hash)])
-        return cls(hashes[counts > 1], counts[counts > 1], n_docs)
+        return cls._held_twice(*cls._merge(np.zeros(0, np.uint64), np.zeros(0, np.int64), [_held(r, line_hash)]), n_docs)
 
     def doc_freq(self, line_hash: np.ndarray) -> np.ndarray:
         """Documents holding each line (1 for a line no other document holds)."""

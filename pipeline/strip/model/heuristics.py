@@ -31,9 +31,11 @@ def old_reasons(recs: list[dict], settings: StripSettings, rules, template: dict
     out = []
     for k, rec in enumerate(recs):
         text = rec.get("text") or ""
-        lines = text_lines(text)  # the detectors' features only for pages they judge
+        checked = read_if_ruled is not None and read_if_ruled[k]
+        # the detectors' features only for pages they judge: a page read in full gets them at once
+        lines = text_lines(text) if checked else split_lines(text)
         if too_short([ln for ln in lines if not ln.empty], settings) or \
-                (read_if_ruled is not None and read_if_ruled[k] and not removes_any(lines, rules, not_removing, settings.reach_max_words)):
+                (checked and not removes_any(lines, rules, not_removing, settings.reach_max_words)):
             out.append([None] * len(lines))
         else:
             out.append(classify(split_lines(text), rec, settings, rules, template))
