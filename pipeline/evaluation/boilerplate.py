@@ -130,10 +130,16 @@ def score_boilerplate(gold_rows: list[dict], outputs_by_id: Mapping[str, str | N
         groups: dict[str, list[dict]] = defaultdict(list)
         for row, d in zip(gold_rows, docs):
             groups["/".join(str(row.get(f) or "?") for f in fields)].append(d)
-        result[f"by_{'_'.join(fields)}"] = {
-            key: {k: v for k, v in _summarise(ds).items() if k in keep} for key, ds in sorted(groups.items())
-        }
+        result[f"by_{'_'.join(fields)}"] = {key: _group_row(_summarise(ds), keep) for key, ds in sorted(groups.items())}
     return result
+
+
+def _group_row(summary: dict, keep: tuple) -> dict:
+    """A group's line: the kept summary fields, then each leak kind's rate on its own
+    (``leak_newsletter``): the pooled comment rate hides a language whose boxes all stay."""
+    row = {k: v for k, v in summary.items() if k in keep}
+    row.update({f"leak_{kind}": rate for kind, rate in summary["leak_rate_by_kind"].items()})
+    return row
 
 
 def score_html_snippets(gold_rows: list[dict], outputs_by_id: Mapping[str, str | None]) -> dict:
