@@ -324,9 +324,7 @@ class ShardStage(StageTask):
                 reasons[STAGE_ERROR] = reasons.get(STAGE_ERROR, 0) + 1
             if n % 100 == 0 or n == len(docs):
                 self.progress(n, len(docs))
-        stats = {"in": len(docs), "kept": len(kept), "rejected": len(rejects),
-                 "reject_reasons": reasons, "counters": dict(sorted(counters.items())),
-                 "seconds": round(time.time() - started, 3)}
+        stats = shard_stats(len(docs), len(kept), reasons, counters, started)
         write_shard(self.output().path, kept if changed or rejects else self.input_docs_path(), rejects, stats,
                     self.params_record())
         log.info("%s shard %d/%d: %d in, %d kept, %d rejected (%.1fs)", self.stage, self.shard + 1,
@@ -340,6 +338,12 @@ def warm_record() -> dict:
     text = "\n\n".join([para] * 4)
     return {"id": "warm-up", "seq": 0, "text": text, "title": "Bridge to open in spring", "format": "text",
             "published": "2024-01-02", "source": "example.org"}
+
+
+def shard_stats(n_in: int, n_kept: int, reasons: dict, counters: dict, started: float) -> dict:
+    """A shard stage's ``_stats.json``: every record read is kept or rejected."""
+    return {"in": n_in, "kept": n_kept, "rejected": n_in - n_kept, "reject_reasons": reasons,
+            "counters": dict(sorted(counters.items())), "seconds": round(time.time() - started, 3)}
 
 
 def write_shard(path: str, kept: list[dict] | Path, rejects: list[dict], stats: dict, params: dict) -> None:

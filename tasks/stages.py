@@ -20,7 +20,8 @@ from storydedup.pipeline.extract import html as extract
 from storydedup.pipeline.read import inputs as input_files
 from storydedup.pipeline.records import atomic_dir, read_json, read_jsonl, write_json, write_jsonl
 from storydedup.pipeline.signatures import compute as signatures
-from storydedup.tasks.base import BatchStage, DailyParams, ShardStage, index_batches, log, warm_record, write_shard
+from storydedup.tasks.base import (BatchStage, DailyParams, ShardStage, index_batches, log, shard_stats, warm_record,
+                                   write_shard)
 from storydedup.tasks.read import ReadInputs
 from storydedup.tasks.settings import settings_of, with_settings
 
@@ -47,8 +48,7 @@ class ExtractHTML(ShardStage):
         if read.get("html") != 0:  # pages to extract (or a read stage that did not count them)
             return super().run()
         n = read["kept"]
-        stats = {"in": n, "kept": n, "rejected": 0, "reject_reasons": {},
-                 "counters": {"passthrough": n} if n else {}, "seconds": round(time.time() - started, 3)}
+        stats = shard_stats(n, n, {}, {"passthrough": n} if n else {}, started)
         write_shard(self.output().path, self.input_docs_path(), [], stats, self.params_record())
 
     def warm(self, workers: int) -> None:

@@ -416,10 +416,9 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None,
     n_docs = len(texts)
     r = _rows(texts)
     (big, cps, cls, bmp, line_starts, doc_of_line, counts, first_vis, last_vis, nonspace, rows, row_of_line,
-     row_doc, doc_ptr, wh, wstart, wlen, wstem, wrow, is_cjk_word, n_words, w) = (
+     row_doc, doc_ptr, wh, wlen, wstem, wrow, is_cjk_word, n_words, w) = (
         r.big, r.cps, r.cls, r.bmp, r.line_starts, r.doc_of_line, r.counts, r.first_vis, r.last_vis, r.nonspace,
-        r.rows, r.row_of_line, r.row_doc, r.doc_ptr, r.wh, r.wstart, r.wlen, r.wstem, r.wrow, r.is_cjk_word,
-        r.n_words, r.w)
+        r.rows, r.row_of_line, r.row_doc, r.doc_ptr, r.wh, r.wlen, r.wstem, r.wrow, r.is_cjk_word, r.n_words, r.w)
     line_at, n, n_all, c = r.line_at, len(rows), len(line_starts), counts[rows]
     types, tinv = np.unique(wh, return_inverse=True)  # the batch's word types: look each up once
     tinv = tinv.ravel()

@@ -38,7 +38,7 @@ def old_reasons(recs: list[dict], settings: StripSettings, rules, template: dict
                 (checked and not removes_any(lines, rules, not_removing, settings.reach_max_words)):
             out.append([None] * len(lines))
         else:
-            out.append(classify(split_lines(text), rec, settings, rules, template))
+            out.append(classify(split_lines(text) if checked else lines, rec, settings, rules, template))
     return out
 
 
