@@ -7,13 +7,15 @@ Stage notes live under ``rec["notes"][stage]`` so ``inspect`` can say what each 
 from __future__ import annotations
 
 import contextlib
-import gzip
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator
+
+import orjson
+from isal import igzip
 
 
 class RejectDocument(Exception):
@@ -34,50 +36,41 @@ def reject_record(rec_id: str, stage: str, reason: str, detail: str | None = Non
 
 
 def dumps(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
+    return _dumps_bytes(obj).decode("utf-8")
+
+
+def _dumps_bytes(obj) -> bytes:
+    # orjson writes the same compact UTF-8 as json.dumps(ensure_ascii=False) about six times
+    # faster (only float exponents are spelled differently: 0.00001, not 1e-05). What it refuses
+    # (integers past 64 bits, lone surrogates) goes through json, which fails or succeeds as before.
+    try:
+        return orjson.dumps(obj)
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> int:
     """Write rows to ``path`` (gzip when it ends in .gz); returns the count."""
     path = str(path)
-    opener = gzip.open if path.endswith(".gz") else open
     n = 0
-    # mtime=0 keeps gzip output byte-identical between runs. Level 1: stage files are written
-    # once and read once; level 5 took three times as long for a tenth fewer bytes.
-    if path.endswith(".gz"):
-        raw = open(path, "wb")
-        fh = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=1)
-        with raw, fh, _text(fh) as out:
+    with open(path, "wb") as raw:
+        # mtime=0 keeps gzip output byte-identical between runs. isal's gzip is the same format
+        # as zlib's at a third of the CPU; stage files are written once and read once.
+        out = igzip.IGzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=1) if path.endswith(".gz") else raw
+        with out:
             for row in rows:
-                out.write(dumps(row) + "\n")
+                out.write(_dumps_bytes(row) + b"\n")
                 n += 1
-        return n
-    with opener(path, "wt", encoding="utf-8") as out:
-        for row in rows:
-            out.write(dumps(row) + "\n")
-            n += 1
     return n
-
-
-@contextlib.contextmanager
-def _text(binary):
-    import io
-
-    wrapper = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")
-    try:
-        yield wrapper
-    finally:
-        wrapper.flush()
-        wrapper.detach()
 
 
 def read_jsonl(path: str | os.PathLike) -> Iterator[dict]:
     path = str(path)
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as fh:
+    opener = igzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as fh:
         for line in fh:
             if line.strip():
-                yield json.loads(line)
+                yield orjson.loads(line)
 
 
 def write_json(path: str | os.PathLike, obj) -> None:
