@@ -108,9 +108,13 @@ class StageTask(LockedTask, ReportsFaults, luigi.Task):
         work starts; stages that read such files override it."""
 
     def upstream_stages(self) -> list["StageTask"]:
-        reqs = self.requires()
-        reqs = reqs if isinstance(reqs, (list, tuple)) else [reqs]
-        return [r for r in luigi.task.flatten(reqs) if isinstance(r, StageTask)]
+        # Kept on the instance: a task's requirements follow from its parameters alone, and
+        # building them again (a Luigi clone per shard) cost about 1 s per 10k-document run.
+        if not hasattr(self, "_upstream_stages"):
+            reqs = self.requires()
+            reqs = reqs if isinstance(reqs, (list, tuple)) else [reqs]
+            self._upstream_stages = [r for r in luigi.task.flatten(reqs) if isinstance(r, StageTask)]
+        return self._upstream_stages
 
     def stage_hash(self) -> str:
         if not hasattr(self, "_stage_hash"):

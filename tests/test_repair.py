@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -154,3 +156,12 @@ def test_check_parts_agree_with_their_definitions(text):
     assert looks_bad(text) == is_bad(text)
     assert is_tidy(text) == (tidy_whitespace(text) == text)
     assert has_mixed_word(text) == bool(_MIXED_WORD.search(text))
+
+
+def test_other_space_set_is_every_whitespace_but_space_and_newline():
+    from storydedup.pipeline.decode.repair import _OTHER_SPACE
+
+    negated = re.compile(r"[^\S\n ]")
+    differ = [hex(c) for c in range(sys.maxunicode + 1)
+              if not 0xD800 <= c < 0xE000 and bool(_OTHER_SPACE.match(chr(c))) != bool(negated.match(chr(c)))]
+    assert differ == []

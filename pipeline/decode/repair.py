@@ -194,7 +194,11 @@ def text_is_clean(text: str, settings: RepairSettings) -> bool:
     return not settings.tidy_whitespace or is_tidy(text)
 
 
-_OTHER_SPACE = re.compile(r"[^\S\n ]")  # whitespace other than space and newline
+# Whitespace other than space and newline, spelled out: the same characters as [^\S\n ], which
+# re matches about half as fast (a category test per character instead of a set). Unicode has
+# no whitespace past U+3000 (ideographic space), so the search stops there.
+_OTHER_SPACE = re.compile("[%s]" % re.escape("".join(
+    chr(c) for c in range(0x3001) if chr(c).isspace() and chr(c) not in " \n")))
 
 
 def is_tidy(text: str) -> bool:
