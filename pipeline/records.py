@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -70,7 +71,19 @@ def read_jsonl(path: str | os.PathLike) -> Iterator[dict]:
     with opener(path, "rb") as fh:
         for line in fh:
             if line.strip():
-                yield orjson.loads(line)
+                yield loads(line)
+
+
+# orjson reads an integer outside [-2**63, 2**64) as a float, where json keeps it whole; a line
+# with a run of 19 digits or more (rare) is read by json. Other values read the same.
+_LONG_DIGITS = {bytes: re.compile(rb"[0-9]{19}"), str: re.compile(r"[0-9]{19}")}
+
+
+def loads(line: bytes | str):
+    """One JSON line as json.loads reads it, faster."""
+    if _LONG_DIGITS[type(line)].search(line):
+        return json.loads(line)
+    return orjson.loads(line)
 
 
 def write_json(path: str | os.PathLike, obj) -> None:

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-import orjson
-
 from storydedup.pipeline.read.ids import normalise_id
+from storydedup.pipeline.records import loads
 
 SUFFIXES = {
     ".txt": "txt",
@@ -128,10 +127,10 @@ READ_ERRORS = (OSError, EOFError, zlib.error)
 
 
 def _loads(line: str):
-    # orjson first (faster); what it refuses but json accepts (NaN, integers past 64 bits, lone
+    # orjson (through records.loads) first; what it refuses but json accepts (NaN, lone
     # surrogates) goes to json, so a line parses exactly as json would parse it.
     try:
-        return orjson.loads(line)
+        return loads(line)
     except ValueError:
         return json.loads(line)
 
