@@ -234,23 +234,24 @@ def line_words(text: str) -> list[int]:
     the whole text lower-cases each line as on its own, and white space at a line's ends is
     no part of a word, so the lines need not be stripped first."""
     cps = np.frombuffer(text.lower().encode("utf-32-le", "surrogatepass"), np.uint32)
-    astral = len(cps) > 0 and cps.max() > 0xFFFF  # emoji, historic scripts
-    return _count_words(cps, _word_chars(astral), text.count("\n") + 1).tolist()
+    if len(cps) and cps.max() > 0xFFFF:  # emoji, historic scripts: each stands for a letter or a space
+        cps = cps.copy()
+        astral = cps > 0xFFFF
+        cps[astral] = [ord("a") if chr(cp).isalnum() else ord(" ") for cp in cps[astral].tolist()]
+    return _count_words(cps, _word_chars(), text.count("\n") + 1).tolist()
 
 
-@lru_cache(maxsize=2)
-def _word_chars(astral: bool = False) -> np.ndarray:
-    """Does ``\\w`` match each code point (as ``re`` tells it: alphanumeric or "_"): of the BMP,
-    or of all planes (~0.1 s to build, for the texts that need it)."""
-    chars = map(chr, range(0x110000 if astral else 0x10000))
-    return np.frombuffer(bytes(ch.isalnum() or ch == "_" for ch in chars), np.bool_)
+@lru_cache(maxsize=1)
+def _word_chars() -> np.ndarray:
+    """Does ``\\w`` match each BMP code point (as ``re`` tells it: alphanumeric or "_")."""
+    return np.frombuffer(bytes(ch.isalnum() or ch == "_" for ch in map(chr, range(0x10000))), np.bool_)
 
 
 @jit
 def _count_words(cps, word, n_lines):
     """``WORD`` matches per line: a run of word characters, joined to the next run when one
     apostrophe stands between them (a joined run starts no match of its own). ``word``: does
-    ``\\w`` match each code point."""
+    ``\\w`` match each BMP code point (``cps`` holds no other)."""
     counts = np.zeros(n_lines, np.int64)
     line, i, n = 0, 0, cps.shape[0]
     while i < n:
