@@ -602,7 +602,7 @@ def test_text_lines_read_each_line_as_split_lines_does():
     assert [ln.words for ln in plain] == [4, 0, 3, 1, 0, 4, 3, 1, 2]
 
 
-@given(st.text(alphabet=st.sampled_from("ab İ’'\n\t •-—12).:"), max_size=80))
+@given(st.text(alphabet=st.sampled_from("ab İΣ’'\n\t\r\x1c •-—12).:_²𝐀😀\u0307"), max_size=80))
 @hsettings(max_examples=200, deadline=None)
 def test_text_lines_agree_with_split_lines_on_any_text(text):
     from storydedup.pipeline.strip.lines import split_lines_uncached, text_lines

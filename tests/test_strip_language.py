@@ -9,7 +9,7 @@ import pytest
 from storydedup.pipeline.strip import StripSettings, load_rules, rule_paths
 from storydedup.pipeline.strip.model import RuleScan, StripModel, decide_batch
 from storydedup.pipeline.strip.model.features import STOP_LANGS
-from storydedup.pipeline.strip.model.language import LanguageGuess, language_words
+from storydedup.pipeline.strip.model.language import CJK_CHAR, PUNCTUATION, LanguageGuess, language_words
 
 from test_strip_model import document, trained  # noqa: F401  (the module's tiny trained model)
 
@@ -42,6 +42,29 @@ def test_language_of_a_passage(guess, lang):
 def test_too_few_known_words_is_no_language(guess):
     assert guess("Qwv zzt plox 12:45") is None
     assert guess("") is None
+
+
+def plain_guess(guess: LanguageGuess, text: str) -> str | None:
+    """The guess as first written, token by token in Python: what ``guess_all`` must agree with."""
+    row, votes = guess._table
+    sample = text[:guess.sample_chars]
+    tokens = PUNCTUATION.sub(" ", sample.lower()).split() + CJK_CHAR.findall(sample)
+    if not tokens:
+        return None
+    score = votes.take([row.get(t, len(votes) - 1) for t in tokens], axis=0).sum(axis=0)
+    best = int(score.argmax())
+    return guess.langs[best] if score[best] >= guess.min_hits else None
+
+
+def test_guess_all_reads_texts_as_python_splits_them(guess):
+    rng = random.Random(5)
+    listed = sorted(guess._table[0])
+    pieces = [*listed[::7], *" \t\n\u3000\x1c.,'’-—«日本語のテキストİΣ𝐀😀_", "\ud800"]
+    texts = ["", " ", "a", *PASSAGES.values(), "x" * 3000 + " the the the", "der " * 1000 + "the " * 300]
+    texts += ["".join(rng.choice(pieces) + rng.choice(["", " ", ".", "\u2003"]) for _ in range(rng.randint(0, 40)))
+              for _ in range(3000)]
+    assert guess.guess_all(texts) == [plain_guess(guess, t) for t in texts]
+    assert sum(1 for t in texts if plain_guess(guess, t)) > 300  # the texts do tell languages
 
 
 def polish_page(rng: random.Random) -> str:

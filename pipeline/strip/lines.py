@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
 
+import numpy as np
+
+from storydedup.pipeline.jit import jit
+
 WORD = re.compile(r"\w+(?:['’]\w+)?", re.U)
 BULLET = re.compile(r"^\s*(?:[•·▪◦●○■□‣⁃*–—-]|(\d{1,3})[.)])\s+")
 SENTENCE_END = re.compile(r"[.!?…:;\"”»)]\s*$")
@@ -205,14 +209,66 @@ def split_lines_uncached(text: str) -> list[Line]:
 def text_lines(text: str) -> list[TextLine]:
     """Every line of ``text`` as a ``TextLine``: for what the model decides alone, the lines'
     text without the heuristics' features. Kept as ``split_lines`` keeps its lines."""
-    if len(text) > _KEEP_CHARS:
-        return [text_line(i, raw) for i, raw in enumerate(text.split("\n"))]
-    return list(_text_lines(text))
+    return _plain_lines(text) if len(text) > _KEEP_CHARS else list(_text_lines(text))
 
 
 @lru_cache(maxsize=1024)
 def _text_lines(text: str) -> tuple[TextLine, ...]:
-    return tuple(text_line(i, raw) for i, raw in enumerate(text.split("\n")))
+    return tuple(_plain_lines(text))
+
+
+def _plain_lines(text: str) -> list[TextLine]:
+    """``text_line`` of every line, with the words of all lines counted in one pass."""
+    out = []
+    for i, (raw, words) in enumerate(zip(text.split("\n"), line_words(text))):
+        stripped = raw.strip()
+        if len(stripped) > 2 and BULLET.match(stripped):  # its text and words are without the bullet
+            out.append(text_line(i, raw))
+        else:
+            out.append(TextLine(i, raw, stripped, words, not stripped))
+    return out
+
+
+def line_words(text: str) -> list[int]:
+    """``len(WORD.findall(line.lower()))`` of every line of ``text`` (cut at "\\n"). Lower-casing
+    the whole text lower-cases each line as on its own, and white space at a line's ends is
+    no part of a word, so the lines need not be stripped first."""
+    cps = np.frombuffer(text.lower().encode("utf-32-le", "surrogatepass"), np.uint32)
+    if len(cps) and cps.max() > 0xFFFF:  # emoji, historic scripts: each stands for a letter or a space
+        cps = cps.copy()
+        astral = cps > 0xFFFF
+        cps[astral] = [ord("a") if chr(cp).isalnum() else ord(" ") for cp in cps[astral].tolist()]
+    return _count_words(cps, _word_chars(), text.count("\n") + 1).tolist()
+
+
+@lru_cache(maxsize=1)
+def _word_chars() -> np.ndarray:
+    """Does ``\\w`` match each BMP code point (as ``re`` tells it: alphanumeric or "_")."""
+    return np.frombuffer(bytes(ch.isalnum() or ch == "_" for ch in map(chr, range(0x10000))), np.bool_)
+
+
+@jit
+def _count_words(cps, word, n_lines):
+    """``WORD`` matches per line: a run of word characters, joined to the next run when one
+    apostrophe stands between them (a joined run starts no match of its own). ``word``: does
+    ``\\w`` match each BMP code point (``cps`` holds no other)."""
+    counts = np.zeros(n_lines, np.int64)
+    line, i, n = 0, 0, cps.shape[0]
+    while i < n:
+        if cps[i] == 10:
+            line += 1
+            i += 1
+        elif word[cps[i]]:
+            counts[line] += 1
+            while i < n and word[cps[i]]:
+                i += 1
+            if i + 1 < n and (cps[i] == 39 or cps[i] == 0x2019) and word[cps[i + 1]]:
+                i += 1
+                while i < n and word[cps[i]]:
+                    i += 1
+        else:
+            i += 1
+    return counts
 
 
 _KEEP_CHARS = 50_000  # ~10 news articles; what is kept stays under a few hundred MB

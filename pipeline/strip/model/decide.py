@@ -69,7 +69,7 @@ def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: 
     sub = [recs[i] for i in idx]
     batch = featurize([rec["text"] for rec in sub], model.vocab, scan, recurrence)
     n_plain = batch.X.shape[1]
-    languages = [model.guess_language(rec["text"]) for rec in sub]
+    languages = model.guess_language.guess_all([rec["text"] for rec in sub])
     unknown = np.array([model.unreached is not None and lang not in rules.languages for lang in languages], bool)
     heur = [[None] * (rec["text"].count("\n") + 1) for rec in sub]
     old = np.zeros(len(batch.X), bool)

@@ -85,6 +85,14 @@ class Vocab:
         return self._hashes
 
     @property
+    def stop_table(self) -> np.ndarray:
+        """``stop_hashes`` as an open-addressing table (``_hash_table``): a word is looked up
+        in constant time, without sorting the batch's words first."""
+        if not hasattr(self, "_table"):
+            object.__setattr__(self, "_table", _hash_table(self.stop_hashes))
+        return self._table
+
+    @property
     def stop_codes(self) -> np.ndarray:
         return np.array(sorted(ord(c) for c in self.stop_chars), dtype=np.uint32)
 
@@ -420,10 +428,7 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None,
         r.big, r.cps, r.cls, r.bmp, r.line_starts, r.doc_of_line, r.counts, r.first_vis, r.last_vis, r.nonspace,
         r.rows, r.row_of_line, r.row_doc, r.doc_ptr, r.wh, r.wlen, r.wstem, r.wrow, r.is_cjk_word, r.n_words, r.w)
     line_at, n, n_all, c = r.line_at, len(rows), len(line_starts), counts[rows]
-    types, tinv = np.unique(wh, return_inverse=True)  # the batch's word types: look each up once
-    tinv = tinv.ravel()
-    stop = _lookup(vocab.stop_hashes, np.ones(len(vocab.stop_hashes), np.int64), types).astype(bool)[tinv]
-    stop &= ~is_cjk_word
+    stop = _in_table(vocab.stop_table, wh) & ~is_cjk_word
     stops = np.bincount(wrow, weights=stop, minlength=n)
 
     # first and last visible character of each row
@@ -464,17 +469,15 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None,
     wdoc = row_doc[wrow]
     content = ~stop & (wlen >= 3) & ~is_cjk_word
     in_prose = content & prose[wrow]
-    stems, sinv = np.unique(wstem, return_inverse=True)
-    _, pinv = np.unique(wdoc.astype(np.int64) * max(len(stems), 1) + sinv.ravel(), return_inverse=True)  # (doc, stem)
-    pinv = pinv.ravel()
-    n_pairs = int(pinv.max()) + 1 if len(pinv) else 0
+    pinv, pstem = _doc_keys(wstem, wdoc)  # one id per (document, stem)
+    n_pairs = len(pstem)
     found = np.bincount(pinv, weights=in_prose, minlength=n_pairs)[pinv] - in_prose  # in *other* prose lines
     nc = np.maximum(np.bincount(wrow, weights=content, minlength=n), 1)
     cols["prose_vocab"] = np.bincount(wrow, weights=content & (found > 0), minlength=n) / nc
     ccount = np.bincount(pinv, weights=content, minlength=n_pairs)
     pdoc = np.zeros(n_pairs, np.int64)
     pdoc[pinv] = wdoc
-    order = np.lexsort((-ccount, pdoc))
+    order = np.lexsort((pstem, -ccount, pdoc))  # equal counts: the smaller stem hash first
     rank = np.empty(n_pairs, np.int64)
     rank[order] = np.arange(n_pairs) - np.searchsorted(pdoc[order], pdoc[order])
     top = ((rank < 20) & (ccount > 1))[pinv] & content
@@ -568,6 +571,68 @@ def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarr
         return np.zeros(len(query), np.int64)
     i = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
     return np.where(keys[i] == query, values[i], 0).astype(np.int64)
+
+
+@jit
+def _hash_table(keys):
+    """``keys`` (distinct 64-bit hashes) in an open-addressing table twice their number or
+    more: row 0 the slots, row 1 whether a slot is taken."""
+    size = 2
+    while size < 2 * keys.shape[0]:
+        size *= 2
+    table = np.zeros((2, size), np.uint64)
+    for key in keys:
+        i = key & np.uint64(size - 1)
+        while table[1, i] and table[0, i] != key:
+            i = (i + np.uint64(1)) & np.uint64(size - 1)
+        table[0, i], table[1, i] = key, 1
+    return table
+
+
+@jit
+def _in_table(table, query):
+    """Is each of ``query`` in ``table`` (``_hash_table``)."""
+    mask = np.uint64(table.shape[1] - 1)
+    out = np.zeros(query.shape[0], np.bool_)
+    for q in range(query.shape[0]):
+        i = query[q] & mask
+        while table[1, i]:
+            if table[0, i] == query[q]:
+                out[q] = True
+                break
+            i = (i + np.uint64(1)) & mask
+    return out
+
+
+@jit
+def _doc_keys(keys, doc):
+    """One id per distinct (document, key), ``doc`` ascending: each element's id (a document's
+    ids follow its predecessor's, in order of first occurrence) and the key of every id. One
+    hash table per document, instead of sorting the batch's keys."""
+    n = keys.shape[0]
+    ids = np.empty(n, np.int64)
+    key_of = np.empty(n, np.uint64)
+    n_ids, a = 0, 0
+    while a < n:
+        b = a
+        while b < n and doc[b] == doc[a]:
+            b += 1
+        size = 2
+        while size < 2 * (b - a):
+            size *= 2
+        mask = np.uint64(size - 1)
+        slot_id = np.full(size, -1, np.int64)
+        for k in range(a, b):
+            i = keys[k] & mask
+            while slot_id[i] >= 0 and key_of[slot_id[i]] != keys[k]:
+                i = (i + np.uint64(1)) & mask
+            if slot_id[i] < 0:
+                slot_id[i] = n_ids
+                key_of[n_ids] = keys[k]
+                n_ids += 1
+            ids[k] = slot_id[i]
+        a = b
+    return ids, key_of[:n_ids].copy()
 
 
 def _count_of(values: np.ndarray) -> np.ndarray:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from itertools import repeat
 
 import numpy as np
 
+from storydedup.pipeline.jit import jit
+
 CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")  # kana and ideographs: no spaces to split at
-# punctuation read as a space: words are what is left between spaces (a character class
-# replaced in one regex pass: ``str.translate`` with a table looks up every character of a
-# non-ASCII text one by one, about three times slower)
+# punctuation read as a space: words are what is left between spaces and these
 PUNCTUATION = re.compile("[" + re.escape(".,;:!?\"'`()[]{}<>«»“”„‘’‚…-–—/\\|·•*#@&%+=_~^、，。！？：；「」『』（）،؛؟") + "]")
 NO_SPACES = ("zh", "ja")  # written without spaces: their word lists hold single characters
 
@@ -73,14 +72,112 @@ class LanguageGuess:
             votes[i, ks] = 1.0 / len(ks)
         return row, votes
 
+    @cached_property
+    def _chars(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What ``_rows_of`` reads: the listed words' code points in row order, where each word
+        starts among them, a hash table of the words (``_word_table``), and per BMP code point
+        whether it parts words (white space or ``PUNCTUATION``)."""
+        row, _ = self._table
+        words = sorted(row, key=row.get)
+        cps = np.frombuffer("".join(words).encode("utf-32-le", "surrogatepass"), np.uint32)
+        ptr = np.concatenate([[0], np.cumsum([len(w) for w in words])]).astype(np.int64)
+        apart = np.array([ch.isspace() or PUNCTUATION.match(ch) is not None for ch in map(chr, range(0x10000))])
+        return cps, ptr, _word_table(cps, ptr), apart
+
     def __call__(self, text: str) -> str | None:
-        row, votes = self._table
-        sample = text[:self.sample_chars]
-        unlisted = len(votes) - 1
-        tokens = PUNCTUATION.sub(" ", sample.lower()).split() + CJK_CHAR.findall(sample)
-        if not tokens or not self.langs:
-            return None
-        rows = np.fromiter(map(row.get, tokens, repeat(unlisted, len(tokens))), np.intp, len(tokens))  # looked up in C
-        score = votes.take(rows, axis=0).sum(axis=0)
-        best = int(score.argmax())
-        return self.langs[best] if score[best] >= self.min_hits else None
+        return self.guess_all([text])[0]
+
+    def guess_all(self, texts: list[str]) -> list[str | None]:
+        """``guess`` of each text. What it reads of a text is the same as if it were split in
+        Python (``PUNCTUATION`` to spaces in its lower-cased sample, then ``str.split``, then
+        every kana or ideograph of it on its own), but the words of all texts are looked up in
+        one compiled pass."""
+        votes = self._table[1]
+        if not self.langs:
+            return [None] * len(texts)
+        samples = [text[:self.sample_chars].lower() for text in texts]  # kana and ideographs have no case
+        cps = np.frombuffer("".join(samples).encode("utf-32-le", "surrogatepass"), np.uint32)
+        starts = np.concatenate([[0], np.cumsum([len(s) for s in samples])]).astype(np.int64)
+        words, ptr, table, apart = self._chars
+        rows, row_ptr = _rows_of(cps, starts, words, ptr, table, apart, len(votes) - 1)
+        out = []
+        for a, b in zip(row_ptr[:-1].tolist(), row_ptr[1:].tolist()):
+            if a == b:
+                out.append(None)
+                continue
+            score = votes.take(rows[a:b], axis=0).sum(axis=0)
+            best = int(score.argmax())
+            out.append(self.langs[best] if score[best] >= self.min_hits else None)
+        return out
+
+
+@jit
+def _hash(cps, a, b):
+    """FNV-1a of code points ``a``..``b``."""
+    h = np.uint64(0xCBF29CE484222325)
+    for i in range(a, b):
+        h = (h ^ np.uint64(cps[i])) * np.uint64(0x100000001B3)
+    return h
+
+
+@jit
+def _word_table(cps, ptr):
+    """Open-addressing table of the words ``ptr[k]..ptr[k + 1]`` of ``cps``: per slot the
+    word's hash and its index (-1: free)."""
+    size = 2
+    while size < 2 * (ptr.shape[0] - 1):
+        size *= 2
+    keys = np.zeros(size, np.uint64)
+    index = np.full(size, -1, np.int64)
+    for k in range(ptr.shape[0] - 1):
+        h = _hash(cps, ptr[k], ptr[k + 1])
+        i = h & np.uint64(size - 1)
+        while index[i] >= 0:
+            i = (i + np.uint64(1)) & np.uint64(size - 1)
+        keys[i], index[i] = h, k
+    return keys, index
+
+
+@jit
+def _rows_of(cps, starts, words, ptr, table, apart, missing):
+    """Per text ``starts[t]..starts[t + 1]`` of ``cps``: the rows of its tokens (runs between
+    characters ``apart`` marks), then of each of its kana and ideographs (``missing``: not a
+    listed word); and where each text's rows start."""
+    begins = np.empty(2 * cps.shape[0], np.int64)  # the code points of every token: begins..ends
+    ends = np.empty(2 * cps.shape[0], np.int64)
+    row_ptr = np.zeros(starts.shape[0], np.int64)
+    n = 0
+    for t in range(starts.shape[0] - 1):
+        a, b = starts[t], starts[t + 1]
+        begin = -1
+        for i in range(a, b + 1):
+            inside = i < b and (cps[i] > 0xFFFF or not apart[cps[i]])
+            if inside and begin < 0:
+                begin = i
+            elif not inside and begin >= 0:
+                begins[n], ends[n] = begin, i
+                n += 1
+                begin = -1
+        for i in range(a, b):
+            if 0x3040 <= cps[i] <= 0x30FF or 0x3400 <= cps[i] <= 0x9FFF:  # CJK_CHAR
+                begins[n], ends[n] = i, i + 1
+                n += 1
+        row_ptr[t + 1] = n
+    keys, index = table
+    mask = np.uint64(keys.shape[0] - 1)
+    rows = np.full(n, missing, np.int64)
+    for r in range(n):  # looked up here, not in a function of its own: a call per token costs twice the rest
+        a, length = begins[r], ends[r] - begins[r]
+        h = _hash(cps, a, a + length)
+        i = h & mask
+        while index[i] >= 0:
+            k = index[i]
+            if keys[i] == h and ptr[k + 1] - ptr[k] == length:
+                same = 0
+                while same < length and words[ptr[k] + same] == cps[a + same]:
+                    same += 1
+                if same == length:
+                    rows[r] = k
+                    break
+            i = (i + np.uint64(1)) & mask
+    return rows, row_ptr
