@@ -13,6 +13,7 @@ from pathlib import Path
 import luigi
 
 from storydedup.pipeline import strip
+from storydedup.pipeline.strip import lines as strip_lines
 from storydedup.pipeline.strip import model as strip_model
 from storydedup.pipeline.cluster import levels as clustering
 from storydedup.pipeline.decode import repair
@@ -246,6 +247,12 @@ class StripBoilerplate(ShardStage):
             return context
         found = strip_model.decide_batch(docs, *model, settings, rules, template, recurrence=recurrence)
         return settings, rules, template, (model, recurrence), {id(rec): dec for rec, dec in zip(docs, found)}
+
+    def warm(self, workers: int) -> None:
+        super().warm(workers)
+        # The warm-up document is judged with the heuristics; a document the model decides
+        # alone has its lines split by a compiled kernel of its own, loaded here too.
+        strip_lines.text_lines(self.warm_input()["text"])
 
     def warm_context(self):
         settings = settings_of(self)

@@ -22,11 +22,12 @@ def _publish(corpus: Path, out: Path):
 
 def test_warm_loads_every_stage_table_before_the_forks(corpus, tmp_path):
     # lines split earlier in this process (by other tests) would not ask for the stop words again
-    for cached in (lines.stopwords, lines._split, story.frequency_table, story.frequency_index, shingles.char_tables):
+    for cached in (lines.stopwords, lines._split, lines._word_chars, story.frequency_table, story.frequency_index, shingles.char_tables):
         cached.cache_clear()
     stages._PARSED_RULES.clear()
     warm_stages(_publish(corpus, tmp_path / "out"), workers=2)
     assert lines.stopwords.cache_info().currsize == 1
+    assert lines._word_chars.cache_info().currsize == 1  # what text_lines counts words with
     assert story.frequency_index.cache_info().currsize == 1  # (its word table is built only when not on disk)
     assert shingles.char_tables.cache_info().currsize == 1
     assert len(stages._PARSED_RULES) == 1
