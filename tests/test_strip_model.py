@@ -338,10 +338,25 @@ def test_word_hashes_follow_their_definition(prefix):
     texts = ["", "Newsletter newsletter NEWSLETTER", "Ab12 ab99", "w" * 80, "中文字 和"]
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 120))) for _ in range(300)]
     for text in texts:
-        h, start, length, head = _words(_codepoints(text), prefix)
+        h, start, length, head, line = _words(_codepoints(text), prefix)
         assert list(zip(h.tolist(), start.tolist(), length.tolist(), head.tolist())) == reference_words(text, prefix)
+        assert line.tolist() == [text.count("\n", 0, s) for s in start.tolist()]
     h = _words(_codepoints("Newsletter newsletter Ab12 ab99"), prefix)[0]
     assert h[0] == h[1] and h[2] == h[3]
+
+
+def test_marks_are_counted_per_line():
+    """Separators and quotes per line: a character in both sets (») counts in both."""
+    from storydedup.pipeline.strip.model import features as F
+
+    rng = random.Random(5)
+    alphabet = "a |·•»›/\"“”«„\n\U0001F600" + "x" * 4
+    texts = ["", "\n", "a | b » c", "«x»\n\n/"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(300)]
+    for text in texts:
+        counts = F._marks_per_line(F._codepoints(text)[0], F._mark_table(F.SEPARATORS, F.QUOTES), 2, text.count("\n") + 1)
+        expected = [[sum(line.count(ch) for ch in chars) for chars in (F.SEPARATORS, F.QUOTES)] for line in text.split("\n")]
+        assert counts.tolist() == expected
 
 
 def test_line_stats_follow_their_definition():

@@ -170,8 +170,9 @@ def _codepoints(text: str):
 
 
 def _words(cp_cls, prefix: int = 64):
-    """(hash, first char index, length, hash of the first ``prefix`` characters) of every word:
-    a run of letters/digits (CJK runs count as one word here; CJK density has its own features)."""
+    """(hash, first char index, length, hash of the first ``prefix`` characters, line) of every
+    word: a run of letters/digits (CJK runs count as one word here; CJK density has its own
+    features); lines end at newlines."""
     cps, cls = cp_cls
     return _word_runs(cps, cls, lower_table(), _POW, prefix)
 
@@ -198,14 +199,18 @@ def _word_runs(cps, cls, lower, powers, prefix):
     head = np.zeros(n_words, np.uint64)
     start = np.zeros(n_words, np.int64)
     length = np.zeros(n_words, np.int64)
+    word_line = np.zeros(n_words, np.int64)
     k = -1
+    line = 0
     inside = False
     for i in range(cps.shape[0]):
+        line += cps[i] == 10
         wordish = _in_word(cls[i])
         if wordish:
             if not inside:
                 k += 1
                 start[k] = i
+                word_line[k] = line
             pos = min(length[k], 63)
             part = (lower[min(cps[i], 0xFFFF)] + np.uint64(1)) * powers[pos]
             h[k] += part
@@ -213,7 +218,7 @@ def _word_runs(cps, cls, lower, powers, prefix):
                 head[k] += part
             length[k] += 1
         inside = wordish
-    return h, start, length, head
+    return h, start, length, head, word_line
 
 
 @jit
@@ -331,8 +336,8 @@ def _rows(texts: list[str]) -> _Rows:
     doc_ptr = np.searchsorted(row_doc, np.arange(n_docs + 1))
 
     # words: hashes, lines, stop words
-    wh, wstart, wlen, wstem = _words((cps, cls), STEM)
-    wrow = row_of_line[np.searchsorted(line_starts, wstart, side="right") - 1]
+    wh, wstart, wlen, wstem, wline = _words((cps, cls), STEM)
+    wrow = row_of_line[wline]
     is_cjk_word = cls[wstart] == CJK
     n_words = np.bincount(wrow, weights=~is_cjk_word, minlength=n).astype(np.float32)
     c = counts[rows]
@@ -477,10 +482,13 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None,
     ccount = np.bincount(pinv, weights=content, minlength=n_pairs)
     pdoc = np.zeros(n_pairs, np.int64)
     pdoc[pinv] = wdoc
-    order = np.lexsort((pstem, -ccount, pdoc))  # equal counts: the smaller stem hash first
-    rank = np.empty(n_pairs, np.int64)
-    rank[order] = np.arange(n_pairs) - np.searchsorted(pdoc[order], pdoc[order])
-    top = ((rank < 20) & (ccount > 1))[pinv] & content
+    # A document's 20 most frequent stems held more than once: only those are ranked (a third
+    # of them or less), as they rank ahead of the rest in the document's full order.
+    held = np.flatnonzero(ccount > 1)
+    order = held[np.lexsort((pstem[held], -ccount[held], pdoc[held]))]  # equal counts: the smaller stem hash first
+    is_top = np.zeros(n_pairs, bool)
+    is_top[order[np.arange(len(order)) - np.searchsorted(pdoc[order], pdoc[order]) < 20]] = True
+    top = is_top[pinv] & content
     cols["top_vocab"] = np.bincount(wrow, weights=top, minlength=n) / nc
 
     # repetition: same line in the document and in other documents of the batch; shared first/last word
@@ -538,10 +546,9 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None,
                 pos = pos[np.isin(cls[np.minimum(pos + 1, len(cls) - 1)], (LOWER, UPPER, LETTER, DIGIT, CJK))]
             r = row_of_line[line_at(pos)]
             cols[name][r[r >= 0]] = True
-    sep = np.flatnonzero(_member(SEPARATORS)[bmp])
-    cols["separators"] = np.log1p(np.bincount(line_at(sep), minlength=n_all)[rows])
-    quo = np.flatnonzero(_member(QUOTES)[bmp])
-    cols["quotes"] = np.bincount(line_at(quo), minlength=n_all)[rows] > 0
+    marks = _marks_per_line(cps, _mark_table(SEPARATORS, QUOTES), 2, n_all)[rows]
+    cols["separators"] = np.log1p(marks[:, 0])
+    cols["quotes"] = marks[:, 1] > 0
     cols["bullet"] = _member(BULLETS)[first_cp]
 
     action = np.zeros(n, np.int64)
@@ -554,6 +561,32 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None,
     region = region_features(cols, w, n_chars, doc_ptr, n_docs)
     X = np.hstack([base, region, neighbour_features(base, doc_ptr, row_doc), window_features(base, doc_ptr, row_doc)])
     return Batch(X.astype(np.float32), doc_ptr, rows - line0[row_doc], w)
+
+
+@lru_cache(maxsize=2)
+def _mark_table(*sets: str) -> np.ndarray:
+    """Bit ``k`` of a BMP code point's entry: the character is in ``sets[k]``."""
+    table = np.zeros(0x10000, np.uint8)
+    for k, chars in enumerate(sets):
+        for ch in chars:
+            table[ord(ch)] |= 1 << k
+    return table
+
+
+@jit
+def _marks_per_line(cps, table, n_sets, n_lines):
+    """Per line (ended by newlines), its characters in each of the ``n_sets`` sets of
+    ``table`` (``_mark_table``): one pass, no array as long as the text."""
+    counts = np.zeros((n_lines, n_sets), np.int64)
+    line = 0
+    for i in range(cps.shape[0]):
+        cp = cps[i]
+        if cp == 10:
+            line += 1
+        elif cp <= 0xFFFF and table[cp]:
+            for k in range(n_sets):
+                counts[line, k] += (table[cp] >> k) & 1
+    return counts
 
 
 @lru_cache(maxsize=8)
