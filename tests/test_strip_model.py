@@ -443,3 +443,23 @@ def test_a_shard_featurised_with_the_batch_recurrence_gets_the_rows_of_the_whole
     alone = featurize(texts[:5], vocab, scan)  # the shard as its own batch: other shares
     assert not np.array_equal(alone.X[:, feature_names().index("rep_batch")],
                               halves[0].X[:, feature_names().index("rep_batch")])
+
+
+def test_a_documents_rows_do_not_depend_on_the_documents_around_it():
+    """Featurised alone or among others (some starting with blank lines, some blank), a
+    document gets the same rows, given the batch recurrence: the blank lines after its last
+    line end with its own text."""
+    import numpy as np
+
+    from storydedup.pipeline.strip.model.features import Recurrence, build_vocab, featurize
+
+    rng, vocab, scan = random.Random(11), build_vocab(), RuleScan(rule_paths())
+    texts = [("\n" * rng.randint(0, 4)) + document(rng, i)["text"] + ("\n" * rng.randint(0, 2))
+             for i in range(40)]
+    texts[7], texts[20] = "", "\n \n"
+    batch = Recurrence.count([texts])
+    whole = featurize(texts, vocab, scan, batch)
+    for i, text in enumerate(texts):
+        alone = featurize([text], vocab, scan, batch)
+        a, b = whole.doc_ptr[i], whole.doc_ptr[i + 1]
+        assert np.array_equal(whole.X[a:b], alone.X) and np.array_equal(whole.line_idx[a:b], alone.line_idx)

@@ -164,9 +164,16 @@ def lower_table() -> np.ndarray:
 
 def _codepoints(text: str):
     cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    cls = char_classes()[np.minimum(cps, 0xFFFF)]
-    cls[cps > 0xFFFF] = SYMBOL
+    cls = char_classes()[_bmp(cps)]
+    if len(cps) and cps.max() > 0xFFFF:
+        cls[cps > 0xFFFF] = SYMBOL
     return cps, cls
+
+
+def _bmp(cps: np.ndarray) -> np.ndarray:
+    """``cps`` with the code points past the BMP as U+FFFF (what the character tables are
+    indexed by); ``cps`` itself when it has none, as most texts (no copy a text long)."""
+    return np.minimum(cps, 0xFFFF) if len(cps) and cps.max() > 0xFFFF else cps
 
 
 def _words(cp_cls, prefix: int = 64):
@@ -318,7 +325,7 @@ def _rows(texts: list[str]) -> _Rows:
     n_docs = len(texts)
     big = "\n".join(texts).replace("\r", " ")
     cps, cls = _codepoints(big)
-    bmp = np.minimum(cps, 0xFFFF)  # what the character tables are indexed by
+    bmp = _bmp(cps)
     line_starts = np.concatenate([[0], np.flatnonzero(cps == 10) + 1])
     n_all = len(line_starts)
 
@@ -512,7 +519,8 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None,
     line0 = np.searchsorted(doc_of_line, np.arange(n_docs))
     first_in_doc = np.arange(n) == doc_ptr[row_doc]
     cols["blank_before"] = np.minimum(np.where(first_in_doc, rows - line0[row_doc], rows - prev_row_line - 1), 3)
-    next_row_line = np.append(rows[1:], n_all)
+    last_in_doc = np.arange(n) == doc_ptr[row_doc + 1] - 1  # its blank lines end with its document's
+    next_row_line = np.where(last_in_doc, np.append(line0[1:], n_all)[row_doc], np.append(rows[1:], n_all))
     cols["blank_after"] = np.minimum(next_row_line - rows - 1, 3)
     cols["indent"] = first_pos > line_starts[rows]
 
