@@ -52,8 +52,8 @@ def documents() -> dict[str, str]:
 
 
 def compile_kernels(work: Path) -> None:
-    """Run the pipeline on :func:`documents` inside ``work`` (a plain run, then two daily batches
-    with an embedded index); raises if any run fails."""
+    """Run the pipeline on :func:`documents` inside ``work`` (a plain run with two workers, then
+    two daily batches with an embedded index); raises if any run fails."""
     from storydedup.tasks.cli import main
 
     corpus = work / "corpus"
@@ -63,7 +63,9 @@ def compile_kernels(work: Path) -> None:
     feed = corpus / "feed.jsonl"
     feed.write_text(json.dumps({"id": "feed-1", "title": "Ferry line", "text": _LEAD + "\n\n" + _FACTS,
                                 "published": "2026-01-02"}) + "\n", encoding="utf-8")
-    runs = [["run", "--input", str(corpus), "--output", str(work / "run")]]
+    # two workers: the stages' warm-ups run too, and load every kernel their tasks may need,
+    # also those only some documents reach (a page the strip model judges alone)
+    runs = [["run", "--input", str(corpus), "--output", str(work / "run"), "--workers", "2"]]
     runs += [["run", "--input", str(corpus), "--output", str(work / "daily"), "--batch", day]
              for day in ("2026-01-02", "2026-01-03")]
     for argv in runs:

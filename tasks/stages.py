@@ -252,7 +252,7 @@ class StripBoilerplate(ShardStage):
         super().warm(workers)
         # The warm-up document is judged with the heuristics; a document the model decides
         # alone has its lines split by a compiled kernel of its own, loaded here too.
-        strip_lines.text_lines(self.warm_input()["text"])
+        strip_lines.line_words(self.warm_input()["text"])
 
     def warm_context(self):
         settings = settings_of(self)
