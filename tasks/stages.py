@@ -154,13 +154,6 @@ _RULE_SCANS: dict = {}
 _MODELS: dict = {}
 
 
-def _prepared_rules(paths):
-    """Parsed rules with their match caches built (in the warm-up, before Luigi forks)."""
-    rules = strip.load_rules(paths)
-    rules.prepare()
-    return rules
-
-
 @with_settings(strip.StripSettings)
 class StripBoilerplate(ShardStage):
     """Comment threads, widget chrome, newsletter boxes, share bars... each removal recorded."""
@@ -212,8 +205,8 @@ class StripBoilerplate(ShardStage):
 
     def rules(self):
         """The parsed rules (parsing and compiling them took a good part of a small shard's time
-        in every task)."""
-        return self._per_rules(_PARSED_RULES, _prepared_rules)
+        in every task). Their match caches are built by the warm-up, or on first use."""
+        return self._per_rules(_PARSED_RULES, strip.load_rules)
 
     def rule_scan(self):
         """The model's one-regex-per-line view of the same rules, built in the warm-up, before
@@ -249,6 +242,9 @@ class StripBoilerplate(ShardStage):
         return settings, rules, template, (model, recurrence), {id(rec): dec for rec, dec in zip(docs, found)}
 
     def warm(self, workers: int) -> None:
+        # Built here, not in ``check`` before the run starts: the read stage runs beside the
+        # warm-up, while checking is all the process does.
+        self.rules().prepare()
         super().warm(workers)
         # The warm-up document is judged with the heuristics; a document the model decides
         # alone has its lines split by a compiled kernel of its own, loaded here too.
