@@ -107,6 +107,11 @@ class StageTask(LockedTask, ReportsFaults, luigi.Task):
         """Raise ``ConfigError`` for a missing or unusable resource (rules, model) before any
         work starts; stages that read such files override it."""
 
+    def runs_unwarmed(self) -> bool:
+        """May this task run before the warm-up is over (beside it, see ``cli.read_ahead``)?
+        Only when it loads nothing the warm-up would have loaded for it."""
+        return False
+
     def upstream_stages(self) -> list["StageTask"]:
         # Kept on the instance: a task's requirements follow from its parameters alone, and
         # building them again (a Luigi clone per shard) cost about 1 s per 10k-document run.

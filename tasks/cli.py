@@ -6,6 +6,7 @@ import gc
 import json
 import logging
 import os
+import select
 import signal
 import sys
 import time
@@ -311,11 +312,12 @@ def execute(spec: dict, args) -> int:
         warm_stages(publish, args.workers)
     except BaseException:
         if reader:
-            os.kill(reader, signal.SIGTERM)
+            os.kill(reader[0], signal.SIGTERM)
         raise
     finally:
         if reader:
-            os.waitpid(reader, 0)
+            os.close(reader[1])
+            os.waitpid(reader[0], 0)
     while True:
         result = luigi.build([task], workers=args.workers, local_scheduler=not args.scheduler_url,
                              detailed_summary=True,
@@ -368,22 +370,35 @@ def fault_lines(result) -> list[str]:
 WAIT_SECONDS = 2.0
 
 
-def read_ahead(publish, workers: int) -> int | None:
+def read_ahead(publish, workers: int) -> tuple[int, int] | None:
     """With several workers, run the read stage in a forked process while this one warms the
-    other stages up: both are one process's work, and each had the machine to itself. Returns
-    the reader's pid (None: one worker, or nothing to read). Its outcome is not looked at: if
-    it did not complete the stage, Luigi runs the stage and reports it as any other task."""
+    other stages up: both are one process's work, and each had the machine to itself. After
+    the read stage the reader goes on, shard by shard, with the tasks that need no warm-up
+    (``runs_unwarmed``) until told to stop. Returns the reader's pid and the pipe end whose
+    closing tells it to stop after its current task (None: one worker, or nothing to read).
+    Its outcome is not looked at: Luigi runs what it did not complete, as any other task."""
+    from storydedup.tasks.base import ShardStage
     from storydedup.tasks.read import ReadInputs
 
-    pending = [t for t in all_upstream(publish) if isinstance(t, ReadInputs) and not t.complete()]
+    upstream = all_upstream(publish)
+    pending = [t for t in upstream if isinstance(t, ReadInputs) and not t.complete()]
     if workers < 2 or len(pending) != 1:
         return None
+    stop_read, stop = os.pipe()
     pid = os.fork()
     if pid:
-        return pid
+        os.close(stop_read)
+        return pid, stop
+    os.close(stop)
     code = 1
-    try:  # the stage's directory appears whole or not at all (atomic_dir)
+    try:  # each stage's directory appears whole or not at all (atomic_dir)
         pending[0].run()
+        shards = sorted((t for t in upstream if isinstance(t, ShardStage)), key=lambda t: (t.shard, t.stage))
+        for task in shards:
+            if select.select([stop_read], [], [], 0)[0]:  # the warm-up is over: Luigi takes it from here
+                break
+            if not task.complete() and all(u.complete() for u in task.upstream_stages()) and task.runs_unwarmed():
+                task.run()
         code = 0
     finally:
         os._exit(code)  # no exit handlers: the lock and the open files stay the parent's

@@ -41,13 +41,21 @@ class ExtractHTML(ShardStage):
     def apply(self, rec, settings):
         return extract.extract_record(rec, settings)
 
+    def passes_through(self) -> bool:
+        """Its read shard holds no HTML page (a read stage that did not count them: unknown)."""
+        stats = self.input_docs_path().parent / "_stats.json"
+        return stats.exists() and read_json(stats).get("html") == 0
+
+    def runs_unwarmed(self) -> bool:
+        return self.passes_through()
+
     def run(self):
         """A shard without HTML pages is copied: its records pass through unchanged, and
         parsing and writing them again cost ~50 ms a shard of 500 (a twentieth of a text run)."""
         started = time.time()
-        read = read_json(self.input_docs_path().parent / "_stats.json")
-        if read.get("html") != 0:  # pages to extract (or a read stage that did not count them)
+        if not self.passes_through():  # pages to extract
             return super().run()
+        read = read_json(self.input_docs_path().parent / "_stats.json")
         n = read["kept"]
         stats = shard_stats(n, n, {}, {"passthrough": n} if n else {}, started)
         write_shard(self.output().path, self.input_docs_path(), [], stats, self.params_record())
@@ -73,6 +81,9 @@ class RepairText(ShardStage):
     stage = "30_repair"
     upstream_cls = ExtractHTML
     unchanged_counter = "unchanged"
+
+    def runs_unwarmed(self) -> bool:
+        return True  # its warm-up takes no measurable time: it has nothing to share
 
     def apply(self, rec, settings):
         return repair.repair_record(rec, settings)

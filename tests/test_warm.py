@@ -93,9 +93,33 @@ def test_the_read_stage_runs_beside_the_warm_up(corpus, tmp_path):
     publish = _publish(corpus, tmp_path / "out")
     [read] = [t for t in all_upstream(publish) if isinstance(t, ReadInputs)]
     assert read_ahead(publish, workers=1) is None  # one worker: Luigi runs it in this process
-    pid = read_ahead(publish, workers=2)
-    assert pid and os.waitpid(pid, 0)[1] == 0
+    pid, stop = read_ahead(publish, workers=2)
+    os.close(stop)  # the warm-up is over
+    assert os.waitpid(pid, 0)[1] == 0
     assert read.complete() and read_ahead(publish, workers=2) is None  # nothing left to read
+
+
+def test_the_reader_goes_on_with_the_shards_that_need_no_warm_up(corpus, tmp_path, cli):
+    """Until the warm-up is over, the reader runs each shard's tasks that load nothing the
+    warm-up would share: extracting a shard without HTML (a copy) and repairing it; a shard
+    with HTML pages waits for the warmed workers."""
+    import os
+
+    from storydedup.tasks.cli import read_ahead
+
+    out = tmp_path / "out"
+    publish = _publish(corpus, out)
+    pid, stop = read_ahead(publish, workers=2)
+    assert os.waitpid(pid, 0)[1] == 0  # not told to stop: it ran out of such tasks
+    os.close(stop)
+    extracts = sorted((t for t in all_upstream(publish) if isinstance(t, stages.ExtractHTML)), key=lambda t: t.shard)
+    repairs = {t.shard: t for t in all_upstream(publish) if isinstance(t, stages.RepairText)}
+    copied = [t.passes_through() for t in extracts]
+    assert any(copied) and not all(copied)  # the corpus has shards of each kind
+    assert [t.complete() for t in extracts] == copied
+    assert [repairs[t.shard].complete() for t in extracts] == copied
+    assert cli("run", "--input", corpus, "--output", out, "--workers", "2", "--shard-size", "3")[0] == 0
+    assert (out / "documents.jsonl").exists()
 
 
 def test_a_reader_that_dies_leaves_no_stage_and_the_run_reads_again(corpus, tmp_path, cli, monkeypatch):
@@ -114,8 +138,9 @@ def test_a_reader_that_dies_leaves_no_stage_and_the_run_reads_again(corpus, tmp_
     real = read_module.write_shard
     monkeypatch.setattr(read_module, "write_shard", dies_after_one)
     out = tmp_path / "out"
-    pid = read_ahead(_publish(corpus, out), workers=2)
+    pid, stop = read_ahead(_publish(corpus, out), workers=2)
     assert os.waitpid(pid, 0)[1] != 0
+    os.close(stop)
     assert not list(out.glob("10_read*")) and not list(out.glob(".tmp-*"))
     monkeypatch.setattr(read_module, "write_shard", real)
     assert cli("run", "--input", corpus, "--output", out, "--workers", "2")[0] == 0
