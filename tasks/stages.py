@@ -41,21 +41,25 @@ class ExtractHTML(ShardStage):
     def apply(self, rec, settings):
         return extract.extract_record(rec, settings)
 
-    def passes_through(self) -> bool:
-        """Its read shard holds no HTML page (a read stage that did not count them: unknown)."""
-        stats = self.input_docs_path().parent / "_stats.json"
-        return stats.exists() and read_json(stats).get("html") == 0
+    def read_stats(self) -> dict:
+        """The read stage's counts for this shard."""
+        return read_json(self.input_docs_path().parent / "_stats.json")
+
+    @staticmethod
+    def passes_through(read: dict) -> bool:
+        """The read shard holds no HTML page (a read stage that did not count them: unknown)."""
+        return read.get("html") == 0
 
     def runs_unwarmed(self) -> bool:
-        return self.passes_through()
+        return self.passes_through(self.read_stats())
 
     def run(self):
         """A shard without HTML pages is copied: its records pass through unchanged, and
         parsing and writing them again cost ~50 ms a shard of 500 (a twentieth of a text run)."""
         started = time.time()
-        if not self.passes_through():  # pages to extract
+        read = self.read_stats()
+        if not self.passes_through(read):  # pages to extract
             return super().run()
-        read = read_json(self.input_docs_path().parent / "_stats.json")
         n = read["kept"]
         stats = shard_stats(n, n, {}, {"passthrough": n} if n else {}, started)
         write_shard(self.output().path, self.input_docs_path(), [], stats, self.params_record())

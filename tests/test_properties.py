@@ -17,6 +17,7 @@ from conftest import PAGE, OTHER, read_rows
 
 from storydedup.pipeline.read import inputs
 from storydedup.pipeline.read.items import read_units
+from storydedup.pipeline.records import loads
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -156,7 +157,7 @@ def test_stage_files_give_back_what_json_would(rows):
 @given(json_values | st.just(float("nan")) | st.integers(min_value=2**64, max_value=2**70))
 def test_input_lines_parse_as_json_parses_them(value):
     line = json.dumps({"id": "x", "text": value}, ensure_ascii=False)
-    assert _canonical(inputs._loads(line)) == _canonical(json.loads(line))
+    assert _canonical(loads(line)) == _canonical(json.loads(line))
 
 
 def _json_can_write(row) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import os
 import re
 import zlib
@@ -126,15 +125,6 @@ def _open_binary(source: Source):
 READ_ERRORS = (OSError, EOFError, zlib.error)
 
 
-def _loads(line: str):
-    # orjson (through records.loads) first; what it refuses but json accepts (NaN, lone
-    # surrogates) goes to json, so a line parses exactly as json would parse it.
-    try:
-        return loads(line)
-    except ValueError:
-        return json.loads(line)
-
-
 def count_documents(source: Source) -> int:
     """Pre-count used to plan shards: the units ``iter_raw`` will yield (documents and rejects)."""
     return sum(1 for _ in unit_sizes(source))
@@ -237,7 +227,7 @@ def _iter_jsonl(source: Source) -> Iterator[dict]:
         else:
             latin1 = False
         try:
-            obj = _loads(line)
+            obj = loads(line)
         except ValueError as exc:  # JSONDecodeError, or a number too long to convert
             yield {"id": fallback_id, "origin": origin, "format": "jsonl",
                    "error": "unparseable JSON line", "detail": str(exc)}

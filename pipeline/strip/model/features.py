@@ -164,8 +164,9 @@ def lower_table() -> np.ndarray:
 
 def _codepoints(text: str):
     cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    cls = char_classes()[_bmp(cps)]
-    if len(cps) and cps.max() > 0xFFFF:
+    bmp = _bmp(cps)
+    cls = char_classes()[bmp]
+    if bmp is not cps:
         cls[cps > 0xFFFF] = SYMBOL
     return cps, cls
 
