@@ -293,6 +293,19 @@ def test_short_document_passes_unchanged():
         assert rec["text"] == text
 
 
+def test_brief_text_keeps_everything_above_its_paragraph():
+    """Under ``model_min_lines`` lines no frame shows above the article: a second title and an
+    icon's label between the titles stay, as the text came (a rule's line would still go)."""
+    lines = ["Smoke from the hills drifts over the harbour", "media_play",
+             "Ferry crews pose with a seal to start the season", PARA + " " + PARA]
+    rec = {"id": "x", "text": "\n\n".join(lines), "notes": {}}
+    strip_record(rec, StripSettings(), RULES, {})
+    assert rec["text"] == "\n\n".join(lines)
+    rec = {"id": "x", "text": "\n\n".join(lines + ["Leave a Reply", "Great read!"]), "notes": {}}
+    strip_record(rec, StripSettings(), RULES, {})
+    assert rec["text"] == "\n\n".join(lines)
+
+
 def test_all_chrome_document_is_rejected():
     text = "\n".join(["Home", "Menu", "Search", "Privacy Policy", "Contact us"] * 15)
     rec = {"id": "x", "text": text, "notes": {}}

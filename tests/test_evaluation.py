@@ -243,6 +243,18 @@ def test_score_set_counts_rejects_as_empty_singletons(tmp_path):
     assert "[dup_clusters]" in report and "token_f1_mean" in report and "0.5000" in report
 
 
+def test_encoding_set_is_also_scored_for_ftfy_alone(tmp_path):
+    (tmp_path / "meta.json").write_text(json.dumps({"set": "enc", "tasks": ["encoding"]}))
+    _write(tmp_path / "gold.jsonl", [{"id": "m", "expected": ["café"], "subset": "mojibake-latin1"},
+                                     {"id": "k", "expected": ["naïve"], "subset": "ftfy-negative"}])
+    _write(tmp_path / "input.jsonl", [{"id": "m", "text": "cafÃ©"}, {"id": "k", "text": "naÃ¯ve"}])
+    m = score_set(str(tmp_path), [{"id": "m", "text": "café"}, {"id": "k", "text": "naÃ¯ve"}], [])
+    # ftfy repairs both inputs; the output given here repaired only the first
+    assert m["encoding"]["exact_match"] == 0.5
+    assert m["encoding_ftfy_alone"]["by_subset"] == {"ftfy-negative": 1.0, "mojibake-latin1": 1.0}
+    assert "[encoding_ftfy_alone]" in format_report("enc", m)
+
+
 def test_load_output_requires_documents(tmp_path):
     with pytest.raises(FileNotFoundError):
         load_output(tmp_path)

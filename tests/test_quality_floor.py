@@ -70,3 +70,6 @@ def test_pipeline_meets_quality_floor(set_name, tmp_path):
     metrics = score_set(str(set_dir), *load_output(out))
     problems = violations(metrics, FLOORS[set_name])
     assert not problems, "\n".join(problems) + "\n\n" + format_report(set_name, metrics)
+    if "encoding_ftfy_alone" in metrics:  # the repair stage never loses a kind of case ftfy gets right
+        ours, ftfy_only = metrics["encoding"]["by_subset"], metrics["encoding_ftfy_alone"]["by_subset"]
+        assert not {k: (v, ours[k]) for k, v in ftfy_only.items() if ours[k] < v}, format_report(set_name, metrics)

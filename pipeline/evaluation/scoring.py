@@ -33,7 +33,8 @@ def score_set(set_dir: str, documents: list[dict], rejects: list[dict]) -> dict:
 
     Rejected or missing documents count as empty text and singleton clusters. Returns
     ``{"set", "coverage", <task section>...}`` with sections ``boilerplate``, ``html_snippets``,
-    ``dup_clusters`` (+ ``near_dup_links``), ``story_clusters``, ``pairs``, ``encoding``.
+    ``dup_clusters`` (+ ``near_dup_links``), ``story_clusters``, ``pairs``, ``encoding`` (+
+    ``encoding_ftfy_alone``: the same scores for ``ftfy.fix_text`` alone on the inputs).
     """
     meta = read_meta(set_dir)
     tasks = set(meta.get("tasks") or [])
@@ -59,7 +60,16 @@ def score_set(set_dir: str, documents: list[dict], rejects: list[dict]) -> dict:
     if "encoding" in tasks:
         inputs = {r["id"]: r.get("text") for r in read_rows(set_file(set_dir, "input"))}
         result["encoding"] = score_encoding(gold, inputs, texts)
+        # the reference the repair stage must not fall below: ftfy's own repair of each input
+        result["encoding_ftfy_alone"] = score_encoding(gold, inputs, ftfy_alone(inputs))
     return result
+
+
+def ftfy_alone(inputs: dict[str, str | None]) -> dict[str, str]:
+    """``ftfy.fix_text`` of each input, with its default settings: what ftfy gives by itself."""
+    import ftfy
+
+    return {i: ftfy.fix_text(t or "") for i, t in inputs.items()}
 
 
 def lookup(metrics: dict, path: str):

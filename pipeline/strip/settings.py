@@ -14,7 +14,8 @@ class StripSettings:
     # the rules know the page's language and widgets; paragraphs seldom do, and trying each
     # against every rule cost a third of the stage on such pages.
     reach_max_words: int = 25
-    # Texts with fewer non-empty lines keep the rules path: a frame needs lines to be told from
+    # Texts with fewer non-empty lines keep the rules path, and there every line above the
+    # article's first paragraph that no rule names stays: a frame needs lines to be told from
     # the article (a 4-line brief has no thread or box to find, only a headline to lose).
     model_min_lines: int = 8
     # Rule groups (names of ``[group.<name>]`` tables in config/rules/*.toml) to ignore.

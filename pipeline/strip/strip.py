@@ -107,6 +107,8 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     for i in head:
         reasons[i] = None
     keep |= head
+    if brief(lines, s):  # a few lines: what stands above the article is its title block
+        keep |= {i for i in range(first) if not reasons[i]}
     keep |= trailer(lines, reasons, evidence, last, runs)
     links = introduced(lines, reasons, runs) | labelled(lines, reasons, link_labels(rules)) \
         if s.detect_link_lists else set()
@@ -120,6 +122,12 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
         elif i not in keep:
             reasons[i] = "detector:thread" if evidence[i] else "detector:core"
     return reasons
+
+
+def brief(lines: list[Line], s: StripSettings) -> bool:
+    """Too few lines for a site's frame to show above the article by its shape: the head walk
+    would take a second title or an icon's label ("media_play") for chrome."""
+    return sum(1 for ln in lines if not ln.empty) < s.model_min_lines
 
 
 def removes_any(lines: list[TextLine], rules: RuleSet, disabled: tuple[str, ...], max_words: int) -> bool:
