@@ -13,15 +13,16 @@ from storydedup.pipeline.resources import ConfigError
 from storydedup.pipeline.strip import (StripSettings, build_template, check_disabled, rule_paths, load_rules,
                                   strip_record)
 from storydedup.pipeline.strip.detectors.boxes import runs_from, story_list
-from storydedup.pipeline.strip.detectors.core import best_before, densest_run, is_prose
+from storydedup.pipeline.strip.detectors.core import best_before, densest_run, is_prose, title_runs
 from storydedup.pipeline.strip.detectors.headline import title_shaped
-from storydedup.pipeline.strip.detectors.sections import opens_article
+from storydedup.pipeline.strip.detectors.sections import find_cut, opens_article
 from storydedup.pipeline.strip.detectors.tables import table_cells
 from storydedup.pipeline.strip.detectors.thread import header_evidence, thread_starts
 from storydedup.pipeline.strip.lines import is_dated, line_features, split_lines
 from storydedup.pipeline.strip import template
 from storydedup.pipeline.strip.template import site_of
 from storydedup.pipeline.records import RejectDocument
+from storydedup.pipeline.strip.strip import line_scores
 
 RULES = load_rules(rule_paths())
 PARA = ("The committee met on Monday to discuss the budget for the coming year and agreed that "
@@ -304,6 +305,27 @@ def test_brief_text_keeps_everything_above_its_paragraph():
     rec = {"id": "x", "text": "\n\n".join(lines + ["Leave a Reply", "Great read!"]), "notes": {}}
     strip_record(rec, StripSettings(), RULES, {})
     assert rec["text"] == "\n\n".join(lines)
+
+
+def test_extracted_text_is_scored_only_when_a_line_may_open_the_comments():
+    """The comment cut asks for the core detector's scores only when a line may start the
+    section: an extracted article without a marker, thread or reply cue is never scored."""
+    settings, asked = StripSettings(), []
+    for tail, cut in (((), None), (("Leave a Reply", "Great read, thanks!"), "rule:comments")):
+        lines = split_lines(article(*tail))
+        hits = [None if ln.empty else RULES.match(ln.text, ln.words) for ln in lines]
+        cues = [bool(h and h.action == "cue") for h in hits]
+        hints = [bool(h and h.action == "hint") for h in hits]
+        evidence = [header_evidence(lines, i, h.action if h else None) for i, h in enumerate(hits)]
+        no_template = [False] * len(lines)
+
+        def score_lines():
+            asked.append(cut)
+            return line_scores(lines, hits, evidence, no_template, set(), settings)
+
+        found = find_cut(lines, hits, evidence, cues, hints, score_lines, title_runs(lines), settings)
+        assert found[1] == cut
+    assert asked == ["rule:comments"]
 
 
 def test_all_chrome_document_is_rejected():

@@ -87,11 +87,13 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     if not s.detect_core and not extracted:
         return reasons
 
-    scores = line_scores(lines, hits, evidence, tpl, table, s)
     runs = title_runs(lines)  # lists of headlines, for the cut, the title search and the trailer
-    cut, cut_why = find_cut(lines, hits, evidence, cues, hints, scores, runs, s)
-    if extracted or not s.detect_core:
+    if extracted:  # the comment cut only
+        cut, cut_why = find_cut(lines, hits, evidence, cues, hints,
+                                lambda: line_scores(lines, hits, evidence, tpl, table, s), runs, s)
         return [why or (cut_why if i >= cut and not lines[i].empty else None) for i, why in enumerate(reasons)]
+    scores = line_scores(lines, hits, evidence, tpl, table, s)
+    cut, cut_why = find_cut(lines, hits, evidence, cues, hints, lambda: scores, runs, s)
     scores = [(i, sc) for i, sc in scores if i < cut]
     boxes = inline_boxes(lines, reasons, evidence, cues, hints, scores, rules.reasons("end"),
                          rules.reasons("end", inline=True))

@@ -16,24 +16,29 @@ from storydedup.pipeline.strip.detectors.thread import reply_starts, thread_star
 SHORT_ARTICLE = 20.0
 
 
-def find_cut(lines, hits, evidence, cues, hints, scores, runs: set[int], s: StripSettings) -> tuple[int, str | None]:
+def find_cut(lines, hits, evidence, cues, hints, score_lines, runs: set[int], s: StripSettings) -> tuple[int, str | None]:
     """Where the reader-comment section starts: the first ``cut`` rule line or thread-shaped
     run of post headers with an article core (``min_core_words``) above it (``runs``: the
     document's runs of headlines, from ``title_runs``). Markers above
     the article (a "Comments" tab, a list of dated teasers) do not cut it, nor does a marker
     wording that is one headline among others in a list of post titles ("Read comments on
-    mobile Web" under "Recent posts"; a counter such as "{ 4 comments }" is a marker anywhere)."""
-    before = best_before(scores, len(lines))
+    mobile Web" under "Recent posts"; a counter such as "{ 4 comments }" is a marker anywhere).
+    ``score_lines()`` gives the core detector's line scores; it is called only when some line
+    may start the section (most extracted articles have none)."""
     threads = list(thread_starts(lines, evidence)) if s.detect_thread else []
+    replies = list(reply_starts(lines, cues, hints)) if s.detect_thread else []
     listed = {i for i in runs if not any(ch.isdigit() for ch in lines[i].text)}
-    candidates = [(i, f"rule:{h.group}", label_need(lines, i, h.min_core, threads, s))
-                  for i, h in enumerate(hits) if h and h.action == "cut" and i not in listed
-                  and not (h.min_core is None and heads_article(lines, scores, i, before[i]))]
+    marked = [i for i, h in enumerate(hits) if h and h.action == "cut" and i not in listed]
+    if not (marked or threads or replies):
+        return len(lines), None
+    scores = score_lines()
+    before = best_before(scores, len(lines))
+    candidates = [(i, f"rule:{hits[i].group}", label_need(lines, i, hits[i].min_core, threads, s)) for i in marked
+                  if not (hits[i].min_core is None and heads_article(lines, scores, i, before[i]))]
     if s.detect_thread:
         markers = {i for i, _, _ in candidates}  # cut rule lines; post headers may follow a post
         candidates += [(i, "detector:thread", s.min_core_words) for i in threads]
-        candidates += [(i, "detector:replies", s.min_core_words) for i in reply_starts(lines, cues, hints)
-                       if not marked_below(lines, i, markers)]
+        candidates += [(i, "detector:replies", s.min_core_words) for i in replies if not marked_below(lines, i, markers)]
     for i, why, need in sorted(candidates):
         if before[i] >= need and not opens_article(lines, scores, i, before[i], s, threads):
             return i, why
