@@ -26,6 +26,7 @@ from storydedup.tasks import outputs
 from storydedup.tasks.base import DEFAULT_SHARD_SIZE, ENGINES, SHARD_BYTES, all_upstream, log
 from storydedup.tasks.errors import FAULT, UsageError, fault_line
 from storydedup.tasks.lock import AlreadyRunning, run_lock
+from storydedup.tasks.scheduling import Schedulers
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -320,7 +321,7 @@ def execute(spec: dict, args) -> int:
             os.waitpid(reader[0], 0)
     while True:
         result = luigi.build([task], workers=args.workers, local_scheduler=not args.scheduler_url,
-                             detailed_summary=True,
+                             detailed_summary=True, worker_scheduler_factory=Schedulers(),
                              **({"scheduler_url": args.scheduler_url} if args.scheduler_url else {}))
         # Another invocation of the same batch (under a central scheduler) runs some of the
         # tasks: wait for them, then take whatever is left, instead of leaving it to nobody.
