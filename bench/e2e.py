@@ -258,8 +258,10 @@ def machine() -> str:
     return f"{platform.node()}: {model}, {os.cpu_count()} CPUs, {mem} MB RAM, Python {platform.python_version()}"
 
 
-def write_readme(readme: Path, block: str) -> None:
-    begin, end = "<!-- bench/e2e.py output: begin -->", "<!-- bench/e2e.py output: end -->"
+def write_readme(readme: Path, block: str, name: str = "output") -> None:
+    """Replace the README's block between ``<!-- bench/e2e.py NAME: begin -->`` and its end
+    marker: "output" for the comparison rows, "growth" for a run of the growth table alone."""
+    begin, end = f"<!-- bench/e2e.py {name}: begin -->", f"<!-- bench/e2e.py {name}: end -->"
     text = readme.read_text(encoding="utf-8")
     if begin not in text:
         raise SystemExit(f"{readme} has no '{begin}' marker")
@@ -276,7 +278,8 @@ def main() -> None:
     ap.add_argument("--skip", default="", help="comma-separated: text, datatrove, html")
     ap.add_argument("--days", type=int, default=30, help="earlier days in the index for the daily-batch rows (0: skip them)")
     ap.add_argument("--work", default="/tmp/storydedup-e2e", help="scratch directory (corpora, outputs, logs)")
-    ap.add_argument("--readme", help="also write the output into this README's performance block")
+    ap.add_argument("--readme", help="also write the output into this README's performance block (the growth "
+                                     "block when text and html are skipped)")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     work = Path(args.work)
@@ -297,8 +300,8 @@ def main() -> None:
             "(other work on the machine slows every row alike; compare ratios)."]
     block = "\n".join(head + lines)
     print(block)
-    if args.readme:
-        write_readme(Path(args.readme), block)
+    if args.readme:  # the growth table alone (hours at 1M) keeps a block of its own
+        write_readme(Path(args.readme), block, "growth" if {"text", "html"} <= skip and args.growth else "output")
 
 
 if __name__ == "__main__":
