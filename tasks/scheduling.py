@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import time
 
-import luigi.rpc
+import luigi.interface
 import luigi.scheduler
-import luigi.worker
 
 PRUNE_EVERY = 1.0  # seconds
 
@@ -28,14 +27,9 @@ class PacedScheduler(luigi.scheduler.Scheduler):
             super().prune()
 
 
-class Schedulers:
-    """``luigi.build``'s ``worker_scheduler_factory``: as Luigi's default, with ``PacedScheduler``."""
+class Schedulers(luigi.interface._WorkerSchedulerFactory):
+    """``luigi.build``'s ``worker_scheduler_factory``: Luigi's default one (its remote scheduler
+    and workers as they are), with ``PacedScheduler`` as the local scheduler."""
 
     def create_local_scheduler(self):
         return PacedScheduler(prune_on_get_work=True, record_task_history=False)
-
-    def create_remote_scheduler(self, url):
-        return luigi.rpc.RemoteScheduler(url)
-
-    def create_worker(self, scheduler, worker_processes, assistant=False):
-        return luigi.worker.Worker(scheduler=scheduler, worker_processes=worker_processes, assistant=assistant)

@@ -163,12 +163,19 @@ def lower_table() -> np.ndarray:
 
 
 def _codepoints(text: str):
+    cps, _, cls = _decoded(text)
+    return cps, cls
+
+
+def _decoded(text: str):
+    """The text's code points, the same as indexes of the character tables (``_bmp``), and
+    each one's character class (code points past the BMP are symbols)."""
     cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     bmp = _bmp(cps)
     cls = char_classes()[bmp]
     if bmp is not cps:
         cls[cps > 0xFFFF] = SYMBOL
-    return cps, cls
+    return cps, bmp, cls
 
 
 def _bmp(cps: np.ndarray) -> np.ndarray:
@@ -325,8 +332,7 @@ class _Rows:
 def _rows(texts: list[str]) -> _Rows:
     n_docs = len(texts)
     big = "\n".join(texts).replace("\r", " ")
-    cps, cls = _codepoints(big)
-    bmp = _bmp(cps)
+    cps, bmp, cls = _decoded(big)
     line_starts = np.concatenate([[0], np.flatnonzero(cps == 10) + 1])
     n_all = len(line_starts)
 
