@@ -9,6 +9,7 @@ import pytest
 
 from storydedup.pipeline.cluster.candidates import candidate_pairs
 from storydedup.pipeline.cluster.linkage import average_linkage, reference_average_linkage
+from storydedup.pipeline.cluster.similarity import cosine_pairs, number_terms
 from storydedup.pipeline.signatures.minhash import EMPTY, _numpy_minhash, batch_minhash, permutations
 from storydedup.pipeline.signatures.story import reference_story_features, story_features
 
@@ -160,6 +161,36 @@ def test_compiled_average_linkage_equals_reference(seed):
     assert np.array_equal(fast, reference_average_linkage(sizes, u, v, sim, 1.0, missing))
     assert len(np.unique(fast)) < n or m == 0 or sim.max() < 1.0
 
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cosine_pairs_equal_merging_sorted_rows(seed):
+    # terms drawn from a wide hash range (the numbering table grows several times) or from a
+    # few small ids (long probe runs); rows of 0..60 terms; pairs in any order, repeated
+    rng = np.random.default_rng(seed)
+    n = 300
+    vocab = rng.integers(0, 2**64, size=5000, dtype=np.uint64) if seed % 2 else np.arange(1, 80, dtype=np.uint64)
+    rows = [np.unique(rng.choice(vocab, size=int(rng.integers(0, 61)))) for _ in range(n)]
+    offsets = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
+    terms = np.concatenate(rows).astype(np.uint64)
+    weights = rng.random(len(terms)).astype(np.float32)
+    pairs = rng.integers(0, n, size=(2000, 2))
+    if seed < 2:
+        pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+
+    def merged(i, j):
+        wi = dict(zip(rows[i].tolist(), weights[offsets[i]:offsets[i + 1]].tolist()))
+        acc = 0.0
+        for t, w in zip(rows[j].tolist(), weights[offsets[j]:offsets[j + 1]].tolist()):
+            acc += wi[t] * w if t in wi else 0.0
+        return acc
+
+    got = cosine_pairs(terms, weights, offsets, pairs)
+    assert got.tolist() == [merged(i, j) for i, j in pairs.tolist()]
+    assert np.array_equal(cosine_pairs(terms, weights, offsets, pairs, number_terms(terms)), got)
+    ids, count = number_terms(terms)
+    assert count == len(np.unique(terms)) and sorted(set(ids.tolist())) == list(range(count))
+    assert len({(t, k) for t, k in zip(terms.tolist(), ids.tolist())}) == count  # one number per term
 
 
 def test_date_bound_while_enumerating_equals_filtering_afterwards():

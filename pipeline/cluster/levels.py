@@ -24,7 +24,7 @@ from storydedup.pipeline.signatures.recurring_lines import template_keys, templa
 from storydedup.pipeline.cluster.representative import best_of_groups, rank
 from storydedup.pipeline.signatures.compute import take_documents
 from storydedup.pipeline.cluster.term_candidates import merge_pairs, shared_term_pairs
-from storydedup.pipeline.cluster.similarity import containment, cosine_pairs, histogram, jaccard_pairs
+from storydedup.pipeline.cluster.similarity import containment, cosine_pairs, histogram, jaccard_pairs, number_terms
 
 
 @dataclass(frozen=True)
@@ -99,9 +99,11 @@ def verified(jac: np.ndarray, size_a: np.ndarray, size_b: np.ndarray, s: Cluster
     return (jac >= s.dup_jaccard) | ((cont >= s.dup_containment) & (small >= s.dup_min_shingles))
 
 
-def story_links(a: dict[str, np.ndarray], s: ClusterSettings) -> tuple[np.ndarray, np.ndarray, dict]:
+def story_links(a: dict[str, np.ndarray], s: ClusterSettings, numbered: tuple | None = None
+                ) -> tuple[np.ndarray, np.ndarray, dict]:
     """Candidate story pairs (date-bounded) and their cosine similarity divided by the pair's
-    length-aware threshold (so a value >= 1 means "same story" for that pair)."""
+    length-aware threshold (so a value >= 1 means "same story" for that pair). ``numbered``:
+    ``similarity.number_terms`` of the story terms, if the caller has it."""
     n_terms = np.diff(a["story_offsets"])
     bands, rows = lsh_params(s.story_lsh_threshold, a["story_sig"].shape[1])
     pairs = candidate_pairs(a["story_sig"], bands, rows, n_terms > 0, s.max_bucket, a["day"], s.story_max_days)
@@ -112,7 +114,7 @@ def story_links(a: dict[str, np.ndarray], s: ClusterSettings) -> tuple[np.ndarra
             d0, d1 = a["day"][shared[:, 0]], a["day"][shared[:, 1]]
             shared = shared[(d0 < 0) | (d1 < 0) | (np.abs(d0 - d1) <= s.story_max_days)]
         pairs = merge_pairs(pairs, shared, len(n_terms))
-    sim = cosine_pairs(a["story_terms"], a["story_weights"], a["story_offsets"], pairs)
+    sim = cosine_pairs(a["story_terms"], a["story_weights"], a["story_offsets"], pairs, numbered)
     sim = sim / pair_threshold(n_terms, pairs, s)
     if s.story_template_factor != 1.0 and len(pairs):
         key = template_keys(a, s.template_docs)
@@ -146,9 +148,10 @@ def cluster(arrays: dict[str, np.ndarray], settings: ClusterSettings):
     stats.update(info)
     dup_label = components(n, dup_pairs)
     t1 = time.perf_counter()
-    spairs, ssim, info = story_links(a, settings)
+    numbered = number_terms(a["story_terms"])  # both levels' cosines index one dense vector
+    spairs, ssim, info = story_links(a, settings, numbered)
     stats.update(info)
-    grouped = group_levels(a, dup_label, spairs, ssim, settings)
+    grouped = group_levels(a, dup_label, spairs, ssim, settings, numbered)
     t2 = time.perf_counter()
     assignments, clusters = cluster_records(ids, *grouped)
     stats.update({
@@ -161,7 +164,7 @@ def cluster(arrays: dict[str, np.ndarray], settings: ClusterSettings):
 
 
 def group_levels(a: dict[str, np.ndarray], dup_label: np.ndarray, spairs: np.ndarray, ssim: np.ndarray,
-                 settings: ClusterSettings):
+                 settings: ClusterSettings, numbered: tuple | None = None):
     """Story linkage over the duplicate clusters, then representatives and similarities.
 
     ``dup_label``: duplicate cluster of each row (labels ordered like their smallest member,
@@ -169,7 +172,7 @@ def group_levels(a: dict[str, np.ndarray], dup_label: np.ndarray, spairs: np.nda
     their scaled similarity. Merges only follow candidate edges, so any set of rows closed
     under duplicate clusters and under the candidate graph's connected components, given in
     canonical order with its own pairs, gets the same clusters as the whole batch (the Spark
-    engine calls it once per such component). -> (dup_label, dup_rep, dup_sim, story_label,
+    engine calls it once per such component). ``numbered``: as in ``story_links``. -> (dup_label, dup_rep, dup_sim, story_label,
     story_rep, story_sim) per row."""
     n = len(dup_label)
     node, node_of_doc = np.unique(dup_label, return_inverse=True)
@@ -186,7 +189,7 @@ def group_levels(a: dict[str, np.ndarray], dup_label: np.ndarray, spairs: np.nda
     story_rep = dup_rep[best_of_groups(story_label, -dup_count * (n + 1) + doc_rank[dup_rep])]
     dup_sim = jaccard_pairs(a["dup_sig"], np.stack([np.arange(n), dup_rep], axis=1))
     story_sim = cosine_pairs(a["story_terms"], a["story_weights"], a["story_offsets"],
-                             np.stack([np.arange(n), story_rep], axis=1))
+                             np.stack([np.arange(n), story_rep], axis=1), numbered)
     story_sim[story_rep == np.arange(n)] = 1.0
     return dup_label, dup_rep, dup_sim, story_label, story_rep, story_sim
 
