@@ -31,24 +31,54 @@ SHARD_BYTES = 16 << 20
 
 
 @lru_cache(maxsize=8)
+def unit_sizes(inputs: tuple[str, ...], fingerprint: str) -> tuple[int, ...]:
+    """Bytes of every input unit, in order (``input_files.unit_sizes``): one pass over the
+    inputs, shared by ``plan`` and ``resolve_shard_size``."""
+    return tuple(n for source in input_files.discover(list(inputs)) for n in input_files.unit_sizes(source))
+
+
+@lru_cache(maxsize=8)
 def plan(inputs: tuple[str, ...], shard_size: int, shard_bytes: int, fingerprint: str) -> tuple[int, tuple[int, ...]]:
     """(documents, the first document of each shard) for the inputs; keyed by their
     fingerprint so edits re-plan. A shard ends after ``shard_size`` documents or before the
     document that would take it past ``shard_bytes`` (a document bigger than that is a shard)."""
     starts, total, in_shard, size = [0], 0, 0, 0
-    for source in input_files.discover(list(inputs)):
-        for n_bytes in input_files.unit_sizes(source):
-            if in_shard == shard_size or (in_shard and size + n_bytes > shard_bytes):
-                starts.append(total)
-                in_shard, size = 0, 0
-            in_shard, size, total = in_shard + 1, size + n_bytes, total + 1
+    for n_bytes in unit_sizes(inputs, fingerprint):
+        if in_shard == shard_size or (in_shard and size + n_bytes > shard_bytes):
+            starts.append(total)
+            in_shard, size = 0, 0
+        in_shard, size, total = in_shard + 1, size + n_bytes, total + 1
     return total, tuple(starts)
+
+
+# Unless a shard size is asked for, a run's shards hold DEFAULT_SHARD_SIZE documents, or more
+# where that would make over AUTO_MAX_SHARDS of them: each task costs ~0.1 s to schedule and
+# fork, and Luigi's scheduling work per task grows with their number (100k documents in 40
+# shards instead of 200: 0.81 of the wall time). At most AUTO_MAX_DOCS, as a worker holds a
+# shard (the strip stage ~0.12 GB per 1,000 documents).
+AUTO_SHARD_SIZE = 0
+AUTO_MAX_SHARDS = 64
+AUTO_MAX_DOCS = 2_500
+
+
+def resolve_shard_size(shard_size: int, inputs: list[str]) -> int:
+    """``shard_size``, or for AUTO_SHARD_SIZE the size the inputs' document count calls for."""
+    if shard_size != AUTO_SHARD_SIZE:
+        return shard_size
+    documents = len(unit_sizes(tuple(inputs), fingerprint_now(inputs)))
+    return min(AUTO_MAX_DOCS, max(DEFAULT_SHARD_SIZE, -(-documents // AUTO_MAX_SHARDS)))
 
 
 @lru_cache(maxsize=8)
 def _input_fingerprint(inputs: tuple[str, ...], _tick: int) -> str:
     fp = input_files.fingerprint(input_files.discover(list(inputs)))
     return short_hash(fp)
+
+
+def fingerprint_now(inputs) -> str:
+    """The inputs' fingerprint, cached for a few seconds: a long-lived scheduler process still
+    notices edited inputs."""
+    return _input_fingerprint(tuple(inputs), int(time.time() // 5))
 
 
 def short_hash(obj) -> str:
@@ -69,9 +99,7 @@ class StageTask(LockedTask, ReportsFaults, luigi.Task):
 
     # -- identity -------------------------------------------------------------------------
     def input_fingerprint(self) -> str:
-        # The tick makes the cache expire every few seconds, so a long-lived scheduler
-        # process still notices edited inputs.
-        return _input_fingerprint(tuple(self.inputs), int(time.time() // 5))
+        return fingerprint_now(self.inputs)
 
     def planned(self) -> tuple[int, int]:
         """(documents, shards) of the inputs."""

@@ -23,7 +23,8 @@ from storydedup.pipeline.resources import ConfigError
 from storydedup.pipeline.run_outputs import HISTORY_DIR, HISTORY_FILE
 
 from storydedup.tasks import outputs
-from storydedup.tasks.base import DEFAULT_SHARD_SIZE, ENGINES, SHARD_BYTES, all_upstream, log
+from storydedup.tasks.base import (AUTO_MAX_DOCS, AUTO_MAX_SHARDS, AUTO_SHARD_SIZE, DEFAULT_SHARD_SIZE, ENGINES,
+                                   SHARD_BYTES, all_upstream, log, resolve_shard_size)
 from storydedup.tasks.errors import FAULT, UsageError, fault_line
 from storydedup.tasks.lock import AlreadyRunning, run_lock
 from storydedup.tasks.scheduling import Schedulers
@@ -48,8 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run the pipeline")
     r.add_argument("--input", action="append", required=True, help="file or directory (repeatable)")
     r.add_argument("--output", required=True, help="output directory")
-    r.add_argument("--shard-size", type=int, default=DEFAULT_SHARD_SIZE,
-                   help=f"documents per shard (default {DEFAULT_SHARD_SIZE}; a shard also ends at {SHARD_BYTES >> 20} MB of input)")
+    r.add_argument("--shard-size", type=shard_size_arg, default=AUTO_SHARD_SIZE, metavar="N|auto",
+                   help=f"documents per shard (default auto: {DEFAULT_SHARD_SIZE}, or more so that a stage has at "
+                        f"most {AUTO_MAX_SHARDS} shards, up to {AUTO_MAX_DOCS}; a shard also ends at "
+                        f"{SHARD_BYTES >> 20} MB of input)")
     r.add_argument("--batch", metavar="YYYY-MM-DD",
                    help="a daily batch: group against earlier batches under --output (inputs may contain {date})")
     r.add_argument("--index", help="with --batch: index location, a directory (default OUTPUT/index) "
@@ -174,9 +177,22 @@ def _check_output(out: Path) -> None:
         raise UsageError(f"cannot write to output directory {out}: {exc.strerror} (choose a writable --output)")
 
 
+def shard_size_arg(value: str) -> int:
+    """``--shard-size``: a number of documents, or "auto" (AUTO_SHARD_SIZE)."""
+    if value == "auto":
+        return AUTO_SHARD_SIZE
+    try:
+        size = int(value)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise argparse.ArgumentTypeError(f"must be 'auto' or a number of documents of at least 1, not {value!r}")
+    return size
+
+
 def cmd_run(args) -> int:
-    if args.workers < 1 or args.shard_size < 1:
-        raise UsageError("--workers and --shard-size must be at least 1")
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
     if not args.output.strip():
         raise UsageError("--output is empty: name an output folder (it is created if missing)")
     if (args.index or args.force) and not args.batch:
@@ -188,7 +204,9 @@ def cmd_run(args) -> int:
             "rules": _rule_dirs(args)}
     if args.batch:
         spec.update(_batch_spec(args, out))
-    discover([p.format(date=spec.get("batch", "")) for p in inputs])  # fails early on missing inputs
+    batch_inputs = [p.format(date=spec.get("batch", "")) for p in inputs]
+    discover(batch_inputs)  # fails early on missing inputs
+    spec["shard_size"] = resolve_shard_size(args.shard_size, batch_inputs)
     _check_output(Path(spec["output_dir"]))
     load_config(args.config, spec["rules"])
     spec.update(_engine_spec(args, {}))

@@ -19,7 +19,7 @@ import luigi
 from storydedup.pipeline.records import atomic_write_text, dumps, read_json, read_jsonl
 from storydedup.pipeline.run_outputs import HISTORY_DIR, HISTORY_FILE, read_history, stage_stats
 
-from storydedup.tasks.base import DEFAULT_SHARD_SIZE, EngineParams
+from storydedup.tasks.base import AUTO_SHARD_SIZE, EngineParams, resolve_shard_size
 from storydedup.tasks.errors import ReportsFaults
 from storydedup.tasks.lock import LockedTask
 from storydedup.tasks.publish import Publish
@@ -43,7 +43,8 @@ class DailyBatch(LockedTask, ReportsFaults, EngineParams, luigi.Task):
     index = luigi.Parameter(default="", significant=False,
                             description="index location: a directory (default ROOT/index) or redis://host:port/db")
     window_days = luigi.IntParameter(default=30, description="days of earlier documents each batch is matched against")
-    shard_size = luigi.IntParameter(default=DEFAULT_SHARD_SIZE, description="documents per shard")
+    shard_size = luigi.IntParameter(default=AUTO_SHARD_SIZE,
+                                    description="documents per shard (0: as many as the day's inputs call for, see resolve_shard_size)")
     # How many earlier days may still be chained in before this one (bounded by the window).
     catch_up = luigi.IntParameter(default=-1, significant=False, visibility=luigi.parameter.ParameterVisibility.HIDDEN)
 
@@ -52,7 +53,8 @@ class DailyBatch(LockedTask, ReportsFaults, EngineParams, luigi.Task):
 
     def publish_task(self) -> Publish:
         return Publish(inputs=self.inputs_for(self.date), output_dir=str(batch_dir(self.root, self.date)),
-                       shard_size=self.shard_size, batch=self.date.isoformat(),
+                       shard_size=resolve_shard_size(self.shard_size, self.inputs_for(self.date)),
+                       batch=self.date.isoformat(),
                        index=self.index or default_index(self.root), window_days=self.window_days,
                        engine=self.engine, spark_master=self.spark_master)
 
@@ -86,7 +88,7 @@ class DailyBatch(LockedTask, ReportsFaults, EngineParams, luigi.Task):
     def run_spec(self) -> dict:
         """The batch's _run.json content, so `rerun`, `inspect` and `stats` work on it."""
         publish = self.publish_task()
-        return {"inputs": list(self.inputs), "output_dir": publish.output_dir, "shard_size": self.shard_size,
+        return {"inputs": list(self.inputs), "output_dir": publish.output_dir, "shard_size": publish.shard_size,
                 "config": None, "batch": self.date.isoformat(), "root": self.root, "index": publish.index,
                 "engine": self.engine, "spark_master": self.spark_master}
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import luigi
+import pytest
 from luigi.execution_summary import LuigiStatusCode
 
 from conftest import REPO, read_rows
@@ -158,6 +159,29 @@ def test_shards_cut_by_bytes_do_not_change_results(corpus, tmp_path, cli, monkey
     assert cli("run", "--input", corpus, "--output", out, "--workers", "2")[0] == 0
     assert len(list(out.glob("10_read-*/shard-*"))) > len(list((tmp_path / "ref").glob("10_read-*/shard-*")))
     assert [(out / f).read_text() for f in files] == [(tmp_path / "ref" / f).read_text() for f in files]
+
+
+def test_auto_shard_size_makes_larger_shards_only_for_large_inputs(corpus, tmp_path, cli, monkeypatch):
+    import storydedup.tasks.base as base
+
+    files = ("documents.jsonl", "clusters.jsonl", "rejects.jsonl")
+    assert cli("run", "--input", corpus, "--output", tmp_path / "ref", "--shard-size", "2")[0] == 0
+    auto = json.loads((tmp_path / "ref" / "_run.json").read_text())
+    assert auto["shard_size"] == 2 and base.resolve_shard_size(7, [str(corpus)]) == 7
+    assert base.resolve_shard_size(base.AUTO_SHARD_SIZE, [str(corpus)]) == base.DEFAULT_SHARD_SIZE  # 9 documents
+    # the limits scaled down to the 9 test documents: at least 2 a shard, at most 4 a shard, and
+    # at most 3 shards (3 documents a shard) or 2 shards (5 a shard: capped at 4)
+    monkeypatch.setattr(base, "DEFAULT_SHARD_SIZE", 2)
+    monkeypatch.setattr(base, "AUTO_MAX_DOCS", 4)
+    for out, max_shards, expected in ((tmp_path / "a3", 3, 3), (tmp_path / "a2", 2, 4)):
+        monkeypatch.setattr(base, "AUTO_MAX_SHARDS", max_shards)
+        assert cli("run", "--input", corpus, "--output", out, "--workers", "2")[0] == 0
+        assert json.loads((out / "_run.json").read_text())["shard_size"] == expected
+        assert len(list(out.glob("10_read-*/shard-*"))) == -(-INPUT_DOCS // expected)
+        assert [(out / f).read_text() for f in files] == [(tmp_path / "ref" / f).read_text() for f in files]
+    for bad in ("0", "many"):
+        with pytest.raises(SystemExit):
+            cli("run", "--input", corpus, "--output", tmp_path / "bad", "--shard-size", bad)
 
 
 def test_plain_luigi_command_runs_the_pipeline(corpus, tmp_path):

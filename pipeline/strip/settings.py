@@ -64,3 +64,7 @@ class StripSettings:
     # Template lines longer than this many words are kept anyway (repeated long prose is more
     # likely a syndicated or duplicated article than page chrome).
     template_max_words: int = 25
+
+    def brief(self, nonempty_lines: int) -> bool:
+        """Is a text of this many non-empty lines under ``model_min_lines`` (see there)?"""
+        return nonempty_lines < self.model_min_lines

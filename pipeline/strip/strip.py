@@ -129,7 +129,7 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
 def brief(lines: list[Line], s: StripSettings) -> bool:
     """Too few lines for a site's frame to show above the article by its shape: the head walk
     would take a second title or an icon's label ("media_play") for chrome."""
-    return sum(1 for ln in lines if not ln.empty) < s.model_min_lines
+    return s.brief(sum(1 for ln in lines if not ln.empty))
 
 
 def removes_any(lines: list[TextLine], rules: RuleSet, disabled: tuple[str, ...], max_words: int) -> bool:

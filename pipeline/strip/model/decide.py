@@ -49,7 +49,7 @@ def eligible(rec: dict, settings: StripSettings) -> bool:
     extracted = rec.get("notes", {}).get("extract", {}).get("method") == "trafilatura"
     if settings.trust_extractor and extracted:
         return False
-    return sum(1 for line in text.split("\n") if line.strip()) >= settings.model_min_lines
+    return not settings.brief(sum(1 for line in text.split("\n") if line.strip()))
 
 
 def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: StripSettings, rules,
