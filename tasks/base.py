@@ -53,9 +53,9 @@ def plan(inputs: tuple[str, ...], shard_size: int, shard_bytes: int, fingerprint
 
 # Unless a shard size is asked for, a run's shards hold DEFAULT_SHARD_SIZE documents, or more
 # where that would make over AUTO_MAX_SHARDS of them: each task costs ~0.1 s to schedule and
-# fork, and Luigi's scheduling work per task grows with their number (100k documents in 40
-# shards instead of 200: 0.81 of the wall time). At most AUTO_MAX_DOCS, as a worker holds a
-# shard (the strip stage ~0.12 GB per 1,000 documents).
+# fork, and Luigi's scheduling work per task grows with their number (100k documents in 64
+# shards instead of 200: 0.87 of the wall time). At most AUTO_MAX_DOCS, as a worker holds a
+# shard (the strip stage ~0.14 GB per 1,000 documents).
 AUTO_SHARD_SIZE = 0
 AUTO_MAX_SHARDS = 64
 AUTO_MAX_DOCS = 2_500
