@@ -44,7 +44,7 @@ class DailyBatch(LockedTask, ReportsFaults, EngineParams, luigi.Task):
                             description="index location: a directory (default ROOT/index) or redis://host:port/db")
     window_days = luigi.IntParameter(default=30, description="days of earlier documents each batch is matched against")
     shard_size = luigi.IntParameter(default=AUTO_SHARD_SIZE,
-                                    description="documents per shard (0: as many as the day's inputs call for, see resolve_shard_size)")
+                                    description="documents per shard (0: as the day's inputs call for, see resolve_shard_size)")
     # How many earlier days may still be chained in before this one (bounded by the window).
     catch_up = luigi.IntParameter(default=-1, significant=False, visibility=luigi.parameter.ParameterVisibility.HIDDEN)
 

@@ -163,6 +163,19 @@ def test_compiled_average_linkage_equals_reference(seed):
 
 
 
+def test_compiled_average_linkage_equals_reference_when_a_merge_outgrows_the_pair_table():
+    # two hubs joined by one strong pair, each with 1,000 weak neighbours of its own: the
+    # merge gives the kept hub 1,000 new pairs, past half of the table the 2,001 edges sized
+    m = 1000
+    u = np.concatenate([[0], np.zeros(m, dtype=np.int64), np.ones(m, dtype=np.int64)])
+    v = np.concatenate([[1], np.arange(2, m + 2), np.arange(m + 2, 2 * m + 2)])
+    sim = np.concatenate([[5.0], np.full(2 * m, 0.1)])
+    sizes = np.ones(2 * m + 2, dtype=np.int64)
+    fast = average_linkage(sizes, u, v, sim, 1.0, 0.0)
+    assert np.array_equal(fast, reference_average_linkage(sizes, u, v, sim, 1.0, 0.0))
+    assert fast[0] == fast[1] == 0 and len(np.unique(fast)) == 2 * m + 1
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_cosine_pairs_equal_merging_sorted_rows(seed):
     # terms drawn from a wide hash range (the numbering table grows several times) or from a

@@ -172,8 +172,8 @@ def group_levels(a: dict[str, np.ndarray], dup_label: np.ndarray, spairs: np.nda
     their scaled similarity. Merges only follow candidate edges, so any set of rows closed
     under duplicate clusters and under the candidate graph's connected components, given in
     canonical order with its own pairs, gets the same clusters as the whole batch (the Spark
-    engine calls it once per such component). ``numbered``: as in ``story_links``. -> (dup_label, dup_rep, dup_sim, story_label,
-    story_rep, story_sim) per row."""
+    engine calls it once per such component). ``numbered``: as in ``story_links``.
+    -> (dup_label, dup_rep, dup_sim, story_label, story_rep, story_sim) per row."""
     n = len(dup_label)
     node, node_of_doc = np.unique(dup_label, return_inverse=True)
     nu, nv = node_of_doc[spairs[:, 0]], node_of_doc[spairs[:, 1]]
