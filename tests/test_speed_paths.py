@@ -206,6 +206,18 @@ def test_cosine_pairs_equal_merging_sorted_rows(seed):
     assert len({(t, k) for t, k in zip(terms.tolist(), ids.tolist())}) == count  # one number per term
 
 
+def test_distinct_values_per_key_equal_counting_sets():
+    from storydedup.pipeline.signatures.recurring_lines import _distinct_count
+
+    rng = np.random.default_rng(3)
+    keys = rng.integers(0, 2**64, size=40, dtype=np.uint64)[rng.integers(0, 40, size=3000)]
+    values = rng.integers(0, 25, size=3000)
+    seen: dict = {}
+    for k, v in zip(keys.tolist(), values.tolist()):
+        seen.setdefault(k, set()).add(v)
+    assert _distinct_count(keys, values).tolist() == [len(seen[k]) for k in keys.tolist()]
+
+
 def test_date_bound_while_enumerating_equals_filtering_afterwards():
     rng = np.random.default_rng(9)
     n = 400
