@@ -26,7 +26,7 @@ if AVAILABLE:
     def _score(tot, cnt, size_x, size_y, missing_weight):
         return tot / (cnt + missing_weight * (size_x * size_y - cnt))
 
-    @njit(cache=True, nogil=True)
+    @njit(cache=True, nogil=True, inline="always")
     def _slot(keys, key, bits):
         """The slot holding ``key``, or the empty one (-1) where it would go."""
         mask = (1 << bits) - 1
@@ -68,6 +68,24 @@ if AVAILABLE:
         length[node] += 1
         return pool, used
 
+    @njit(cache=True, nogil=True, inline="always")  # a call per edge: no call overhead
+    def _add(keys, tot, cnt, bits, n, a, b, add_tot, add_cnt, degree, pool, used, start, length, room):
+        """Add (add_tot, add_cnt) to the pair of ``a`` and ``b``, claiming its slot if the pair
+        is new (each node then becomes the other's neighbour). -> (its slot, whether it is new,
+        the pool and its used length: see ``_append``)."""
+        key = min(a, b) * n + max(a, b)
+        h = _slot(keys, key, bits)
+        new = keys[h] == -1
+        if new:
+            keys[h] = key
+            degree[a] += 1
+            degree[b] += 1
+            pool, used = _append(pool, used, start, length, room, a, b)
+            pool, used = _append(pool, used, start, length, room, b, a)
+        tot[h] += add_tot
+        cnt[h] += add_cnt
+        return h, new, pool, used
+
     @njit(cache=True, nogil=True)
     def average_linkage_kernel(sizes, u, v, sim, threshold, missing_weight):
         """Parent forest after greedy merging (see the reference for the rule)."""
@@ -93,17 +111,9 @@ if AVAILABLE:
                 continue
             if 2 * (filled + 1) > len(keys):
                 keys, tot, cnt, bits = _grown(keys, tot, cnt, bits, n, alive)
-            key = min(a, b) * n + max(a, b)
-            h = _slot(keys, key, bits)
-            if keys[h] == -1:
-                keys[h] = key
-                filled += 1
-                degree[a] += 1
-                degree[b] += 1
-                pool, used = _append(pool, used, start, length, room, a, b)
-                pool, used = _append(pool, used, start, length, room, b, a)
-            tot[h] += sim[k]
-            cnt[h] += 1.0
+            h, new, pool, used = _add(keys, tot, cnt, bits, n, a, b, sim[k], 1.0, degree,
+                                      pool, used, start, length, room)
+            filled += new
         heap = [(0.0, np.int64(0), np.int64(0))]
         heap.pop()
         for s in range(len(keys)):
@@ -131,29 +141,22 @@ if AVAILABLE:
             degree[keep] -= 1
             size[keep] += size[drop]
             parent[drop] = keep
+            while 2 * (filled + length[drop]) > len(keys):  # room for every pair the merge may add
+                keys, tot, cnt, bits = _grown(keys, tot, cnt, bits, n, alive)
+                filled = np.count_nonzero(keys != -1)
             for i in range(start[drop], start[drop] + length[drop]):  # small-into-large
                 w = pool[i]
                 if w == keep or not alive[w]:
                     continue
-                if 2 * (filled + 1) > len(keys):
-                    keys, tot, cnt, bits = _grown(keys, tot, cnt, bits, n, alive)
-                    filled = np.count_nonzero(keys != -1)
                 hw = _slot(keys, min(drop, w) * n + max(drop, w), bits)
                 degree[w] -= 1
-                hk = _slot(keys, min(keep, w) * n + max(keep, w), bits)
-                if keys[hk] == -1:
-                    keys[hk] = min(keep, w) * n + max(keep, w)
-                    filled += 1
-                    degree[keep] += 1
-                    degree[w] += 1
-                    pool, used = _append(pool, used, start, length, room, keep, w)
-                    pool, used = _append(pool, used, start, length, room, w, keep)
-                tot[hk] += tot[hw]
-                cnt[hk] += cnt[hw]
+                hk, new, pool, used = _add(keys, tot, cnt, bits, n, keep, w, tot[hw], cnt[hw], degree,
+                                           pool, used, start, length, room)
+                filled += new
                 avg = _score(tot[hk], cnt[hk], size[keep], size[w], missing_weight)
                 if avg >= threshold:
                     heapq.heappush(heap, (-avg, min(keep, w), max(keep, w)))
-            alive[drop] = False  # after the loop: a table grown inside it keeps drop's pairs
+            alive[drop] = False
             length[drop] = 0
         return parent
 else:  # pragma: no cover - callers use the reference when numba is missing
