@@ -25,10 +25,19 @@ def containment(jaccard: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> 
 
 
 @jit
+def _term_slot(keys, slot_id, term, mask):
+    """The slot of ``term`` in the numbering table, or the empty one where it would go
+    (terms are hashes, so their low bits spread them)."""
+    h = np.int64(np.uint64(term) & np.uint64(mask))
+    while slot_id[h] >= 0 and keys[h] != term:
+        h = (h + 1) & mask
+    return h
+
+
+@jit
 def _number_terms(terms, out):
     """Number the distinct values of ``terms`` 0, 1, ... in order of first appearance, into
-    ``out``; -> how many there are. An open-addressing table that doubles when half full
-    (terms are hashes, so their low bits spread them)."""
+    ``out``; -> how many there are. An open-addressing table that doubles when half full."""
     size = 1 << 12
     keys = np.empty(size, dtype=terms.dtype)
     slot_id = np.full(size, -1, dtype=np.int64)
@@ -41,17 +50,12 @@ def _number_terms(terms, out):
             slot_id = np.full(size, -1, dtype=np.int64)
             for s in range(len(old_ids)):
                 if old_ids[s] >= 0:
-                    h = np.int64(np.uint64(old_keys[s]) & np.uint64(size - 1))
-                    while slot_id[h] >= 0:
-                        h = (h + 1) & (size - 1)
+                    h = _term_slot(keys, slot_id, old_keys[s], size - 1)
                     keys[h] = old_keys[s]
                     slot_id[h] = old_ids[s]
-        t = terms[k]
-        h = np.int64(np.uint64(t) & np.uint64(size - 1))
-        while slot_id[h] >= 0 and keys[h] != t:
-            h = (h + 1) & (size - 1)
+        h = _term_slot(keys, slot_id, terms[k], size - 1)
         if slot_id[h] < 0:
-            keys[h] = t
+            keys[h] = terms[k]
             slot_id[h] = n
             n += 1
         out[k] = slot_id[h]
