@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from functools import cached_property
 from pathlib import Path
 
 import luigi
@@ -51,10 +52,15 @@ class DailyBatch(LockedTask, ReportsFaults, EngineParams, luigi.Task):
     def inputs_for(self, date: dt.date) -> list[str]:
         return [str(p).format(date=date) for p in self.inputs]
 
+    @cached_property
+    def day_shard_size(self) -> int:
+        """``shard_size``, resolved once from the day's inputs: ``publish_task`` is asked for at
+        every completeness check, and resolving "auto" reads the inputs."""
+        return resolve_shard_size(self.shard_size, self.inputs_for(self.date))
+
     def publish_task(self) -> Publish:
         return Publish(inputs=self.inputs_for(self.date), output_dir=str(batch_dir(self.root, self.date)),
-                       shard_size=resolve_shard_size(self.shard_size, self.inputs_for(self.date)),
-                       batch=self.date.isoformat(),
+                       shard_size=self.day_shard_size, batch=self.date.isoformat(),
                        index=self.index or default_index(self.root), window_days=self.window_days,
                        engine=self.engine, spark_master=self.spark_master)
 
