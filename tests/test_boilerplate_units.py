@@ -63,10 +63,17 @@ def lookalike_lines() -> list[str]:
     return lines
 
 
+# Lines that start with decoration which some patterns start with too ("+1", "(c)", "<div", "> Home"):
+# such a character is a start class of its own, apart from the label after it.
+DECORATED = ["+1", "+1 great point", "-3", "(c) 2024 Example", "<div class='ad'>", "> Home", ">> Next page",
+             "» Home", "#3 Anna", "@anna yes", "© Example", "(12)", "[12 comments]", "| Share |", "~ Anna"]
+
+
 def test_rules_tried_by_first_character_answer_as_trying_all():
     """Only the rules a line's first character allows are tried; the answer is the same, also for
     characters that fold to another under IGNORECASE, other scripts' digits and decorations."""
-    for line in lookalike_lines():
+    assert sum(RULES.match(line, len(line.split())) is not None for line in DECORATED) >= 8
+    for line in lookalike_lines() + DECORATED:
         n = len(line.split())
         assert RULES._match(line.strip(), n, ()) is first_match_of_all(RULES, line.strip(), n), line
 
@@ -90,10 +97,10 @@ def test_candidates_built_ahead_per_start_class_answer_as_trying_all(tmp_path):
 
 
 def test_long_lines_tried_pattern_by_pattern_answer_as_trying_all():
-    """Lines of ``GATED`` characters or more are tried only against the patterns whose literal
+    """Long lines (whose answers are not kept) are tried only against the patterns whose literal
     pieces they hold; the answer is the same, also where IGNORECASE equates letters that
     ``str.lower`` keeps apart (long s, dotless i, final sigma, dotted capital I)."""
-    from storydedup.pipeline.strip.rules import GATED
+    from storydedup.pipeline.strip.rules import KEPT_BELOW
 
     rng = random.Random(5)
     phrases = ["Thanks for sharing this", "keep up the great work", "I really agree with you",
@@ -111,7 +118,7 @@ def test_long_lines_tried_pattern_by_pattern_answer_as_trying_all():
             line = "".join(swaps.get(ch, ch) if rng.random() < 0.2 else ch for ch in line)
         lines.append(line.swapcase() if rng.random() < 0.2 else line)
     lines += ["ΟΔΟΣ " * 20, "Thanks for sharing, Σ " * 6, rng.choice(phrases) + " " + PARA]
-    assert sum(len(line) >= GATED for line in lines) > 300
+    assert sum(len(line) >= KEPT_BELOW for line in lines) > 300
     for line in lines:
         n = len(line.split())
         assert RULES._match(line, n, ()) is first_match_of_all(RULES, line, n), line

@@ -14,21 +14,23 @@ DECOR = "»›>→↓▼▸▾«‹<←↑▲◂|·•+[](){}*#"  # link arrows,
 _ANY = None  # first-character set that is unknown
 
 
-def first_chars(pattern: str):
-    """Lower-cased characters a match can start with, or None when any may (or when unsure)."""
+def first_chars(pattern: str, decor: str = DECOR):
+    """Lower-cased characters a match can start with, or None when any may (or when unsure).
+    A pattern that may start with one of ``decor`` also answers None: a caller that strips
+    decoration off a line before looking its first character up cannot key such a pattern."""
     if sre_parse is None:
         return _ANY
     try:
-        chars, nullable = _first(sre_parse.parse(pattern))
+        chars, nullable = _first(sre_parse.parse(pattern), frozenset(decor))
     except Exception:  # unknown construct: be safe
         return _ANY
     return _ANY if nullable else chars
 
 
-def _first(seq):
+def _first(seq, decor: frozenset):
     out: set[str] = set()
     for op, av in seq:
-        chars, nullable = _first_item(op, av)
+        chars, nullable = _first_item(op, av, decor)
         if chars is _ANY:
             return _ANY, False
         out |= chars
@@ -37,11 +39,11 @@ def _first(seq):
     return out, True
 
 
-def _first_item(op, av):
+def _first_item(op, av, decor: frozenset):
     c = sre_c
     if op is c.LITERAL:
         ch = chr(av).lower()
-        return (_ANY if ch in DECOR else {ch}), False
+        return (_ANY if ch in decor else {ch}), False
     if op is c.IN:
         out = set()
         for iop, iav in av:
@@ -53,20 +55,20 @@ def _first_item(op, av):
                 out.add("0")
             else:
                 return _ANY, False
-        return (_ANY if out & set(DECOR) else out), False
+        return (_ANY if out & decor else out), False
     if op is c.SUBPATTERN:
-        return _first(av[3])
+        return _first(av[3], decor)
     if op is c.BRANCH:
         out, nullable = set(), False
         for branch in av[1]:
-            chars, n = _first(branch)
+            chars, n = _first(branch, decor)
             if chars is _ANY:
                 return _ANY, False
             out |= chars
             nullable |= n
         return out, nullable
     if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
-        chars, n = _first(av[2])
+        chars, n = _first(av[2], decor)
         return chars, n or av[0] == 0
     if op is c.AT:
         return set(), True

@@ -55,7 +55,7 @@ _COUNTER = re.compile(r"\s*[(\[]\s*\d+\s*[)\]]\s*$")
 def bare_label(line: str) -> str:
     """The line without link arrows, a trailing "(12)" counter, trailing dots ("About the
     author...") or enclosing brackets ("[Reply]"): always a piece of the line cut at non-word
-    characters (``Rule.matches_label`` relies on it)."""
+    characters (``Rule.tries`` relies on it)."""
     bare = line.strip(_DECOR + " ")
     if bare.rstrip().endswith((")", "]")):  # a counter can end it (the regex scans every position)
         bare = _COUNTER.sub("", bare)
@@ -81,19 +81,15 @@ class Rule:
     # needs (``patterns.required``), whether it is a "contains" pattern), for ``tries``
     each: tuple = ()
 
-    def matches_label(self, bare: str) -> bool:
-        """``matches(bare)`` for the bare label of a line ``matches`` just rejected: a local
-        ``contains`` pattern cannot find in the label what it did not find in the line."""
-        return bool((self.pattern and self.pattern.fullmatch(bare))
-                    or (self.contains and not self.local and self.contains.search(bare)))
-
     def may_start(self, ch: str) -> bool:
         """Can a whole-line pattern match a line starting with ``ch``? (``contains`` can always.)"""
         return self.contains is not None or may_start(self.starts, ch)
 
     def tries(self, first: str, bare_first: str) -> tuple:
         """The patterns that may match a line starting with ``first`` or its bare label starting
-        with ``bare_first``, one by one: (pieces needed, call on the line, call on the label)."""
+        with ``bare_first``, one by one: (pieces needed, call on the line, call on the label).
+        A local ``contains`` pattern is not tried on the label: the label is a piece of the line,
+        so it cannot find there what it did not find in the line."""
         out = []
         for pattern, starts, needs, inner in self.each:
             regex = _alone(pattern)
@@ -105,6 +101,7 @@ class Rule:
         return tuple(out)
 
     def matches(self, line: str) -> bool:
+        """The definition ``RuleSet.match`` narrows down (the tests compare against it)."""
         return bool((self.pattern and self.pattern.fullmatch(line))
                     or (self.contains and self.contains.search(line)))
 
@@ -162,7 +159,7 @@ class PieceIndex:
     @classmethod
     def of(cls, candidates) -> PieceIndex:
         entries, always, by_piece = [], [], {}
-        for rule, tries, _ in candidates:
+        for rule, tries in candidates:
             for needs, on_line, on_label in tries:
                 if needs:
                     for piece in needs[0]:
@@ -180,10 +177,7 @@ class PieceIndex:
         return [self.entries[i] for i in sorted(hit)]
 
 
-# Lines this long are tried pattern by pattern, and only against the patterns whose literal
-# pieces they hold: a regex scan of a paragraph costs far more than the check; for a short
-# label, one call of a group's alternation costs less.
-GATED = 60
+KEPT_BELOW = 60  # lines shorter than this are labels and chrome, which repeat: their answers are kept
 SEEN_LINES = 100_000  # short lines whose answers ``RuleSet.match`` keeps (about 20 MB)
 TOOL_BAR = re.compile(r"\s+[|·•]\s+")
 
@@ -203,7 +197,7 @@ class RuleSet:
         A label dressed as a link ("Comments »", "Comments (12)", "› Related") also matches
         its bare wording. Answers for short lines are kept: a site's chrome repeats across a
         shard, its paragraphs do not."""
-        if len(line) >= GATED:
+        if len(line) >= KEPT_BELOW:
             return self._first_match(line, n_words, disabled)
         key = (line, n_words, disabled)
         if key in self._seen:
@@ -239,20 +233,12 @@ class RuleSet:
         bare = bare_label(line)
         label = bare if bare != line and bare else None  # a piece of the line: lacks what it lacks
         found = finder(fold(line))  # the label is a piece of the line: holds no more
-        if len(line) >= GATED:  # pattern by pattern, only those whose pieces the line holds
-            tried = self._piece_index(line[:1], bare[:1])
-            for rule, rest, on_line, on_label in tried.entries_for(found):
-                if rule.group in disabled or n_words > rule.max_words or not has_pieces(rest, found):
-                    continue
-                if (on_line and on_line(line)) or (label and on_label and on_label(label)):
-                    return rule
-            return None
-        for rule, _, trigger in self._candidates(line[:1], bare[:1]):
-            if rule.group in disabled or n_words > rule.max_words:
+        # pattern by pattern, only those whose pieces the line holds: one call of a group's
+        # whole alternation costs more than skipping the patterns that cannot match
+        for rule, rest, on_line, on_label in self._piece_index(line[:1], bare[:1]).entries_for(found):
+            if rule.group in disabled or n_words > rule.max_words or not has_pieces(rest, found):
                 continue
-            if trigger is not None and found.isdisjoint(trigger):
-                continue
-            if rule.matches(line) or (label and rule.matches_label(label)):
+            if (on_line and on_line(line)) or (label and on_label and on_label(label)):
                 return rule
         return None
 
@@ -280,22 +266,15 @@ class RuleSet:
         """The literal pieces of any pattern that the ``fold``ed line holds."""
         return self.finder_for(0)(folded) if self.rules else set()
 
-    def _candidates(self, first: str, bare_first: str) -> list[tuple[Rule, tuple, frozenset | None]]:
+    def _candidates(self, first: str, bare_first: str) -> list[tuple[Rule, tuple]]:
         """The rules, in order, that may match a line (or its bare label) starting with these
-        characters, each with its ``Rule.tries`` and their trigger: pieces one of which the line
-        must hold for any of them to match (None: a pattern with no known piece). Most lines
-        are tried against a few groups instead of all of them. Kept per pair of start classes:
-        a forked task then meets few pairs the warm-up has not built."""
+        characters, each with its ``Rule.tries``. Kept per pair of start classes: a forked task
+        then meets few pairs the warm-up has not built."""
         key = (self.start_class(first), self.start_class(bare_first))
         found = self._by_start.get(key)
         if found is None:
-            found = self._by_start[key] = []
-            for rule in self.rules:
-                if rule.may_start(first) or rule.may_start(bare_first):
-                    tries = rule.tries(first, bare_first)
-                    trigger = None if any(not needs for needs, _, _ in tries) else \
-                        frozenset(p for needs, _, _ in tries for p in needs[0])
-                    found.append((rule, tries, trigger))
+            found = self._by_start[key] = [(rule, rule.tries(first, bare_first)) for rule in self.rules
+                                           if rule.may_start(first) or rule.may_start(bare_first)]
         return found
 
     def _piece_index(self, first: str, bare_first: str) -> PieceIndex:
@@ -417,7 +396,7 @@ def gate_pieces(pattern: str) -> tuple[tuple[str, ...], ...]:
 
 def _starts(pattern: str) -> frozenset | None:
     """``first_chars``, ``fold``ed (see ``may_start``)."""
-    chars = first_chars(pattern)
+    chars = first_chars(pattern, decor="")  # matched against the line and its bare label: decoration keys too
     return None if chars is None else frozenset(map(fold, digits_as_zero(chars)))
 
 
