@@ -1,6 +1,7 @@
 """What a regex can start with: the lower-cased characters a match may begin with, read from
 the parsed pattern, so a line is tried only against the patterns its first character allows.
-Unsure cases (categories, "any", decoration characters, empty matches) answer "any"."""
+Unsure cases (categories, "any", empty matches, and decoration characters where the caller
+strips them before its look-up) answer "any"."""
 from __future__ import annotations
 
 import re

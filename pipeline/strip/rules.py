@@ -366,7 +366,7 @@ def load_rules(paths: list[str]) -> RuleSet:
                     re.compile(pat, re.I | re.U)
                 except re.error as exc:
                     raise ConfigError(f"{path}: group {name!r}: bad pattern {pat!r}: {exc}") from exc
-            if patterns:  # one alternation per group: a single regex call per line and group
+            if patterns:  # the group's alternations: what ``Rule.matches`` (the definition) calls
                 whole = [p for p in patterns if not is_contains(p)]
                 inner = [p[2:-2] for p in patterns if is_contains(p)]
                 pattern = alternation(whole)
