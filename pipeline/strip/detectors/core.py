@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from storydedup.pipeline.strip.lines import Line, is_meta
+from storydedup.pipeline.strip.lines import Line, TextLine, ends_sentence, is_meta
 
 # Below this share of frequent words a long line is a link list or label soup, not prose.
 MIN_STOP_SHARE = 0.12
@@ -74,6 +74,33 @@ def continued_prose(lines: list[Line]) -> set[int]:
             continue
         words = sum(g.words for g in group)
         if len(group) >= 2 and words >= LONG_LINE and sum(g.stop_share * g.words for g in group) >= MIN_STOP_SHARE * words:
+            out.update(g.index for g in group)
+        group = [ln] if ln is not None else []
+    return out
+
+
+def paragraph_candidates(lines: list[TextLine], min_words: int) -> set[int]:
+    """Lines that may belong to ``wrapped_prose`` or ``continued_prose``, read from the text
+    and word count alone (a superset: the frequent-word share, metadata and capitals tests are
+    left out). A caller that only needs to know whether some lines are such paragraph lines
+    skips the full line features when none of them is a candidate."""
+    out: set[int] = set()
+    block: list[TextLine] = []
+    for ln in lines + [None]:
+        if ln is not None and not ln.empty and ln.text == ln.raw.strip():  # a bullet line's text lost its bullet
+            block.append(ln)
+            continue
+        body = block[:-1]
+        if len(block) >= 2 and all(b.words >= min_words for b in body) and sum(b.words for b in block) >= 2 * LONG_LINE \
+                and not all(ends_sentence(b.text) for b in body):
+            out.update(b.index for b in block)
+        block = []
+    group: list[TextLine] = []
+    for ln in [ln for ln in lines if not ln.empty] + [None]:
+        if ln is not None and group and not ends_sentence(group[-1].text) and ln.text[:1].islower():
+            group.append(ln)
+            continue
+        if len(group) >= 2 and sum(g.words for g in group) >= LONG_LINE:
             out.update(g.index for g in group)
         group = [ln] if ln is not None else []
     return out

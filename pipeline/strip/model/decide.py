@@ -30,14 +30,18 @@ class Decision:
     judge: str = "stacked"  # "stacked" (model reading the heuristics) or "unreached" (model alone)
 
 
-def paragraph_lines(text: str, settings: StripSettings) -> set[int]:
-    """Lines the heuristics read as parts of a wrapped paragraph: the model removes none of
-    them on its own (a line broken at 70 characters has no sentence end and few words)."""
-    from storydedup.pipeline.strip.detectors.core import continued_prose, wrapped_prose
-    from storydedup.pipeline.strip.lines import split_lines
+def paragraph_lines(text: str, settings: StripSettings, asked) -> set[int]:
+    """Those of the lines ``asked`` that the heuristics read as parts of a wrapped paragraph: the
+    model removes none of them on its own (a line broken at 70 characters has no sentence end
+    and few words). The full line features are built only when one of them may be such a line."""
+    from storydedup.pipeline.strip.detectors.core import continued_prose, paragraph_candidates, wrapped_prose
+    from storydedup.pipeline.strip.lines import split_lines, text_lines
 
+    asked = set(asked)
+    if asked.isdisjoint(paragraph_candidates(text_lines(text), settings.prose_min_words)):
+        return set()
     lines = split_lines(text)
-    return wrapped_prose(lines, settings.prose_min_words) | continued_prose(lines)
+    return asked & (wrapped_prose(lines, settings.prose_min_words) | continued_prose(lines))
 
 
 def eligible(rec: dict, settings: StripSettings) -> bool:
@@ -102,19 +106,23 @@ def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: 
         cut[rows] = np.where(old[rows], judge.threshold_removed, judge.threshold)
         parts.append((judge, rows, part, x2))
     drop = p_bp >= cut
-    for d, rec in enumerate(sub):
+    sizes = np.diff(batch.doc_ptr)
+    row_doc = np.repeat(np.arange(len(sub)), sizes)
+
+    def per_doc(values: np.ndarray) -> np.ndarray:  # sum over each document's rows
+        return np.bincount(row_doc, weights=values, minlength=len(sub))
+
+    short = (sizes <= 1) | (per_doc(batch.words) < settings.short_doc_words)
+    drop &= ~short[row_doc]  # too little text to tell an article from its frame
+    emptied = (per_doc(drop) == sizes) & (per_doc(batch.X[:, _PROSE] != 0) > 0)
+    drop &= ~(emptied[row_doc] & (batch.X[:, _IN_CORE] != 0))  # never empty a text with prose: keep its core
+    model_only = drop & ~old
+    for d in np.flatnonzero(per_doc(model_only)):  # hard-wrapped paragraphs: each line looks like chrome alone
         a, b = batch.doc_ptr[d], batch.doc_ptr[d + 1]
-        if b - a <= 1 or batch.words[a:b].sum() < settings.short_doc_words:
-            drop[a:b] = False  # too little text to tell an article from its frame
-            continue
-        if drop[a:b].all() and batch.X[a:b, _PROSE].any():
-            drop[a:b] &= batch.X[a:b, _IN_CORE] == 0  # never empty a text with prose: keep its core
-        model_only = drop[a:b] & ~old[a:b]
-        if model_only.any():  # hard-wrapped paragraphs: each line looks like chrome alone
-            protected = np.isin(batch.line_idx[a:b], list(paragraph_lines(rec["text"], settings)))
-            drop[a:b] &= ~(model_only & protected)
+        protected = paragraph_lines(sub[d]["text"], settings, batch.line_idx[a:b][model_only[a:b]].tolist())
+        if protected:
+            drop[a:b] &= ~(model_only[a:b] & np.isin(batch.line_idx[a:b], list(protected)))
     rows = np.flatnonzero(drop)
-    row_doc = np.repeat(np.arange(len(sub)), np.diff(batch.doc_ptr))
     label = np.where(p_com >= 0.5, 1, 2)
     first = np.ones(len(rows), bool)  # one explanation per run of removed lines with one label
     first[1:] = (rows[1:] != rows[:-1] + 1) | (label[rows[1:]] != label[rows[:-1]]) \
