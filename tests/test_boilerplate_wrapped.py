@@ -76,6 +76,8 @@ def test_paragraph_candidates_hold_every_paragraph_line_of_either_detector():
     for _ in range(400):
         text = random_page(rng, wrapped=rng.random() < 0.5)
         lines = split_lines(text)
+        # what the shared block walk reads as a bullet is the line features' bullet
+        assert all(ln.bullet == (ln.text != ln.raw.strip()) for ln in lines)
         found = wrapped_prose(lines, min_words) | continued_prose(lines)
         candidates = paragraph_candidates(text_lines(text), min_words)
         assert found <= candidates, text

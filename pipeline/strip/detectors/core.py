@@ -43,18 +43,10 @@ def wrapped_prose(lines: list[Line], min_words: int) -> set[int]:
     """Lines of hard-wrapped paragraphs (text broken every ~70 characters, as in e-mail or
     plain-text feeds): one line alone is not a sentence, but the block it belongs to is prose."""
     out: set[int] = set()
-    block: list[Line] = []
-    for ln in lines + [None]:
-        if ln is not None and not ln.empty and not ln.bullet:
-            block.append(ln)
-            continue
-        body = block[:-1]
-        if len(block) >= 2 and all(b.words >= min_words for b in body):
-            words = sum(b.words for b in block)
-            stops = sum(b.stop_share * b.words for b in block) / words
-            if words >= 2 * LONG_LINE and stops >= MIN_STOP_SHARE and not all(b.ends_sentence for b in body):
-                out.update(b.index for b in block)
-        block = []
+    for block in _wrapped_blocks(lines, min_words):
+        stops = sum(b.stop_share * b.words for b in block) / sum(b.words for b in block)
+        if stops >= MIN_STOP_SHARE:
+            out.update(b.index for b in block)
     return out
 
 
@@ -64,18 +56,14 @@ def continued_prose(lines: list[Line]) -> set[int]:
     the next one goes on in lower case. Together they are prose, each alone is too short.
     Title-cased lines and lines with times or bylines are teasers of a story list, never part
     of such a paragraph."""
+    def joins(prev: Line, ln: Line) -> bool:
+        return _goes_on(prev, ln) and not is_meta(ln.text) and not is_meta(prev.text) \
+            and max(ln.caps_share, prev.caps_share) < MAX_CAPS_SHARE
+
     out: set[int] = set()
-    group: list[Line] = []
-    for ln in [ln for ln in lines if not ln.empty] + [None]:
-        if ln is not None and group and not group[-1].ends_sentence and ln.text[:1].islower() \
-                and not is_meta(ln.text) and not is_meta(group[-1].text) \
-                and max(ln.caps_share, group[-1].caps_share) < MAX_CAPS_SHARE:
-            group.append(ln)
-            continue
-        words = sum(g.words for g in group)
-        if len(group) >= 2 and words >= LONG_LINE and sum(g.stop_share * g.words for g in group) >= MIN_STOP_SHARE * words:
+    for group in _continued_groups(lines, joins):
+        if sum(g.stop_share * g.words for g in group) >= MIN_STOP_SHARE * sum(g.words for g in group):
             out.update(g.index for g in group)
-        group = [ln] if ln is not None else []
     return out
 
 
@@ -84,7 +72,13 @@ def paragraph_candidates(lines: list[TextLine], min_words: int) -> set[int]:
     and word count alone (a superset: the frequent-word share, metadata and capitals tests are
     left out). A caller that only needs to know whether some lines are such paragraph lines
     skips the full line features when none of them is a candidate."""
-    out: set[int] = set()
+    blocks = [*_wrapped_blocks(lines, min_words), *_continued_groups(lines, _goes_on)]
+    return {ln.index for block in blocks for ln in block}
+
+
+def _wrapped_blocks(lines: list[TextLine], min_words: int):
+    """Runs of two or more non-empty lines without a bullet, of ``2 * LONG_LINE`` words or more,
+    whose lines but the last have ``min_words`` words and not all end a sentence."""
     block: list[TextLine] = []
     for ln in lines + [None]:
         if ln is not None and not ln.empty and ln.text == ln.raw.strip():  # a bullet line's text lost its bullet
@@ -93,17 +87,27 @@ def paragraph_candidates(lines: list[TextLine], min_words: int) -> set[int]:
         body = block[:-1]
         if len(block) >= 2 and all(b.words >= min_words for b in body) and sum(b.words for b in block) >= 2 * LONG_LINE \
                 and not all(ends_sentence(b.text) for b in body):
-            out.update(b.index for b in block)
+            yield block
         block = []
+
+
+def _goes_on(prev: TextLine, ln: TextLine) -> bool:
+    """``ln`` may continue the sentence of the line above it: that one has no sentence end and
+    this one starts in lower case."""
+    return not ends_sentence(prev.text) and ln.text[:1].islower()
+
+
+def _continued_groups(lines: list[TextLine], joins):
+    """Runs of two or more non-empty lines (blank lines between them skipped), each of which
+    ``joins`` the one before it, of ``LONG_LINE`` words or more."""
     group: list[TextLine] = []
     for ln in [ln for ln in lines if not ln.empty] + [None]:
-        if ln is not None and group and not ends_sentence(group[-1].text) and ln.text[:1].islower():
+        if ln is not None and group and joins(group[-1], ln):
             group.append(ln)
             continue
         if len(group) >= 2 and sum(g.words for g in group) >= LONG_LINE:
-            out.update(g.index for g in group)
+            yield group
         group = [ln] if ln is not None else []
-    return out
 
 
 def numbered_items(lines: list[Line], min_run: int = 3, min_words: int = 3, max_gap: int = 3) -> set[int]:
