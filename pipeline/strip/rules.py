@@ -27,6 +27,7 @@ from operator import itemgetter
 from pathlib import Path
 
 import ahocorasick
+import numpy as np
 
 from storydedup.pipeline import resources
 from storydedup.pipeline.resources import ConfigError
@@ -55,7 +56,7 @@ _COUNTER = re.compile(r"\s*[(\[]\s*\d+\s*[)\]]\s*$")
 def bare_label(line: str) -> str:
     """The line without link arrows, a trailing "(12)" counter, trailing dots ("About the
     author...") or enclosing brackets ("[Reply]"): always a piece of the line cut at non-word
-    characters (``Rule.tries`` relies on it)."""
+    characters (``RuleSet.patterns_from`` relies on it)."""
     bare = line.strip(_DECOR + " ")
     if bare.rstrip().endswith((")", "]")):  # a counter can end it (the regex scans every position)
         bare = _COUNTER.sub("", bare)
@@ -78,27 +79,8 @@ class Rule:
     starts: frozenset | None = None  # what a whole-line match can start with (None: anything)
     local: bool = False  # ``contains`` finds nothing in a bare label that it does not find in its line
     # per pattern: (the pattern, what it can start with (None: anything), the literal pieces it
-    # needs (``patterns.required``), whether it is a "contains" pattern), for ``tries``
+    # needs (``patterns.required``), whether it is a "contains" pattern), for ``RuleSet.match``
     each: tuple = ()
-
-    def may_start(self, ch: str) -> bool:
-        """Can a whole-line pattern match a line starting with ``ch``? (``contains`` can always.)"""
-        return self.contains is not None or may_start(self.starts, ch)
-
-    def tries(self, first: str, bare_first: str) -> tuple:
-        """The patterns that may match a line starting with ``first`` or its bare label starting
-        with ``bare_first``, one by one: (pieces needed, call on the line, call on the label).
-        A local ``contains`` pattern is not tried on the label: the label is a piece of the line,
-        so it cannot find there what it did not find in the line."""
-        out = []
-        for pattern, starts, needs, inner in self.each:
-            regex = _alone(pattern)
-            if inner:
-                out.append((needs, regex.search, None if self.local else regex.search))
-            elif may_start(starts, first) or may_start(starts, bare_first):
-                out.append((needs, regex.fullmatch if may_start(starts, first) else None,
-                            regex.fullmatch if may_start(starts, bare_first) else None))
-        return tuple(out)
 
     def matches(self, line: str) -> bool:
         """The definition ``RuleSet.match`` narrows down (the tests compare against it)."""
@@ -116,6 +98,14 @@ def may_start(starts: frozenset | None, ch: str) -> bool:
     """Can a pattern starting with one of ``starts`` (``fold``ed; None: anything) match a text
     starting with ``ch``? Under IGNORECASE two characters match exactly when their folds agree."""
     return starts is None or not ch or fold(ch) in starts or ("0" in starts and ch.isdigit())
+
+
+def _first_rule(entries: list, text: str, n_words: int, disabled: tuple[str, ...], found: set) -> Rule | None:
+    """The rule of the first of ``PieceIndex`` ``entries`` that applies and matches ``text``."""
+    for _, rule, rest, call in entries:
+        if rule.group not in disabled and n_words <= rule.max_words and has_pieces(rest, found) and call(text):
+            return rule
+    return None
 
 
 def has_pieces(needs: tuple, found: set) -> bool:
@@ -147,30 +137,30 @@ class PieceFinder:
 
 @dataclass(frozen=True)
 class PieceIndex:
-    """The patterns of some rules, one entry per pattern in rule order: (its rule, the piece
-    sets it needs after the first, its call on the line, its call on the label). A line is
-    tried against the entries whose first piece set holds a piece of the line, and against
-    those that need no piece, in order: the first entry that matches names the first rule
-    that matches. Looking the line's pieces up costs less than checking every pattern's."""
+    """Some patterns, one entry per pattern in rule order: (its position among all patterns,
+    its rule, the piece sets it needs after the first, its call). A text is tried against the
+    entries whose first piece set holds a piece of the text, and against those that need no
+    piece, in order: the first entry that matches names the first rule that matches. Looking
+    the text's pieces up costs less than checking every pattern's."""
     entries: tuple
     always: tuple[int, ...]
     by_piece: dict
 
     @classmethod
-    def of(cls, candidates) -> PieceIndex:
+    def of(cls, tries) -> PieceIndex:
+        """From (position, rule, pieces needed, call) per pattern, in order."""
         entries, always, by_piece = [], [], {}
-        for rule, tries in candidates:
-            for needs, on_line, on_label in tries:
-                if needs:
-                    for piece in needs[0]:
-                        by_piece.setdefault(piece, []).append(len(entries))
-                else:
-                    always.append(len(entries))
-                entries.append((rule, needs[1:], on_line, on_label))
+        for k, rule, needs, call in tries:
+            if needs:
+                for piece in needs[0]:
+                    by_piece.setdefault(piece, []).append(len(entries))
+            else:
+                always.append(len(entries))
+            entries.append((k, rule, needs[1:], call))
         return cls(tuple(entries), tuple(always), {p: tuple(ix) for p, ix in by_piece.items()})
 
     def entries_for(self, found: set) -> list[tuple]:
-        """The entries a line holding the pieces ``found`` may match, in order."""
+        """The entries a text holding the pieces ``found`` may match, in order."""
         hit = set(self.always)
         for piece in found:
             hit.update(self.by_piece.get(piece, ()))
@@ -186,9 +176,9 @@ TOOL_BAR = re.compile(r"\s+[|·•]\s+")
 class RuleSet:
     rules: list[Rule] = field(default_factory=list)
     languages: frozenset[str] = frozenset()  # the languages the rule files are written in
-    _by_start: dict = field(default_factory=dict, repr=False)  # start classes -> rules to try
+    _starting: dict = field(default_factory=dict, repr=False)  # start class -> which patterns may start with it
     _seen: dict = field(default_factory=dict, repr=False)  # (line, words, disabled) -> its rule
-    _indexes: dict = field(default_factory=dict, repr=False)  # start classes -> PieceIndex of the rules to try
+    _indexes: dict = field(default_factory=dict, repr=False)  # (start class, of a label?) -> PieceIndex
     _finders: dict = field(default_factory=dict, repr=False)  # max_words limit -> piece finder of the rules allowing it
     _reasons: dict = field(default_factory=dict, repr=False)  # (actions, inline) -> their removal reasons
 
@@ -235,10 +225,15 @@ class RuleSet:
         found = finder(fold(line))  # the label is a piece of the line: holds no more
         # pattern by pattern, only those whose pieces the line holds: one call of a group's
         # whole alternation costs more than skipping the patterns that cannot match
-        for rule, rest, on_line, on_label in self._piece_index(line[:1], bare[:1]).entries_for(found):
-            if rule.group in disabled or n_words > rule.max_words or not has_pieces(rest, found):
-                continue
-            if (on_line and on_line(line)) or (label and on_label and on_label(label)):
+        on_line = self.patterns_from(line[:1]).entries_for(found)
+        if not label:
+            return _first_rule(on_line, line, n_words, disabled, found)
+        # each pattern in order, on the line before the label
+        tried = sorted([(entry, line) for entry in on_line]
+                       + [(entry, label) for entry in self.patterns_from(bare[:1], label=True).entries_for(found)],
+                       key=lambda pair: pair[0][0])
+        for (_, rule, rest, call), text in tried:
+            if rule.group not in disabled and n_words <= rule.max_words and has_pieces(rest, found) and call(text):
                 return rule
         return None
 
@@ -266,23 +261,38 @@ class RuleSet:
         """The literal pieces of any pattern that the ``fold``ed line holds."""
         return self.finder_for(0)(folded) if self.rules else set()
 
-    def _candidates(self, first: str, bare_first: str) -> list[tuple[Rule, tuple]]:
-        """The rules, in order, that may match a line (or its bare label) starting with these
-        characters, each with its ``Rule.tries``. Kept per pair of start classes: a forked task
-        then meets few pairs the warm-up has not built."""
-        key = (self.start_class(first), self.start_class(bare_first))
-        found = self._by_start.get(key)
+    @cached_property
+    def _patterns(self) -> tuple:
+        """Every pattern of every rule, in rule order: (rule, what it can start with, the pieces
+        it needs, its compiled regex, whether it is a "contains" pattern)."""
+        return tuple((rule, starts, needs, _alone(pattern), inner)
+                     for rule in self.rules for pattern, starts, needs, inner in rule.each)
+
+    def _may_start(self, ch: str) -> np.ndarray:
+        """Per pattern of ``_patterns``: may a text starting with ``ch`` match it ("contains"
+        patterns always may). Kept per start class."""
+        key = self.start_class(ch)
+        found = self._starting.get(key)
         if found is None:
-            found = self._by_start[key] = [(rule, rule.tries(first, bare_first)) for rule in self.rules
-                                           if rule.may_start(first) or rule.may_start(bare_first)]
+            found = self._starting[key] = np.array([inner or may_start(starts, ch)
+                                                    for _, starts, _, _, inner in self._patterns], bool)
         return found
 
-    def _piece_index(self, first: str, bare_first: str) -> PieceIndex:
-        """``_candidates`` as a ``PieceIndex`` of their patterns (same keys)."""
-        key = (self.start_class(first), self.start_class(bare_first))
+    def patterns_from(self, first: str, label: bool = False) -> PieceIndex:
+        """The patterns, in order, that may match a line (or with ``label``, a line's bare label)
+        starting with ``first``, as a ``PieceIndex``: most lines are tried against a few patterns
+        instead of all of them. A local "contains" pattern is not tried on a label: the label is
+        a piece of the line, so it cannot find there what it did not find in the line. Kept per
+        start class; ``prepare`` builds them all."""
+        key = (self.start_class(first), label)
         found = self._indexes.get(key)
         if found is None:
-            found = self._indexes[key] = PieceIndex.of(self._candidates(first, bare_first))
+            tries = []
+            for k in np.flatnonzero(self._may_start(first)).tolist():
+                rule, _, needs, regex, inner = self._patterns[k]
+                if not (label and inner and rule.local):
+                    tries.append((k, rule, needs, regex.search if inner else regex.fullmatch))
+            found = self._indexes[key] = PieceIndex.of(tries)
         return found
 
     def start_class(self, ch: str) -> str:
@@ -307,12 +317,9 @@ class RuleSet:
         the candidates of the start classes lines and labels mostly have), so that processes
         forked afterwards share it instead of each building it again."""
         self.pieces("")
-        for rule in self.rules:
-            for pattern, _, _, _ in rule.each:
-                _alone(pattern)
-        for ch in sorted(self.start_chars | {"*", "0", ""}):  # a label mostly starts as its line,
-            for pair in ((ch, ch), (ch, ""), ("*", ch)):         # or after a quote or an arrow
-                self._piece_index(*pair)
+        for ch in sorted(self.start_chars | {"*", "0", ""}):  # every start class, for lines and labels
+            self.patterns_from(ch)
+            self.patterns_from(ch, label=True)
         for limit in self.word_limits:
             self.finder_for(limit)
 
