@@ -76,7 +76,6 @@ class Rule:
     origin: str  # file it came from, for notes
     contains: re.Pattern | None = None  # ".*X.*" patterns, searched as X (much faster)
     inline: bool = False  # an end-matter box of this kind may sit inside the article
-    starts: frozenset | None = None  # what a whole-line match can start with (None: anything)
     local: bool = False  # ``contains`` finds nothing in a bare label that it does not find in its line
     # per pattern: (the pattern, what it can start with (None: anything), the literal pieces it
     # needs (``patterns.required``), whether it is a "contains" pattern), for ``RuleSet.match``
@@ -308,8 +307,7 @@ class RuleSet:
 
     @cached_property
     def start_chars(self) -> frozenset:
-        """Every (folded) character some whole-line pattern can start with (a group's
-        ``starts`` is the union of its patterns', so the patterns' are all there is)."""
+        """Every (folded) character some whole-line pattern can start with."""
         return frozenset().union(*(starts or () for r in self.rules for _, starts, _, _ in r.each))
 
     def prepare(self) -> None:
@@ -377,13 +375,12 @@ def load_rules(paths: list[str]) -> RuleSet:
                 whole = [p for p in patterns if not is_contains(p)]
                 inner = [p[2:-2] for p in patterns if is_contains(p)]
                 pattern = alternation(whole)
-                starts = _starts(pattern.pattern) if pattern is not None else frozenset()
                 contains = alternation(inner)
                 each = tuple((p, _starts(p), gate_pieces(p), False) for p in whole) \
                     + tuple((p, None, gate_pieces(p), True) for p in inner)
                 rules.append(Rule(name, action, max_words, min_core, pattern, Path(path).name,
                                   contains, bool(spec.get("inline", False)),
-                                  starts, contains is not None and local(contains.pattern), each))
+                                  contains is not None and local(contains.pattern), each))
     # cut beats end beats thread beats drop beats cue beats hint: a line is explained by its strongest meaning.
     order = {"cut": 0, "end": 1, "thread": 2, "drop": 3, "cue": 4, "hint": 5}
     rules.sort(key=lambda r: order[r.action])
