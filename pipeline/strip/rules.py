@@ -23,6 +23,7 @@ import tomllib
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 
@@ -99,9 +100,10 @@ def may_start(starts: frozenset | None, ch: str) -> bool:
     return starts is None or not ch or fold(ch) in starts or ("0" in starts and ch.isdigit())
 
 
-def _first_rule(entries: list, text: str, n_words: int, disabled: tuple[str, ...], found: set) -> Rule | None:
-    """The rule of the first of ``PieceIndex`` ``entries`` that applies and matches ``text``."""
-    for _, rule, rest, call in entries:
+def _first_rule(tried, n_words: int, disabled: tuple[str, ...], found: set) -> Rule | None:
+    """The rule of the first (``PieceIndex`` entry, text) pair whose rule applies to a line of
+    ``n_words`` words holding the pieces ``found`` and whose pattern matches the text."""
+    for (_, rule, rest, call), text in tried:
         if rule.group not in disabled and n_words <= rule.max_words and has_pieces(rest, found) and call(text):
             return rule
     return None
@@ -226,15 +228,12 @@ class RuleSet:
         # whole alternation costs more than skipping the patterns that cannot match
         on_line = self.patterns_from(line[:1]).entries_for(found)
         if not label:
-            return _first_rule(on_line, line, n_words, disabled, found)
+            return _first_rule(zip(on_line, repeat(line)), n_words, disabled, found)
         # each pattern in order, on the line before the label
         tried = sorted([(entry, line) for entry in on_line]
                        + [(entry, label) for entry in self.patterns_from(bare[:1], label=True).entries_for(found)],
                        key=lambda pair: pair[0][0])
-        for (_, rule, rest, call), text in tried:
-            if rule.group not in disabled and n_words <= rule.max_words and has_pieces(rest, found) and call(text):
-                return rule
-        return None
+        return _first_rule(tried, n_words, disabled, found)
 
     def finder_for(self, n_words: int) -> PieceFinder | None:
         """The piece finder of the rules whose ``max_words`` allows a line of ``n_words`` words
