@@ -151,6 +151,24 @@ def test_rerunning_a_day_replaces_it(tmp_path):
     index.close()
 
 
+def test_regrouping_the_last_committed_day_unchanged_commits_nothing(tmp_path):
+    """A run killed between its index commit and its stage output groups the day again: when
+    that gives the payload the index holds and nothing was committed since, the index stays as
+    it was (same manifest, sequence numbers included). Any other re-run commits."""
+    index, out = run_days(str(tmp_path / "idx"), days=(0, 1))
+    before = index.store.manifest()
+    again = index.group_batch(DAYS[1], day_number(DAYS[1]), arrays(1), ClusterSettings(), 7)
+    assert canonical(again) == canonical(out[1]) and again[2]["already_in_index"] == 1
+    assert index.store.manifest() == before
+    fewer = compute_signatures(batch(1)[1:], SignatureSettings())  # another payload: committed
+    changed = index.group_batch(DAYS[1], day_number(DAYS[1]), fewer, ClusterSettings(), 7)
+    assert changed[2]["already_in_index"] == 0 and index.store.manifest()["seq"] == before["seq"] + 1
+    # the same payload as an earlier commit, but a later one came since: committed again
+    first = index.group_batch(DAYS[0], day_number(DAYS[0]), arrays(0), ClusterSettings(), 7)
+    assert first[2]["already_in_index"] == 0 and index.store.manifest()["seq"] == before["seq"] + 2
+    index.close()
+
+
 def test_old_batches_are_evicted(tmp_path):
     index, out = run_days(str(tmp_path / "idx"))
     late = "2026-03-07"

@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 import redis
 from redis_server import redis_port, redis_url  # noqa: F401  (fixtures)
-from test_index import DAYS, arrays, canonical, run_days
+from test_index import DAYS, arrays, batch, canonical, run_days
 
 from storydedup.pipeline.cluster.levels import ClusterSettings
 from storydedup.pipeline.dates import day_number
 from storydedup.pipeline.index import open_index
+from storydedup.pipeline.signatures.compute import SignatureSettings, compute_signatures
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,7 +85,10 @@ def test_embedded_killed_before_commit_keeps_previous_state(tmp_path):
 
 def test_embedded_killed_after_commit_keeps_new_state(tmp_path):
     location = str(tmp_path / "idx")
-    run_days(location, days=(0, 1))[0].close()
+    index = run_days(location, days=(0,))[0]
+    first = compute_signatures(batch(1)[1:], SignatureSettings())  # day 2 as first run, one document short
+    index.group_batch(DAYS[1], day_number(DAYS[1]), first, ClusterSettings(), 7)
+    index.close()
     crash(tmp_path, location, 1, "cleanup")  # a re-run of day 2, killed while deleting the old run
     index = open_index(location)
     assert index.batches() == list(DAYS[:2])
