@@ -157,3 +157,23 @@ def test_kill_9_anywhere_in_a_daily_batch(tmp_path, runs):
         runs.killed_then_rerun(seed, duration, fresh, "run", "--batch", "2026-11-21", "--input", pattern,
                                "--output", root)
         assert results(root) == results(reference), seed
+
+
+@pytest.mark.slow
+def test_daily_batch_stopped_right_after_its_index_commit(tmp_path, runs):
+    """The one kill point the random ones may miss: the index holds the batch, its grouping stage
+    and everything after it are not written. The same command then gives the results of an
+    uninterrupted run, the index's manifest (sequence numbers included) too."""
+    pattern = write_days(tmp_path / "scrape")
+    reference = tmp_path / "reference"
+    runs.run("run", "--batch", "2026-11-20", "--input", pattern, "--output", reference)
+    runs.run("run", "--batch", "2026-11-21", "--input", pattern, "--output", reference)
+    root = tmp_path / "root"
+    shutil.copytree(reference, root)
+    day = root / "batches" / "2026-11-21"
+    for path in [*day.glob("70_clusters-*"), *day.glob("90_publish-*")]:
+        shutil.rmtree(path)
+    for path in [*day.glob("*.jsonl"), day / "_run.json", root / "history" / "2026-11-21.json"]:
+        path.unlink()
+    runs.run("run", "--batch", "2026-11-21", "--input", pattern, "--output", root)
+    assert results(root) == results(reference)
