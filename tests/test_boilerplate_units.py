@@ -41,12 +41,21 @@ def test_rules_match_whole_lines_only():
 
 
 def first_match_of_all(rules, line: str, n_words: int):
-    """What ``RuleSet._match`` answers, trying every rule in order (no narrowing)."""
+    """What ``RuleSet._match`` answers, trying every rule in order (no narrowing): the first
+    rule one of whose patterns matches the whole line or its bare label, case-insensitively
+    (a "contains" pattern ``.*X.*``: X found anywhere in it)."""
+    import re
+
     from storydedup.pipeline.strip.rules import bare_label
 
     bare = bare_label(line)
-    return next((r for r in rules.rules if n_words <= r.max_words
-                 and (r.matches(line) or (bare != line and bare and r.matches(bare)))), None)
+    texts = [line] + ([bare] if bare != line and bare else [])
+
+    def matches(rule) -> bool:
+        return any(re.search(p, t, re.I) if inner else re.fullmatch(p, t, re.I)
+                   for p, _, _, inner in rule.each for t in texts)
+
+    return next((r for r in rules.rules if n_words <= r.max_words and matches(r)), None)
 
 
 def lookalike_lines() -> list[str]:

@@ -73,19 +73,14 @@ class Rule:
     action: str
     max_words: int
     min_core: float | None  # core score needed above a ``cut`` line (None: the settings' value)
-    pattern: re.Pattern | None  # patterns matched against the whole line
     origin: str  # file it came from, for notes
-    contains: re.Pattern | None = None  # ".*X.*" patterns, searched as X (much faster)
     inline: bool = False  # an end-matter box of this kind may sit inside the article
-    local: bool = False  # ``contains`` finds nothing in a bare label that it does not find in its line
+    # its "contains" patterns find nothing in a bare label that they do not find in its line
+    local: bool = False
     # per pattern: (the pattern, what it can start with (None: anything), the literal pieces it
-    # needs (``patterns.required``), whether it is a "contains" pattern), for ``RuleSet.match``
+    # needs (``patterns.required``), whether it is a "contains" pattern: ``.*X.*`` kept as X,
+    # searched for instead of matched), for ``RuleSet.match``
     each: tuple = ()
-
-    def matches(self, line: str) -> bool:
-        """The definition ``RuleSet.match`` narrows down (the tests compare against it)."""
-        return bool((self.pattern and self.pattern.fullmatch(line))
-                    or (self.contains and self.contains.search(line)))
 
 
 @lru_cache(maxsize=None)
@@ -365,21 +360,18 @@ def load_rules(paths: list[str]) -> RuleSet:
             max_words = int(spec.get("max_words", 12))
             min_core = float(spec["min_core"]) if "min_core" in spec else None
             patterns = spec.get("lines", [])
-            for pat in patterns:
+            for pat in patterns:  # compiled as matching uses them (``_alone`` keeps them for it)
                 try:
-                    re.compile(pat, re.I | re.U)
+                    _alone(pat[2:-2] if is_contains(pat) else pat)
                 except re.error as exc:
                     raise ConfigError(f"{path}: group {name!r}: bad pattern {pat!r}: {exc}") from exc
-            if patterns:  # the group's alternations: what ``Rule.matches`` (the definition) calls
-                whole = [p for p in patterns if not is_contains(p)]
-                inner = [p[2:-2] for p in patterns if is_contains(p)]
-                pattern = alternation(whole)
-                contains = alternation(inner)
+            whole = [p for p in patterns if not is_contains(p)]
+            inner = [p[2:-2] for p in patterns if is_contains(p)]
+            if patterns:
                 each = tuple((p, _starts(p), gate_pieces(p), False) for p in whole) \
                     + tuple((p, None, gate_pieces(p), True) for p in inner)
-                rules.append(Rule(name, action, max_words, min_core, pattern, Path(path).name,
-                                  contains, bool(spec.get("inline", False)),
-                                  contains is not None and local(contains.pattern), each))
+                rules.append(Rule(name, action, max_words, min_core, Path(path).name, bool(spec.get("inline", False)),
+                                  bool(inner) and all(map(local, inner)), each))
     # cut beats end beats thread beats drop beats cue beats hint: a line is explained by its strongest meaning.
     order = {"cut": 0, "end": 1, "thread": 2, "drop": 3, "cue": 4, "hint": 5}
     rules.sort(key=lambda r: order[r.action])
@@ -406,10 +398,6 @@ def _starts(pattern: str) -> frozenset | None:
 def is_contains(pattern: str) -> bool:
     """``.*X.*`` matches a whole line exactly when X occurs in it."""
     return len(pattern) > 4 and pattern.startswith(".*") and pattern.endswith(".*") and not pattern.endswith("\\.*")
-
-
-def alternation(patterns: list[str]) -> re.Pattern | None:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I | re.U) if patterns else None
 
 
 def rule_paths(folder: str | Path | None = None, extra: tuple[str | Path, ...] = ()) -> list[str]:
