@@ -110,8 +110,8 @@ def _update(store, batch, batch_day, arrays, settings, window_days):
     # the index already holds this very update from a run killed before its stage was written
     redo = committed is not None and committed.get("digest") == digest and committed["seq"] == expected_seq
     gen = new_generation(batch)
-    drop = [entries[b]["gen"] for b in evicted] + ([entries[batch]["gen"]] if batch in entries else [])
-    replaced = entries[batch]["size"] if batch in entries else 0
+    drop = [entries[b]["gen"] for b in evicted] + ([committed["gen"]] if committed else [])
+    replaced = committed["size"] if committed else 0
     evicted_docs = sum(entries[b]["size"] for b in evicted)
     for b in evicted + [batch]:
         entries.pop(b, None)

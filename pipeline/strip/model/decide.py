@@ -120,8 +120,8 @@ def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: 
     for d in np.flatnonzero(per_doc(model_only)):  # hard-wrapped paragraphs: each line looks like chrome alone
         a, b = batch.doc_ptr[d], batch.doc_ptr[d + 1]
         protected = paragraph_lines(sub[d]["text"], settings, batch.line_idx[a:b][model_only[a:b]].tolist())
-        if protected:
-            drop[a:b] &= ~(model_only[a:b] & np.isin(batch.line_idx[a:b], list(protected)))
+        if protected:  # only lines the model alone removes were asked about
+            drop[a:b] &= ~np.isin(batch.line_idx[a:b], list(protected))
     rows = np.flatnonzero(drop)
     label = np.where(p_com >= 0.5, 1, 2)
     first = np.ones(len(rows), bool)  # one explanation per run of removed lines with one label
