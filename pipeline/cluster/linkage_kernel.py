@@ -37,11 +37,13 @@ if AVAILABLE:
 
     @njit(cache=True, nogil=True)
     def _grown(keys, tot, cnt, bits, n, alive):
-        """The table at twice the size, without the pairs of dead nodes."""
+        """The table at twice the size, without the pairs of dead nodes; -> it, its bits and
+        how many pairs it holds."""
         bits += 1
         new_keys = np.full(1 << bits, -1, dtype=np.int64)
         new_tot = np.zeros(1 << bits)
         new_cnt = np.zeros(1 << bits)
+        filled = 0
         for s in range(len(keys)):
             key = keys[s]
             if key != -1 and alive[key // n] and alive[key % n]:
@@ -49,7 +51,8 @@ if AVAILABLE:
                 new_keys[h] = key
                 new_tot[h] = tot[s]
                 new_cnt[h] = cnt[s]
-        return new_keys, new_tot, new_cnt, bits
+                filled += 1
+        return new_keys, new_tot, new_cnt, bits, filled
 
     @njit(cache=True, nogil=True)
     def _append(pool, used, start, length, room, node, value):
@@ -110,7 +113,7 @@ if AVAILABLE:
             if a == b:
                 continue
             if 2 * (filled + 1) > len(keys):
-                keys, tot, cnt, bits = _grown(keys, tot, cnt, bits, n, alive)
+                keys, tot, cnt, bits, filled = _grown(keys, tot, cnt, bits, n, alive)
             h, new, pool, used = _add(keys, tot, cnt, bits, n, a, b, sim[k], 1.0, degree,
                                       pool, used, start, length, room)
             filled += new
@@ -142,8 +145,7 @@ if AVAILABLE:
             size[keep] += size[drop]
             parent[drop] = keep
             while 2 * (filled + length[drop]) > len(keys):  # room for every pair the merge may add
-                keys, tot, cnt, bits = _grown(keys, tot, cnt, bits, n, alive)
-                filled = np.count_nonzero(keys != -1)
+                keys, tot, cnt, bits, filled = _grown(keys, tot, cnt, bits, n, alive)
             for i in range(start[drop], start[drop] + length[drop]):  # small-into-large
                 w = pool[i]
                 if w == keep or not alive[w]:
