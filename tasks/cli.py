@@ -27,7 +27,7 @@ from storydedup.tasks.base import (AUTO_MAX_DOCS, AUTO_MAX_SHARDS, AUTO_SHARD_SI
                                    SHARD_BYTES, all_upstream, log, resolve_shard_size)
 from storydedup.tasks.errors import FAULT, UsageError, fault_line
 from storydedup.tasks.lock import AlreadyRunning, run_lock
-from storydedup.tasks.scheduling import Schedulers
+from storydedup.tasks.scheduling import RunOutcome, Schedulers, WorkerPool
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -337,16 +337,20 @@ def execute(spec: dict, args) -> int:
         if reader:
             os.close(reader[1])
             os.waitpid(reader[0], 0)
-    while True:
-        result = luigi.build([task], workers=args.workers, local_scheduler=not args.scheduler_url,
-                             detailed_summary=True, worker_scheduler_factory=Schedulers(),
-                             **({"scheduler_url": args.scheduler_url} if args.scheduler_url else {}))
-        # Another invocation of the same batch (under a central scheduler) runs some of the
-        # tasks: wait for them, then take whatever is left, instead of leaving it to nobody.
-        if not args.scheduler_url or not waiting_for_others(result) or task.complete():
-            break
-        log.info("waiting for tasks another invocation is running")
-        time.sleep(WAIT_SECONDS)
+    if args.workers > 1 and not args.scheduler_url:
+        result = WorkerPool(args.workers).run(task)
+    else:
+        while True:
+            result = RunOutcome.of_build(luigi.build(
+                [task], workers=args.workers, local_scheduler=not args.scheduler_url, detailed_summary=True,
+                worker_scheduler_factory=Schedulers(),
+                **({"scheduler_url": args.scheduler_url} if args.scheduler_url else {})))
+            # Another invocation of the same batch (under a central scheduler) runs some of the
+            # tasks: wait for them, then take whatever is left, instead of leaving it to nobody.
+            if not args.scheduler_url or not waiting_for_others(result) or task.complete():
+                break
+            log.info("waiting for tasks another invocation is running")
+            time.sleep(WAIT_SECONDS)
     code = exit_code(result, task.complete())
     if code == 0 and task.complete():
         outputs.write_run_file(out, spec, publish)
@@ -361,21 +365,17 @@ def execute(spec: dict, args) -> int:
         if faults:
             print("\n".join(f"storydedup: error: {line}" for line in faults), file=sys.stderr)
         else:
-            print(result.summary_text, file=sys.stderr)
+            print(result.summary, file=sys.stderr)
             print(f"storydedup: error: the run did not complete (exit {code}); see the summary above",
                   file=sys.stderr)
     return code
 
 
-def fault_lines(result) -> list[str]:
+def fault_lines(result: RunOutcome) -> list[str]:
     """The distinct one-line reports of the failed tasks when every failure was a fault of the
     environment (``ReportsFaults``); empty when any failure needs its traceback."""
-    from luigi.execution_summary import _summary_dict
-
-    failed = _summary_dict(result.worker).get("failed", set())
     lines = []
-    for task in failed:
-        error = (result.worker._scheduler.fetch_error(task.task_id) or {}).get("error") or ""
+    for error in result.errors:
         try:
             error = json.loads(error)  # the worker sends the explanation JSON-encoded
         except ValueError:
@@ -424,8 +424,8 @@ def read_ahead(publish, workers: int) -> tuple[int, int] | None:
 
 
 def warm_stages(publish, workers: int) -> None:
-    """With several workers every task runs in a freshly forked process: load what the stages
-    with work left need (tables, kernels, rules) once here, before the forks, so that no task
+    """With several workers each worker process is forked from this one: load what the stages
+    with work left need (tables, kernels, rules) once here, before the forks, so that no worker
     rebuilds it. One worker runs the tasks in this process, where it is loaded once anyway."""
     if workers < 2:
         return
@@ -441,37 +441,31 @@ def warm_stages(publish, workers: int) -> None:
 
     wordfreq.get_frequency_list.cache_clear()
     wordfreq.get_frequency_dict.cache_clear()
-    # What is loaded now is read, never freed, by the forked tasks: out of the collector's reach,
-    # a collection in a task does not write to every page of it (each write copies a page).
+    # What is loaded now is read, never freed, by the forked workers: out of the collector's reach,
+    # a collection in a worker does not write to every page of it (each write copies a page).
     gc.collect()
     gc.freeze()
 
 
-def _outcomes(result) -> set[str]:
-    from luigi.execution_summary import _summary_dict
-
-    return {k for k, v in _summary_dict(result.worker).items() if v}
-
-
-def waiting_for_others(result) -> bool:
+def waiting_for_others(result: RunOutcome) -> bool:
     """Only tasks run (or claimed) by another worker kept this build from finishing."""
-    has = _outcomes(result)
+    has = result.has
     return bool(has & {"run_by_other_worker", "not_run"}) and not has & {"failed", "scheduling_error",
                                                                          "still_pending_ext"}
 
 
-def exit_code(result, done: bool) -> int:
+def exit_code(result: RunOutcome, done: bool) -> int:
     """Map a Luigi run to the [retcode] exit codes, as `luigi` itself does, except when
     another invocation shared the work under a central scheduler: success once ``done``."""
     codes = retcode()
-    has = _outcomes(result)
+    has = result.has
     conditions = ((codes.missing_data, "still_pending_ext"), (codes.task_failed, "failed"),
                   (codes.already_running, "run_by_other_worker"), (codes.scheduling_error, "scheduling_error"),
                   (codes.not_run, "not_run"))
     code = max([c for c, key in conditions if key in has] or [0])
     if waiting_for_others(result):
         return 0 if done else codes.already_running
-    if code == 0 and result.status.name not in ("SUCCESS", "SUCCESS_WITH_RETRY"):
+    if code == 0 and not result.succeeded:
         code = codes.not_run or 1
     return code
 

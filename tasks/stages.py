@@ -66,9 +66,9 @@ class ExtractHTML(ShardStage):
 
     def warm(self, workers: int) -> None:
         super().warm(workers)
-        # The fallbacks' tables cost ~1.2 s and only pages that need them build them: before
-        # the forks that pays when a worker runs several extract tasks, each of which would
-        # build them again; with a task per worker it would only delay the start.
+        # The fallbacks' tables cost ~1.2 s and only pages that need them build them: built
+        # before the workers fork, they are built once instead of once in every worker; with a
+        # task per worker it would only delay the start.
         if self.n_shards > workers and input_files.may_hold_html(input_files.discover(list(self.inputs))):
             extract.warm_fallbacks()
 

@@ -36,7 +36,9 @@ def _fail_writes(monkeypatch, module, name, error, when):
 @pytest.mark.parametrize("error, words, stage", [(errno.ENOSPC, "disk full", "50_strip"),
                                                  (errno.EACCES, "permission denied", "90_publish"),
                                                  (errno.ENOSPC, "disk full", "_run.json")])
-def test_fault_mid_run_is_one_line_and_the_rerun_completes(tmp_path, cli, corpus, monkeypatch, error, words, stage):
+@pytest.mark.parametrize("workers", ["1", "2"])  # 2: the fault happens in a pooled worker process
+def test_fault_mid_run_is_one_line_and_the_rerun_completes(tmp_path, cli, corpus, monkeypatch, error, words, stage,
+                                                           workers):
     out, reference = tmp_path / "out", tmp_path / "reference"
     assert cli("run", "--input", corpus, "--output", reference)[0] == 0
     if stage == "_run.json":  # after every task finished, outside Luigi
@@ -44,7 +46,7 @@ def test_fault_mid_run_is_one_line_and_the_rerun_completes(tmp_path, cli, corpus
     else:
         module = publish if stage == "90_publish" else base
         _fail_writes(monkeypatch, module, "write_jsonl", error, lambda p: stage in p)
-    code, _, err = cli("run", "--input", corpus, "--output", out)
+    code, _, err = cli("run", "--input", corpus, "--output", out, "--workers", workers)
     assert code == TASK_FAILED
     assert _error_lines(err) == 1 and words in err and "Traceback" not in err, err
     assert not list(out.rglob(".tmp-*"))
