@@ -88,6 +88,71 @@ def test_rules_tried_by_first_character_answer_as_trying_all():
         assert RULES._match(line.strip(), n, ()) is first_match_of_all(RULES, line.strip(), n), line
 
 
+# Lines that rules keyed by their first words match ("Hi Anna", "Ich finde", "my two cents"), and look-alikes
+SECOND_CHARACTER = ["Hi Anna", "hello all", "Hey!", "wow", "My view", "Yes indeed", "I agree", "I'm not sure",
+                    "Ich finde das gut", "Je pense que non", "Yo creo", "12 comments", "1 comment", "Share on Facebook",
+                    "Leave a Reply", "Kommentare", "Newsletter", "Anna says:", "Skip to content", "Posted 3 hours ago"]
+
+
+def test_rules_narrowed_by_second_character_answer_as_trying_all():
+    """Patterns that need no literal piece (lists of short first words) are tried only on texts
+    whose second character they allow; the answer is the same, also with look-alikes there
+    (Kelvin sign, dotless and dotted i, long s), other scripts' digits and case variants."""
+    from storydedup.pipeline.strip.rules import second_class
+
+    rng = random.Random(17)
+    lines = list(SECOND_CHARACTER)
+    for _ in range(400):
+        word = rng.choice(SECOND_CHARACTER)
+        swap = rng.choice(["\u212a", "\u0131", "\u0130", "\u017f", "K", "s", "I", "i", "E", "1", "\u0663", " ", "'", "!"])
+        lines.append(word[0] + swap + word[2:] if rng.random() < 0.7 else word.swapcase())
+    for line in lines:
+        n = len(line.split())
+        assert RULES._match(line, n, ()) is first_match_of_all(RULES, line, n), line
+    assert sum(RULES.match(line, len(line.split())) is not None for line in SECOND_CHARACTER) >= 12
+    # it narrows: a line starting "Hu" is offered fewer patterns than the "H" class holds, "Hi" all of them
+    index = RULES.patterns_from("H")
+    every = len(index.entries_for(set(), None))
+    assert len(index.entries_for(set(), second_class("Hurricane warning"))) < every
+    assert len(index.entries_for(set(), second_class("Hi Anna"))) == every
+
+
+def test_second_characters_hold_for_every_whole_line_match():
+    """Every text of two characters or more that a rule pattern matches whole starts with a
+    character pair the pattern's index allows (``_seconds``), over the rule files' patterns and
+    lines made to match them."""
+    import re
+
+    from storydedup.pipeline.strip.rules import _seconds, second_class
+
+    texts = lookalike_lines() + DECORATED + SECOND_CHARACTER + [line.upper() for line in SECOND_CHARACTER]
+    checked = 0
+    for rule, _, _, regex, inner in RULES._patterns:
+        if inner:
+            continue
+        for text in texts:
+            text = text.strip()
+            if len(text) >= 2 and re.fullmatch(regex.pattern, text, re.I):
+                allowed = _seconds(regex.pattern, RULES.start_class(text[0]))
+                assert allowed is None or second_class(text) in allowed, (regex.pattern, text)
+                checked += allowed is not None
+    assert checked >= 20
+
+
+def test_second_chars_read_from_the_parsed_pattern():
+    from storydedup.pipeline.strip.patterns import second_chars
+
+    assert second_chars("Hi|HEY|hallo") == {"h": frozenset("iea")}  # lower-cased, as IGNORECASE reads them
+    assert second_chars("x*y") == {"x": frozenset("xy"), "y": frozenset()}  # "y" alone: no second character
+    assert second_chars("ab?") == {"a": frozenset("b")}
+    assert second_chars("\\d+ comments?") == {"0": frozenset("0 ")}
+    assert second_chars("\\d+\\s*comments?") == {"0": None}  # \\s is not spelled out: anything may follow
+    assert second_chars("[+-]?\\d") == {"+": frozenset("0"), "-": frozenset("0"), "0": frozenset()}
+    assert second_chars("a(?=b)c|a\\bd") == {"a": frozenset("cd")}  # zero-width parts read as nothing
+    assert second_chars("a.") == {"a": None} and second_chars("(?:x?)*y") is None and second_chars(".*a") is None
+    assert second_chars("[a-c]{3,}") == {ch: frozenset("abc") for ch in "abc"}
+
+
 def test_candidates_built_ahead_per_start_class_answer_as_trying_all(tmp_path):
     """``prepare`` builds the candidates of whole start classes from one member each; every
     member then gets the answer of trying every rule, and each class answers ``may_start`` alike."""

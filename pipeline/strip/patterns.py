@@ -5,6 +5,7 @@ strips them before its look-up) answer "any"."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 try:  # the regex parser is private; without it every pattern is tried on every line
     from re import _parser as sre_parse, _constants as sre_c
@@ -76,6 +77,117 @@ def _first_item(op, av, decor: frozenset):
     if op in (c.ASSERT, c.ASSERT_NOT):
         return set(), True
     return _ANY, False
+
+
+@lru_cache(maxsize=None)
+def second_chars(pattern: str) -> dict[str, frozenset | None] | None:
+    """For each lower-cased character a match can start with, the lower-cased characters that
+    can follow it (None: any, or the match may end there), read from the parsed pattern as
+    ``first_chars`` reads the first; None when unsure of the first. A text of two characters
+    or more that the pattern matches whole starts with one of these pairs. Zero-width
+    assertions (``\\b``, lookarounds) are read as allowing anything: the answer only ever
+    holds more."""
+    if sre_parse is None:
+        return None
+    try:
+        found = _prefixes(sre_parse.parse(pattern))
+    except Exception:  # unknown construct: be safe
+        return None
+    if found is None or any(not text for text, _ in found):
+        return None
+    out: dict[str, set | None] = {}
+    for text, closed in found:
+        first = text[0]
+        if len(text) == 1 and closed:  # a one-character match: only a one-character text, which is not looked up
+            out.setdefault(first, set())
+        elif len(text) == 1 or out.get(first, set()) is None:
+            out[first] = None  # anything may follow it
+        else:
+            out.setdefault(first, set()).add(text[1])
+    return {ch: None if after is None else frozenset(digits_as_zero(after)) for ch, after in out.items()}
+
+
+_PREFIX = 2  # characters of a match's prefix that ``_prefixes`` spells out
+_MAX_PREFIXES = 4096  # more than this: treated as unknown
+
+
+def _prefixes(seq):
+    """The prefixes a match of ``seq`` can have, up to ``_PREFIX`` characters, each as
+    (text, closed): closed when the match can end right after ``text`` (it is the whole match
+    so far), open when anything may follow. None: unknown."""
+    out = {("", True)}
+    for op, av in seq:
+        item = _item_prefixes(op, av)
+        if item is None:
+            return None
+        out = _concat(out, item)
+        if out is None:
+            return None
+    return out
+
+
+def _concat(left, right):
+    out = set()
+    for text, closed in left:
+        if len(text) >= _PREFIX or not closed:
+            out.add((text, closed))
+            continue
+        for more, more_closed in right:
+            joined = text + more
+            out.add((joined[:_PREFIX], more_closed and len(joined) <= _PREFIX))
+    return out if len(out) <= _MAX_PREFIXES else None
+
+
+def _item_prefixes(op, av):
+    c = sre_c
+    if op is c.LITERAL:
+        chars = {chr(av).lower()}
+    elif op is c.IN:
+        chars = set()
+        for iop, iav in av:
+            if iop is c.LITERAL:
+                chars.add(chr(iav).lower())
+            elif iop is c.RANGE and iav[1] - iav[0] < 64:
+                chars.update(chr(x).lower() for x in range(iav[0], iav[1] + 1))
+            elif iop is c.CATEGORY and iav is c.CATEGORY_DIGIT:
+                chars.add("0")
+            else:
+                return {("", False)}
+    else:
+        return _group_prefixes(op, av)
+    if any(len(ch) != 1 for ch in chars):  # lower-cases to two characters ("İ"): not spelled out
+        return {("", False)}
+    return {(ch, True) for ch in chars}
+
+
+def _group_prefixes(op, av):
+    c = sre_c
+    if op is c.SUBPATTERN:
+        return _prefixes(av[3])
+    if op is c.BRANCH:
+        out = set()
+        for branch in av[1]:
+            found = _prefixes(branch)
+            if found is None:
+                return None
+            out |= found
+        return out
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+        lo, hi, body = av
+        one = _prefixes(body)
+        if one is None or ("", True) in one:  # a body that may match nothing: any number of copies
+            return {("", False)}
+        out, copies = ({("", True)} if lo == 0 else set()), {("", True)}
+        for n in range(1, min(hi, _PREFIX) + 1):
+            copies = _concat(copies, one)
+            if copies is None:
+                return None
+            if n >= lo or n == _PREFIX:  # past _PREFIX copies the prefix is spelled out already
+                out |= copies
+        return out
+    if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+        return {("", True)}
+    return {("", False)}
 
 
 def digits_as_zero(chars) -> set[str]:

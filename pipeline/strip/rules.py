@@ -32,7 +32,7 @@ import numpy as np
 
 from storydedup.pipeline import resources
 from storydedup.pipeline.resources import ConfigError
-from storydedup.pipeline.strip.patterns import digits_as_zero, first_chars, fold, local, required
+from storydedup.pipeline.strip.patterns import digits_as_zero, first_chars, fold, local, required, second_chars
 
 # drop: remove the line only (share buttons, ad markers, cookie notices).
 # end: end matter starts here (newsletter box, related list, author bio, footer): a strong
@@ -133,31 +133,44 @@ class PieceFinder:
 
 @dataclass(frozen=True)
 class PieceIndex:
-    """Some patterns, one entry per pattern in rule order: (its position among all patterns,
-    its rule, the piece sets it needs after the first, its call). A text is tried against the
-    entries whose first piece set holds a piece of the text, and against those that need no
-    piece, in order: the first entry that matches names the first rule that matches. Looking
-    the text's pieces up costs less than checking every pattern's."""
+    """Some patterns that may match texts of one start class, one entry per pattern in rule
+    order: (its position among all patterns, its rule, the piece sets it needs after the
+    first, its call). A text is tried against the entries whose first piece set holds a piece
+    of the text, and against those that need no piece and may go on with the text's second
+    character, in order: the first entry that matches names the first rule that matches.
+    Looking the text's pieces and second character up costs less than checking every
+    pattern's (a pattern without pieces, such as a list of short first words, is one a text
+    mostly skips by its second character)."""
     entries: tuple
     always: tuple[int, ...]
     by_piece: dict
+    always_open: tuple[int, ...]  # the ``always`` entries that allow any second character
+    always_by_second: dict  # second character -> the ``always`` entries that allow it
 
     @classmethod
     def of(cls, tries) -> PieceIndex:
-        """From (position, rule, pieces needed, call) per pattern, in order."""
-        entries, always, by_piece = [], [], {}
-        for k, rule, needs, call in tries:
+        """From (position, rule, pieces needed, call, second characters allowed) per pattern, in order."""
+        entries, always, by_piece, after = [], [], {}, []
+        for k, rule, needs, call, seconds in tries:
             if needs:
                 for piece in needs[0]:
                     by_piece.setdefault(piece, []).append(len(entries))
             else:
                 always.append(len(entries))
             entries.append((k, rule, needs[1:], call))
-        return cls(tuple(entries), tuple(always), {p: tuple(ix) for p, ix in by_piece.items()})
+            after.append(seconds)
+        by_second: dict = {}
+        for i in always:
+            for ch in after[i] or ():
+                by_second.setdefault(ch, []).append(i)
+        open_ = [i for i in always if after[i] is None]  # listed under every second character too
+        return cls(tuple(entries), tuple(always), {p: tuple(ix) for p, ix in by_piece.items()}, tuple(open_),
+                   {ch: tuple(sorted(ix + open_)) for ch, ix in by_second.items()})
 
-    def entries_for(self, found: set) -> list[tuple]:
-        """The entries a text holding the pieces ``found`` may match, in order."""
-        hit = set(self.always)
+    def entries_for(self, found: set, second: str | None) -> list[tuple]:
+        """The entries a text holding the pieces ``found`` whose second character looks up as
+        ``second`` (None: unknown) may match, in order."""
+        hit = set(self.always if second is None else self.always_by_second.get(second, self.always_open))
         for piece in found:
             hit.update(self.by_piece.get(piece, ()))
         return [self.entries[i] for i in sorted(hit)]
@@ -221,12 +234,12 @@ class RuleSet:
         found = finder(fold(line))  # the label is a piece of the line: holds no more
         # pattern by pattern, only those whose pieces the line holds: one call of a group's
         # whole alternation costs more than skipping the patterns that cannot match
-        on_line = self.patterns_from(line[:1]).entries_for(found)
+        on_line = self.patterns_from(line[:1]).entries_for(found, second_class(line))
         if not label:
             return _first_rule(zip(on_line, repeat(line)), n_words, disabled, found)
         # each pattern in order, on the line before the label
-        tried = sorted([(entry, line) for entry in on_line]
-                       + [(entry, label) for entry in self.patterns_from(bare[:1], label=True).entries_for(found)],
+        on_label = self.patterns_from(bare[:1], label=True).entries_for(found, second_class(bare))
+        tried = sorted([(entry, line) for entry in on_line] + [(entry, label) for entry in on_label],
                        key=lambda pair: pair[0][0])
         return _first_rule(tried, n_words, disabled, found)
 
@@ -284,7 +297,8 @@ class RuleSet:
             for k in np.flatnonzero(self._may_start(first)).tolist():
                 rule, _, needs, regex, inner = self._patterns[k]
                 if not (label and inner and rule.local):
-                    tries.append((k, rule, needs, regex.search if inner else regex.fullmatch))
+                    seconds = None if inner else _seconds(regex.pattern, key[0])
+                    tries.append((k, rule, needs, regex.search if inner else regex.fullmatch, seconds))
             found = self._indexes[key] = PieceIndex.of(tries)
         return found
 
@@ -387,6 +401,40 @@ def gate_pieces(pattern: str) -> tuple[tuple[str, ...], ...]:
     """``required(pattern)`` without the sets that hold a piece shorter than MIN_PIECE (a line
     is only tried against a pattern when it holds them, so a set left out just filters less)."""
     return tuple(tuple(alike) for alike in required(pattern) if min(map(len, alike)) >= MIN_PIECE)
+
+
+def second_class(text: str) -> str | None:
+    """How a text's second character is looked up in ``PieceIndex``: ``fold``ed, any digit
+    as "0"; None when the text is shorter or the character folds to two."""
+    if len(text) < 2:
+        return None
+    ch = text[1]
+    if ch.isdigit():
+        return "0"
+    if ch.isascii():
+        return ch.lower()
+    folded = fold(ch)
+    return folded if len(folded) == 1 else None
+
+
+@lru_cache(maxsize=None)
+def _seconds(pattern: str, start: str) -> frozenset | None:
+    """The ``second_class`` values a text of start class ``start`` may have and be matched
+    whole by ``pattern`` (None: any). For the digit class: those after any digit."""
+    found = second_chars(pattern)
+    if found is None or start in ("", "*"):
+        return None
+    firsts = [ch for ch in found if (ch.isdigit() if start == "0" else fold(ch) == start)]
+    if not firsts or any(found[ch] is None for ch in firsts):
+        return None  # a start the pattern only allows through another case mapping: not narrowed
+    out = set()
+    for ch in firsts:
+        for after in found[ch]:
+            folded = "0" if after.isdigit() else fold(after)
+            if len(folded) != 1:
+                return None
+            out.add(folded)
+    return frozenset(out)
 
 
 def _starts(pattern: str) -> frozenset | None:
