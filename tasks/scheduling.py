@@ -50,7 +50,6 @@ class Schedulers(luigi.interface._WorkerSchedulerFactory):
         return PacedScheduler(prune_on_get_work=True, record_task_history=False)
 
 
-
 @dataclass
 class RunOutcome:
     """What the workers of a run did, as the CLI reports it: the outcome keys of Luigi's
@@ -93,14 +92,34 @@ class SchedulerClient:
         return call
 
 
+POLL_SECONDS = 0.01  # an idle worker asks again this often (each ask is one pipe round trip)
+
+
+class PoolScheduler(PacedScheduler):
+    """The scheduler a ``WorkerPool`` shares. Its workers are assistants: any of them may run
+    any task of the run, including those another worker's task yielded as dynamic dependencies
+    (a daily batch yields its whole pipeline), which Luigi otherwise gives only to the worker
+    that yielded them. So a worker's "running elsewhere" is every task another worker runs."""
+
+    def count_pending(self, worker):
+        reply = super().count_pending(worker)
+        reply["running_tasks"] = [{"task_id": task.id, "worker": task.worker_running}
+                                  for task in self._state.get_active_tasks_by_status(luigi.scheduler.RUNNING)
+                                  if task.worker_running != worker]
+        return reply
+
+
 class PoolWorker(luigi.worker.Worker):
-    """One of several long-lived workers that share a scheduler, running their tasks in their
-    own process. It waits while another worker runs a task (which may free more work) and
-    stops when nothing is left to run or to wait for: a task that only failed work holds
-    back does not keep it (Luigi's keep_alive would wait for the retry)."""
+    """One of several long-lived workers that share a ``PoolScheduler``, running their tasks in
+    their own process. It waits while another worker runs a task (which may free or yield more
+    work) and stops when nothing runs anywhere and nothing was given to it: a task that only
+    failed work holds back does not keep it (Luigi's keep_alive would wait for the retry)."""
+
+    def __init__(self, scheduler):
+        super().__init__(scheduler=scheduler, worker_processes=1, assistant=True)
 
     def _keep_alive(self, get_work_response) -> bool:
-        return get_work_response.n_pending_tasks > 0 and bool(get_work_response.running_tasks)
+        return bool(get_work_response.running_tasks)
 
     def _sleeper(self):
         while True:
@@ -108,7 +127,6 @@ class PoolWorker(luigi.worker.Worker):
             yield
 
 
-POLL_SECONDS = 0.01  # an idle worker asks again this often (each ask is one pipe round trip)
 PR_SET_PDEATHSIG = 1
 
 
@@ -122,7 +140,7 @@ class WorkerPool:
 
     def __init__(self, workers: int):
         self.workers = workers
-        self.scheduler = PacedScheduler(prune_on_get_work=True, record_task_history=False)
+        self.scheduler = PoolScheduler(prune_on_get_work=True, record_task_history=False)
         self.died: list[str] = []
 
     def run(self, task) -> RunOutcome:
@@ -145,7 +163,7 @@ class WorkerPool:
         code = 1
         try:
             _die_with_parent()
-            with PoolWorker(scheduler=SchedulerClient(conn), worker_processes=1) as worker:
+            with PoolWorker(SchedulerClient(conn)) as worker:
                 worker.add(task)
                 code = 0 if worker.run() else 1
         finally:

@@ -50,6 +50,27 @@ def test_tasks_run_in_the_pool_workers_only(tmp_path, cli, corpus, monkeypatch):
     assert _same_results(out, reference)
 
 
+def test_a_daily_batch_shares_its_pipeline_among_the_workers(tmp_path, cli, corpus, monkeypatch):
+    # A batch's pipeline is a dynamic dependency of its DailyBatch task, yielded by the worker
+    # that runs it: each strip task waits until strip tasks run in two processes at once.
+    started = tmp_path / "started"
+    started.mkdir()
+
+    def meet(task):
+        (started / str(task.shard)).write_text(str(os.getpid()))
+        deadline = time.monotonic() + 30
+        while len({p.read_text() for p in started.iterdir()}) < 2:
+            if time.monotonic() > deadline:
+                raise RuntimeError("no strip task started in another worker")
+            time.sleep(0.01)
+
+    _wrap_run(monkeypatch, stages.StripBoilerplate, meet)
+    code, _, err = cli("run", "--batch", "2026-11-21", "--input", corpus, "--output", tmp_path / "root",
+                       "--workers", "2", "--shard-size", "2")
+    assert code == 0, err
+    assert len({p.read_text() for p in started.iterdir()}) == 2 and len(list(started.iterdir())) == 5
+
+
 def test_a_failed_task_fails_the_run_and_the_rerun_completes(tmp_path, cli, corpus, monkeypatch):
     reference, out = tmp_path / "reference", tmp_path / "out"
     assert cli("run", "--input", corpus, "--output", reference)[0] == 0
