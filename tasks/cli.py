@@ -30,6 +30,8 @@ from storydedup.tasks.lock import AlreadyRunning, run_lock
 from storydedup.tasks.scheduling import RunOutcome, Schedulers, WorkerPool
 
 
+INTERRUPTED = 128 + signal.SIGINT  # the shell's code for a process ended by Ctrl-C
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="storydedup", description="Clean scraped news text and group reports of the same story.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -106,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     except AlreadyRunning as exc:
         print(f"storydedup: error: {exc}", file=sys.stderr)
         return retcode().already_running
+    except KeyboardInterrupt:  # Ctrl-C reaches the workers too: each stops, writing nothing half-done
+        print("storydedup: interrupted; finished stages and shards are kept, and the same command "
+              "goes on from them", file=sys.stderr)
+        return INTERRUPTED
     except Exception as exc:  # outside a task (planning, the run file): same one line as inside
         line = fault_line(exc)
         if line is None:

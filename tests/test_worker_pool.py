@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from conftest import REPO
 
 from storydedup.tasks import stages
@@ -150,3 +151,27 @@ def test_workers_die_with_a_killed_run(tmp_path, corpus):
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(pid) for pid in workers)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_ends_the_run_with_one_line_and_the_rerun_completes(tmp_path, corpus, workers):
+    pids, out = tmp_path / "pids", tmp_path / "out"
+    pids.mkdir()
+    command = [sys.executable, "-c", SLOW_SIGNATURES, str(pids), "run", "--input", str(corpus), "--output", str(out),
+               "--workers", str(workers), "--shard-size", "2", "--quiet"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(list(pids.iterdir())) < workers and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGINT)  # as Ctrl-C does: the run's whole process group
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert not (out / "documents.jsonl").exists() and not list(out.glob("60_signatures-*"))
+    reference = tmp_path / "reference"
+    for folder in (out, reference):
+        done = subprocess.run([sys.executable, "-m", "storydedup.tasks.cli", "run", "--input", str(corpus), "--output",
+                               str(folder), "--workers", str(workers), "--shard-size", "2", "--quiet"], env=env)
+        assert done.returncode == 0
+    assert _same_results(out, reference)
