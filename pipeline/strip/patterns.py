@@ -16,6 +16,13 @@ DECOR = "»›>→↓▼▸▾«‹<←↑▲◂|·•+[](){}*#"  # link arrows,
 _ANY = None  # first-character set that is unknown
 
 
+
+@lru_cache(maxsize=4096)
+def _parsed(pattern: str):
+    """The parsed pattern, shared by the readers below (each reads it, none changes it): a
+    rule set's patterns are each read four ways, and parsing is most of the cost."""
+    return sre_parse.parse(pattern)
+
 def first_chars(pattern: str, decor: str = DECOR):
     """Lower-cased characters a match can start with, or None when any may (or when unsure).
     A pattern that may start with one of ``decor`` also answers None: a caller that strips
@@ -23,7 +30,7 @@ def first_chars(pattern: str, decor: str = DECOR):
     if sre_parse is None:
         return _ANY
     try:
-        chars, nullable = _first(sre_parse.parse(pattern), frozenset(decor))
+        chars, nullable = _first(_parsed(pattern), frozenset(decor))
     except Exception:  # unknown construct: be safe
         return _ANY
     return _ANY if nullable else chars
@@ -90,7 +97,7 @@ def second_chars(pattern: str) -> dict[str, frozenset | None] | None:
     if sre_parse is None:
         return None
     try:
-        found = _prefixes(sre_parse.parse(pattern))
+        found = _prefixes(_parsed(pattern))
     except Exception:  # unknown construct: be safe
         return None
     if found is None or any(not text for text, _ in found):
@@ -203,7 +210,7 @@ def local(pattern: str) -> bool:
     if sre_parse is None:
         return False
     try:
-        return _local(sre_parse.parse(pattern))
+        return _local(_parsed(pattern))
     except Exception:
         return False
 
@@ -267,7 +274,7 @@ def required(pattern: str) -> tuple[frozenset[str], ...]:
     if sre_parse is None or _EXTRA_CASES is None:
         return ()
     try:
-        needs = _needs(sre_parse.parse(pattern))
+        needs = _needs(_parsed(pattern))
     except Exception:  # unknown construct: nothing is required
         return ()
     return tuple(sorted(set(needs), key=lambda s: (-min(map(len, s)), sorted(s))))
