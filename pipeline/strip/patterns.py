@@ -48,23 +48,31 @@ def _first(seq, decor: frozenset):
     return out, True
 
 
+
+def _class_chars(items) -> set[str] | None:
+    """The lower-cased characters a character class (``[...]``) matches, ``\\d`` as "0"; None
+    when it holds anything else (a category, a negation, a wide range)."""
+    c = sre_c
+    out = set()
+    for op, av in items:
+        if op is c.LITERAL:
+            out.add(chr(av).lower())
+        elif op is c.RANGE and av[1] - av[0] < 64:
+            out.update(chr(x).lower() for x in range(av[0], av[1] + 1))
+        elif op is c.CATEGORY and av is c.CATEGORY_DIGIT:
+            out.add("0")
+        else:
+            return None
+    return out
+
 def _first_item(op, av, decor: frozenset):
     c = sre_c
     if op is c.LITERAL:
         ch = chr(av).lower()
         return (_ANY if ch in decor else {ch}), False
     if op is c.IN:
-        out = set()
-        for iop, iav in av:
-            if iop is c.LITERAL:
-                out.add(chr(iav).lower())
-            elif iop is c.RANGE and iav[1] - iav[0] < 64:
-                out.update(chr(x).lower() for x in range(iav[0], iav[1] + 1))
-            elif iop is c.CATEGORY and iav is c.CATEGORY_DIGIT:
-                out.add("0")
-            else:
-                return _ANY, False
-        return (_ANY if out & decor else out), False
+        out = _class_chars(av)
+        return (_ANY if out is None or out & decor else out), False
     if op is c.SUBPATTERN:
         return _first(av[3], decor)
     if op is c.BRANCH:
@@ -150,16 +158,9 @@ def _item_prefixes(op, av):
     if op is c.LITERAL:
         chars = {chr(av).lower()}
     elif op is c.IN:
-        chars = set()
-        for iop, iav in av:
-            if iop is c.LITERAL:
-                chars.add(chr(iav).lower())
-            elif iop is c.RANGE and iav[1] - iav[0] < 64:
-                chars.update(chr(x).lower() for x in range(iav[0], iav[1] + 1))
-            elif iop is c.CATEGORY and iav is c.CATEGORY_DIGIT:
-                chars.add("0")
-            else:
-                return {("", False)}
+        chars = _class_chars(av)
+        if chars is None:
+            return {("", False)}
     else:
         return _group_prefixes(op, av)
     if any(len(ch) != 1 for ch in chars):  # lower-cases to two characters ("İ"): not spelled out
