@@ -56,8 +56,8 @@ def plan(inputs: tuple[str, ...], shard_size: int, shard_bytes: int, fingerprint
 # CPU with the pooled workers: 10k documents in 100 shards a stage instead of 20 took 1.37x the
 # CPU; ~0.1 s where Luigi forks a process per task, under a central scheduler), and Luigi's
 # scheduling work per task grows with their number (100k documents in 64 shards instead of
-# 200: 0.87 of the wall time, measured with a process forked per task). At most AUTO_MAX_DOCS, as a worker holds a
-# shard (the strip stage ~0.14 GB per 1,000 documents).
+# 200: 0.87 of the wall time, measured with a process forked per task). At most AUTO_MAX_DOCS,
+# as a worker holds a shard (the strip stage ~0.14 GB per 1,000 documents).
 AUTO_SHARD_SIZE = 0
 AUTO_MAX_SHARDS = 64
 AUTO_MAX_DOCS = 2_500

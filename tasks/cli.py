@@ -32,6 +32,7 @@ from storydedup.tasks.scheduling import RunOutcome, Schedulers, WorkerPool
 
 INTERRUPTED = 128 + signal.SIGINT  # the shell's code for a process ended by Ctrl-C
 
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="storydedup", description="Clean scraped news text and group reports of the same story.")
     sub = p.add_subparsers(dest="command", required=True)

@@ -16,12 +16,12 @@ DECOR = "»›>→↓▼▸▾«‹<←↑▲◂|·•+[](){}*#"  # link arrows,
 _ANY = None  # first-character set that is unknown
 
 
-
 @lru_cache(maxsize=4096)
 def _parsed(pattern: str):
     """The parsed pattern, shared by the readers below (each reads it, none changes it): a
     rule set's patterns are each read four ways, and parsing is most of the cost."""
     return sre_parse.parse(pattern)
+
 
 def first_chars(pattern: str, decor: str = DECOR):
     """Lower-cased characters a match can start with, or None when any may (or when unsure).
@@ -48,7 +48,6 @@ def _first(seq, decor: frozenset):
     return out, True
 
 
-
 def _class_chars(items) -> set[str] | None:
     """The lower-cased characters a character class (``[...]``) matches, ``\\d`` as "0"; None
     when it holds anything else (a category, a negation, a wide range)."""
@@ -64,6 +63,7 @@ def _class_chars(items) -> set[str] | None:
         else:
             return None
     return out
+
 
 def _first_item(op, av, decor: frozenset):
     c = sre_c
