@@ -288,6 +288,7 @@ class Batch:
     doc_ptr: np.ndarray    # rows of document d are doc_ptr[d]:doc_ptr[d+1]
     line_idx: np.ndarray   # index of the row's line in ``text.split("\n")``
     words: np.ndarray      # words per row (safety rules need them)
+    echo: np.ndarray | None = None  # per row: the short row below that repeats its words, or -1 (``echo_rows``)
 
 
 def select_docs(batch: Batch, docs: np.ndarray, width: int) -> tuple[Batch, np.ndarray]:
@@ -504,6 +505,8 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None,
     is_top[order[np.arange(len(order)) - np.searchsorted(pdoc[order], pdoc[order]) < 20]] = True
     top = is_top[pinv] & content
     cols["top_vocab"] = np.bincount(wrow, weights=top, minlength=n) / nc
+    call = (w <= ECHO_WORDS) & ~prose
+    echo = echo_rows(pinv, wrow, content & (found == 0) & ~call[wrow], call, n)
 
     # repetition: same line in the document and in other documents of the batch; shared first/last word
     line_hash, seg = _line_hashes(r)
@@ -575,7 +578,7 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None,
     base = np.column_stack([np.asarray(cols[f], dtype=np.float32) for f in BASE])
     region = region_features(cols, w, n_chars, doc_ptr, n_docs)
     X = np.hstack([base, region, neighbour_features(base, doc_ptr, row_doc), window_features(base, doc_ptr, row_doc)])
-    return Batch(X.astype(np.float32), doc_ptr, rows - line0[row_doc], w)
+    return Batch(X.astype(np.float32), doc_ptr, rows - line0[row_doc], w, echo)
 
 
 @lru_cache(maxsize=2)
@@ -681,6 +684,28 @@ def _doc_keys(keys, doc):
             ids[k] = slot_id[i]
         a = b
     return ids, key_of[:n_ids].copy()
+
+
+ECHO_WORDS, ECHO_ROWS = 5, 3  # a button or a form field: up to 5 words, up to 3 rows below its text
+
+
+def echo_rows(word_id: np.ndarray, wrow: np.ndarray, asked: np.ndarray, short: np.ndarray, n: int) -> np.ndarray:
+    """Per row, the nearest ``short`` row up to ``ECHO_ROWS`` rows below it that repeats one of
+    its ``asked`` words (words the article's other prose does not use), or -1. A box between
+    paragraphs names its call in its text and again on its button or field ("... subscribe to
+    our newsletter" / "Subscribe"). ``word_id``: one id per (document, word), so a repeat
+    never crosses documents."""
+    out = np.full(n, -1, np.int64)
+    in_short = short[wrow]
+    if not asked.any() or not in_short.any():
+        return out
+    span = np.int64(n + ECHO_ROWS + 1)
+    below = np.unique(word_id[in_short] * span + wrow[in_short])
+    ids, rows = word_id[asked] * span, wrow[asked]
+    for k in range(ECHO_ROWS, 0, -1):  # the nearest repeat is written last
+        hit = np.isin(ids + rows + k, below)
+        out[rows[hit]] = rows[hit] + k
+    return out
 
 
 def _count_of(values: np.ndarray) -> np.ndarray:
