@@ -61,3 +61,8 @@ def test_a_newsletter_box_in_swedish_loses_its_text_with_its_field_and_button():
     assert decision.notes[promo]["why"] == [[BOX_TEXT, 1.0]]
     assert decision.reasons[promo + 1] and decision.reasons[promo + 2]  # field and button
     assert decision.reasons[promo + 3] is None  # the article goes on
+
+
+def test_short_rows_without_words_repeat_nothing():
+    batch = featurize([f"{PARA}\n—\n👍 !!!", "", "x"], build_vocab())
+    assert batch.echo.tolist() == [-1] * len(batch.echo)

@@ -696,14 +696,19 @@ def echo_rows(word_id: np.ndarray, wrow: np.ndarray, asked: np.ndarray, short: n
     our newsletter" / "Subscribe"). ``word_id``: one id per (document, word), so a repeat
     never crosses documents."""
     out = np.full(n, -1, np.int64)
+    near = np.zeros(n + ECHO_ROWS, bool)  # rows with a short row up to ECHO_ROWS below
+    for k in range(1, ECHO_ROWS + 1):
+        near[:n - k] |= short[k:]
+    asked = asked & near[wrow]
     in_short = short[wrow]
-    if not asked.any() or not in_short.any():
+    if not asked.any() or not in_short.any():  # a short row may hold no word ("👍", "—")
         return out
     span = np.int64(n + ECHO_ROWS + 1)
-    below = np.unique(word_id[in_short] * span + wrow[in_short])
+    below = np.unique(word_id[in_short] * span + wrow[in_short])  # sorted (word, short row) keys
     ids, rows = word_id[asked] * span, wrow[asked]
     for k in range(ECHO_ROWS, 0, -1):  # the nearest repeat is written last
-        hit = np.isin(ids + rows + k, below)
+        query = ids + rows + k
+        hit = below[np.minimum(np.searchsorted(below, query), len(below) - 1)] == query
         out[rows[hit]] = rows[hit] + k
     return out
 
