@@ -63,6 +63,7 @@ def test_a_newsletter_box_in_swedish_loses_its_text_with_its_field_and_button():
     assert decision.reasons[promo + 3] is None  # the article goes on
 
 
-def test_short_rows_without_words_repeat_nothing():
-    batch = featurize([f"{PARA}\n—\n👍 !!!", "", "x"], build_vocab())
-    assert batch.echo.tolist() == [-1] * len(batch.echo)
+@pytest.mark.parametrize("texts", [[f"{PARA}\n—\n👍 !!!", "", "x"], [PARA], [f"{PARA}\n{PARA}"], ["Subscribe"], [""]])
+def test_batches_of_few_rows_or_short_rows_without_words_repeat_nothing(texts):
+    batch = featurize(texts, build_vocab())
+    assert batch.echo.tolist() == [-1] * len(batch.X)

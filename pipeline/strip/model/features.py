@@ -696,8 +696,8 @@ def echo_rows(word_id: np.ndarray, wrow: np.ndarray, asked: np.ndarray, short: n
     our newsletter" / "Subscribe"). ``word_id``: one id per (document, word), so a repeat
     never crosses documents."""
     out = np.full(n, -1, np.int64)
-    near = np.zeros(n + ECHO_ROWS, bool)  # rows with a short row up to ECHO_ROWS below
-    for k in range(1, ECHO_ROWS + 1):
+    near = np.zeros(n, bool)  # rows with a short row up to ECHO_ROWS below
+    for k in range(1, min(ECHO_ROWS, n - 1) + 1):
         near[:n - k] |= short[k:]
     asked = asked & near[wrow]
     in_short = short[wrow]
