@@ -52,9 +52,9 @@ def box_texts(drop: np.ndarray, echo: np.ndarray | None, row_doc: np.ndarray) ->
     right below the row, holds the short line that repeats one of the row's own words (its
     button or field, ``features.echo_rows``), and the article goes on after the run. The model
     finds a box's controls by their shape; its text reads like any paragraph, and only the
-    controls repeating its call tell it apart, in any language. On the labelled training
-    sets, a prose line repeated so by boilerplate lines below it, with the body going on
-    after them, is boilerplate in 99 of 123 cases (the rest: captions, product blurbs)."""
+    controls repeating its call tell it apart, in any language. With the shipped model it
+    removes 2 lines of the 1,281 labelled training pages (both body: a table's lead-in, a
+    petition call) and 4 of the promotion texts of the project's own multilingual set."""
     out = np.zeros(len(drop), bool)
     if echo is None:
         return out

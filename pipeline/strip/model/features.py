@@ -686,7 +686,7 @@ def _doc_keys(keys, doc):
     return ids, key_of[:n_ids].copy()
 
 
-ECHO_WORDS, ECHO_ROWS = 5, 3  # a button or a form field: up to 5 words, up to 3 rows below its text
+ECHO_WORDS, ECHO_ROWS = 3, 3  # a button or a form field: up to 3 words, up to 3 rows below its text
 
 
 def echo_rows(word_id: np.ndarray, wrow: np.ndarray, asked: np.ndarray, short: np.ndarray, n: int) -> np.ndarray:
