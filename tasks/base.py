@@ -52,9 +52,9 @@ def plan(inputs: tuple[str, ...], shard_size: int, shard_bytes: int, fingerprint
 
 
 # Unless a shard size is asked for, a run's shards hold DEFAULT_SHARD_SIZE documents, or more
-# where that would make over AUTO_MAX_SHARDS of them: each task has a fixed cost (~12 ms of
-# CPU with the pooled workers: 10k documents in 100 shards a stage instead of 20 took 1.37x the
-# CPU; ~0.1 s where Luigi forks a process per task, under a central scheduler), and Luigi's
+# where that would make over AUTO_MAX_SHARDS of them: each task has a fixed cost (~15 ms of
+# CPU with the long-lived worker processes: 10k documents in 100 shards a stage instead of 20
+# took 1.46x the CPU; ~0.1 s where Luigi forks a process per task), and Luigi's
 # scheduling work per task grows with their number (100k documents in 64 shards instead of
 # 200: 0.87 of the wall time, measured with a process forked per task). At most AUTO_MAX_DOCS,
 # as a worker holds a shard (the strip stage ~0.14 GB per 1,000 documents).

@@ -27,7 +27,7 @@ from storydedup.tasks.base import (AUTO_MAX_DOCS, AUTO_MAX_SHARDS, AUTO_SHARD_SI
                                    SHARD_BYTES, all_upstream, log, resolve_shard_size)
 from storydedup.tasks.errors import FAULT, UsageError, fault_line
 from storydedup.tasks.lock import AlreadyRunning, run_lock
-from storydedup.tasks.scheduling import RunOutcome, Schedulers, WorkerPool
+from storydedup.tasks.scheduling import RunOutcome, Schedulers
 
 
 INTERRUPTED = 128 + signal.SIGINT  # the shell's code for a process ended by Ctrl-C
@@ -344,20 +344,17 @@ def execute(spec: dict, args) -> int:
         if reader:
             os.close(reader[1])
             os.waitpid(reader[0], 0)
-    if args.workers > 1 and not args.scheduler_url:
-        result = WorkerPool(args.workers).run(task)
-    else:
-        while True:
-            result = RunOutcome.of_build(luigi.build(
-                [task], workers=args.workers, local_scheduler=not args.scheduler_url, detailed_summary=True,
-                worker_scheduler_factory=Schedulers(),
-                **({"scheduler_url": args.scheduler_url} if args.scheduler_url else {})))
-            # Another invocation of the same batch (under a central scheduler) runs some of the
-            # tasks: wait for them, then take whatever is left, instead of leaving it to nobody.
-            if not args.scheduler_url or not waiting_for_others(result) or task.complete():
-                break
-            log.info("waiting for tasks another invocation is running")
-            time.sleep(WAIT_SECONDS)
+    while True:
+        result = RunOutcome.of_build(luigi.build(
+            [task], workers=args.workers, local_scheduler=not args.scheduler_url, detailed_summary=True,
+            worker_scheduler_factory=Schedulers(),
+            **({"scheduler_url": args.scheduler_url} if args.scheduler_url else {})))
+        # Another invocation of the same batch (under a central scheduler) runs some of the
+        # tasks: wait for them, then take whatever is left, instead of leaving it to nobody.
+        if not args.scheduler_url or not waiting_for_others(result) or task.complete():
+            break
+        log.info("waiting for tasks another invocation is running")
+        time.sleep(WAIT_SECONDS)
     code = exit_code(result, task.complete())
     if code == 0 and task.complete():
         outputs.write_run_file(out, spec, publish)

@@ -11,7 +11,6 @@ engine finds its own); the clusters go to ``70_clusters-<h>/{assignments,cluster
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path

@@ -36,7 +36,7 @@ def _fail_writes(monkeypatch, module, name, error, when):
 @pytest.mark.parametrize("error, words, stage", [(errno.ENOSPC, "disk full", "50_strip"),
                                                  (errno.EACCES, "permission denied", "90_publish"),
                                                  (errno.ENOSPC, "disk full", "_run.json")])
-@pytest.mark.parametrize("workers", ["1", "2"])  # 2: the fault happens in a pooled worker process
+@pytest.mark.parametrize("workers", ["1", "2"])  # 2: the fault happens in a long-lived worker process
 def test_fault_mid_run_is_one_line_and_the_rerun_completes(tmp_path, cli, corpus, monkeypatch, error, words, stage,
                                                            workers):
     out, reference = tmp_path / "out", tmp_path / "reference"

@@ -66,3 +66,38 @@ def test_failed_task_gives_the_retcode_under_the_scheduler(luigid, tmp_path):  #
     assert "no-such-policy" in err
     failed = task_list(luigid, "FAILED")
     assert any(t["name"] == "Clusters" for t in failed.values()), failed
+
+
+# A run whose strip and signature tasks note the process they run in.
+NOTE_PIDS = """
+import os, sys
+from pathlib import Path
+from storydedup.tasks import stages
+for cls in (stages.StripBoilerplate, stages.Signatures):
+    def noted(self, original=cls.run):
+        (Path(sys.argv[1]) / f"{self.stage}-{self.shard}").write_text(str(os.getpid()))
+        return original(self)
+    cls.run = noted
+from storydedup.tasks.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_several_workers_under_the_scheduler_run_a_batch_in_long_lived_processes(luigid, tmp_path):  # noqa: F811
+    """A daily batch yields its pipeline as a dynamic dependency: its tasks still go to both of
+    the run's processes, each running many of them, and the results are a single worker's."""
+    corpus, pids = write_corpus(tmp_path / "in"), tmp_path / "pids"
+    pids.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    pooled = subprocess.run([sys.executable, "-c", NOTE_PIDS, str(pids), "run", "--batch", "2026-11-23", "--input",
+                             str(corpus), "--output", str(tmp_path / "pooled"), "--shard-size", "2", "--workers", "2",
+                             "--scheduler-url", luigid], env=env, capture_output=True, text=True, timeout=600)
+    assert pooled.returncode == 0, pooled.stderr
+    ran = [p.read_text() for p in pids.iterdir()]
+    assert len(ran) == 10 and len(set(ran)) == 2  # 5 shards, two stages, in two processes
+    single = storydedup("run", "--batch", "2026-11-23", "--input", corpus, "--output", tmp_path / "single",
+                        "--shard-size", 2)
+    assert single.wait(timeout=600) == 0
+    for name in ("documents.jsonl", "clusters.jsonl"):
+        assert (tmp_path / "pooled" / "batches" / "2026-11-23" / name).read_bytes() == \
+            (tmp_path / "single" / "batches" / "2026-11-23" / name).read_bytes()

@@ -1,5 +1,5 @@
-"""--workers N with the local scheduler: N long-lived worker processes share one scheduler
-(tasks.scheduling.WorkerPool) instead of a process forked per task. Same results, every task
+"""--workers N: the run's Luigi worker runs its tasks in N long-lived processes
+(tasks.executors.ExecutorWorker) instead of a process forked per task. Same results, every task
 in one of the N processes, failures reported as before, and no worker outlives its run."""
 from __future__ import annotations
 
