@@ -136,15 +136,18 @@ class ExecutorWorker(luigi.worker.Worker):
     it: ending it ends the process. An executor that dies (kill -9, out of memory) fails the
     task it ran, and the worker stops: what is left is done by the next run."""
 
-    executors: Executors | None = None
-
-    def run(self) -> bool:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Forked here, before ``__enter__`` starts the worker's keep-alive thread: a fork copies
+        # only the thread that calls it, and a lock another thread held (logging's, a
+        # connection pool's) would stay held in the child for good.
         self.executors = Executors(self, self.worker_processes)
+
+    def __exit__(self, kind, value, traceback):
         try:
-            return super().run()
-        except BaseException:  # Ctrl-C, a scheduler error: what the executors run is abandoned
-            self.executors.kill()
-            raise
+            if kind is not None:  # Ctrl-C, a scheduler error: what the executors run is abandoned
+                self.executors.kill()
+            return super().__exit__(kind, value, traceback)
         finally:
             self.executors.close()
 
