@@ -43,8 +43,15 @@ def test_a_short_line_below_that_repeats_a_word_only_that_line_uses_is_its_echo(
     ([0, 0, 1, 1], [-1, 3, -1, -1], [0] * 4, [0, 0, 0, 0]),
 ])
 def test_the_text_of_a_box_goes_when_its_controls_go_and_the_article_goes_on(drop, echo, doc, expected):
-    out = box_texts(np.array(drop, bool), np.array(echo), np.array(doc))
+    out = box_texts(np.array(drop, bool), np.array(echo), np.array(doc), np.ones(len(drop), bool))
     assert out.tolist() == [bool(x) for x in expected]
+
+
+def test_only_a_prose_line_is_taken_as_the_text_of_a_box():
+    """A byline or a label above a removed field is not a box's text: it is no paragraph."""
+    drop, echo, doc = np.array([0, 0, 1, 0], bool), np.array([-1, 2, -1, -1]), np.zeros(4, int)
+    assert box_texts(drop, echo, doc, np.array([1, 1, 0, 1], bool)).tolist() == [False, True, False, False]
+    assert not box_texts(drop, echo, doc, np.array([1, 0, 0, 1], bool)).any()
 
 
 def test_a_newsletter_box_in_swedish_loses_its_text_with_its_field_and_button():

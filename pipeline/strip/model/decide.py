@@ -47,8 +47,8 @@ def paragraph_lines(text: str, settings: StripSettings, asked) -> set[int]:
 BOX_TEXT = "repeated_by_removed_below"  # the explanation of a line ``box_texts`` removes
 
 
-def box_texts(drop: np.ndarray, echo: np.ndarray | None, row_doc: np.ndarray) -> np.ndarray:
-    """Kept rows that may be the text of a box between paragraphs: a removed run of lines starts
+def box_texts(drop: np.ndarray, echo: np.ndarray | None, row_doc: np.ndarray, prose: np.ndarray) -> np.ndarray:
+    """Kept ``prose`` rows that may be the text of a box between paragraphs: a removed run of lines starts
     right below the row, holds the short line that repeats one of the row's own words (its
     button or field, ``features.echo_rows``), and the article goes on after the run. The model
     finds a box's controls by their shape; its text reads like any paragraph, and only the
@@ -58,7 +58,7 @@ def box_texts(drop: np.ndarray, echo: np.ndarray | None, row_doc: np.ndarray) ->
     out = np.zeros(len(drop), bool)
     if echo is None:
         return out
-    r = np.flatnonzero((echo >= 0) & ~drop)
+    r = np.flatnonzero((echo >= 0) & ~drop & prose)
     if not len(r):
         return out
     j, n = echo[r], len(drop)
@@ -151,7 +151,7 @@ def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: 
         protected = paragraph_lines(sub[d]["text"], settings, batch.line_idx[a:b][model_only[a:b]].tolist())
         if protected:  # only lines the model alone removes were asked about
             drop[a:b] &= ~np.isin(batch.line_idx[a:b], list(protected))
-    boxed = box_texts(drop, batch.echo, row_doc) & (batch.X[:, _PROSE] != 0)
+    boxed = box_texts(drop, batch.echo, row_doc, batch.X[:, _PROSE] != 0)
     drop |= boxed
     rows = np.flatnonzero(drop)
     label = np.where(p_com >= 0.5, 1, 2)
