@@ -48,13 +48,14 @@ BOX_TEXT = "repeated_by_removed_below"  # the explanation of a line ``box_texts`
 
 
 def box_texts(drop: np.ndarray, echo: np.ndarray | None, row_doc: np.ndarray, prose: np.ndarray) -> np.ndarray:
-    """Kept ``prose`` rows that may be the text of a box between paragraphs: a removed run of lines starts
-    right below the row, holds the short line that repeats one of the row's own words (its
-    button or field, ``features.echo_rows``), and the article goes on after the run. The model
-    finds a box's controls by their shape; its text reads like any paragraph, and only the
-    controls repeating its call tell it apart, in any language. With the shipped model it
-    removes 2 lines of the 1,281 labelled training pages (both body: a table's lead-in, a
-    petition call) and 4 of the promotion texts of the project's own multilingual set."""
+    """Kept ``prose`` rows that may be the text of a box between paragraphs: a removed run of
+    lines starts right below the row, holds the short line that repeats one of the row's own
+    words (its button or field, ``features.echo_rows``), and the article goes on after the
+    run. The model finds a box's controls by their shape; its text reads like any paragraph,
+    and only the controls repeating its call tell it apart, in any language. With the shipped
+    model it removes 2 lines of the 1,281 labelled training pages (both body: a table's
+    lead-in, a petition call) and 4 of the promotion texts of the project's own multilingual
+    set."""
     out = np.zeros(len(drop), bool)
     if echo is None:
         return out
