@@ -58,7 +58,7 @@ class Executors:
                     os.kill(pid, signal.SIGKILL)
 
     def close(self) -> None:
-        for slot, conn in enumerate(self.conns):
+        for conn in self.conns:
             with contextlib.suppress(OSError):
                 conn.send(None)
             conn.close()
@@ -75,13 +75,8 @@ def _serve(worker: luigi.worker.Worker, conn) -> None:
             sent = conn.recv()
             if sent is None:
                 break
-            task = load_task(*sent)
-            reporter = luigi.worker.TaskStatusReporter(worker._scheduler, task.task_id, worker._id, None)
-            luigi.worker.TaskProcess(
-                task, worker._id, worker._task_result_queue, reporter, use_multiprocessing=True,
-                check_unfulfilled_deps=worker._config.check_unfulfilled_deps,
-                check_complete_on_run=worker._config.check_complete_on_run,
-                task_completion_cache=worker._task_completion_cache).run()
+            # the task process Luigi's worker would fork (its reporter, settings and context), run here
+            luigi.worker.Worker._create_task_process(worker, load_task(*sent)).run()
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the run reports it once
         code = 130
     except EOFError:  # the worker's process is gone
