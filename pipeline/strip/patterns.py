@@ -119,7 +119,7 @@ def second_chars(pattern: str) -> dict[str, frozenset | None] | None:
             out[first] = None  # anything may follow it
         else:
             out.setdefault(first, set()).add(text[1])
-    return {ch: None if after is None else frozenset(digits_as_zero(after)) for ch, after in out.items()}
+    return {ch: None if after is None else frozenset(after) for ch, after in out.items()}
 
 
 _PREFIX = 2  # characters of a match's prefix that ``_prefixes`` spells out
