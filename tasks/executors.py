@@ -6,7 +6,9 @@ the forks and the copy-on-write faults that follow cost about a quarter of a run
 stakeholder of every task it added or that its tasks yielded), so a central scheduler gives it
 exactly the work Luigi's own worker would get, dynamic dependencies included. Its tasks run
 in ``N`` processes forked once, after the run's warm-up, each running one task at a time and
-reporting through the worker's result queue as a forked task process does.
+sending its results back over its own pipe. A thread of the worker's process puts them on the
+worker's result queue: the executors share no lock, so one killed while it reports a result
+cannot leave the others unable to report theirs (a queue shared across processes would).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import contextlib
 import ctypes
 import os
 import signal
+import threading
 import traceback
 from multiprocessing import connection as mp_connection
 
@@ -39,6 +42,19 @@ class Executors:
             self.conns.append(parent_end)
             self.pids.append(pid)
         self.exitcodes: list[int | None] = [None] * n
+        self.relay = threading.Thread(target=self._relay, args=(worker._task_result_queue,), daemon=True)
+        self.relay.start()
+
+    def _relay(self, results) -> None:
+        """Put each result an executor sends on the worker's result queue as it comes, until
+        every executor has gone (a pipe an executor died writing to is dropped)."""
+        live = list(self.conns)
+        while live:
+            for conn in mp_connection.wait(live):
+                try:
+                    results.put(conn.recv())
+                except Exception:  # EOF, or a message cut short by the sender's death
+                    live.remove(conn)
 
     def send(self, slot: int, task) -> None:
         self.conns[slot].send((task.task_module, task.task_family, task.to_str_params()))
@@ -61,9 +77,11 @@ class Executors:
         for conn in self.conns:
             with contextlib.suppress(OSError):
                 conn.send(None)
-            conn.close()
         for slot in range(len(self.pids)):
             self.exitcode(slot, wait=True)
+        self.relay.join()  # every pipe has ended with its executor
+        for conn in self.conns:
+            conn.close()
 
 
 def _serve(worker: luigi.worker.Worker, conn) -> None:
@@ -76,7 +94,9 @@ def _serve(worker: luigi.worker.Worker, conn) -> None:
             if sent is None:
                 break
             # the task process Luigi's worker would fork (its reporter, settings and context), run here
-            luigi.worker.Worker._create_task_process(worker, load_task(*sent)).run()
+            process = luigi.worker.Worker._create_task_process(worker, load_task(*sent))
+            process.result_queue = _Reply(conn)
+            process.run()
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the run reports it once
         code = 130
     except EOFError:  # the worker's process is gone
@@ -85,9 +105,17 @@ def _serve(worker: luigi.worker.Worker, conn) -> None:
         traceback.print_exc()
         code = 1
     finally:
-        worker._task_result_queue.close()
-        worker._task_result_queue.join_thread()  # the last result is written before the exit
         os._exit(code)
+
+
+class _Reply:
+    """A task process's result queue in an executor: its one result goes back over the pipe."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def put(self, result) -> None:
+        self.conn.send(result)
 
 
 class _Dispatched:
