@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Build the strip_multilingual evaluation set from the hand-written sources in ``src/<lang>.txt``.
+"""Build the strip_multilingual evaluation set from the hand-written sources in ``src/<lang>.txt``
+(``build.py [SET_DIR]``: another set in the same format from ``SET_DIR/src``).
 
 Every line of text in ``src/`` was written for this set (original writing). This script only
 assembles documents from those parts, labels every line and writes:
@@ -42,7 +43,6 @@ import unicodedata
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SRC = HERE / "src"
 WORD = re.compile(r"\w+")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
@@ -315,9 +315,12 @@ def validate(inp: dict, gold: dict, info: dict) -> list[str]:
     return errs
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    """Builds the set in the folder given (default: this one) from its ``src/``: another set in
+    the same format (eval/strip_fresh) is built by the same script."""
+    here = Path(argv[0]).resolve() if argv else HERE
     inputs, golds, infos = [], [], []
-    for path in sorted(SRC.glob("*.txt")):
+    for path in sorted((here / "src").glob("*.txt")):
         lang, blocks, styles, docs = parse_file(path)
         for d in docs:
             inp, gold, info = build_doc(lang, blocks, styles, d)
@@ -333,10 +336,10 @@ def main() -> int:
             print(f"{gold['id']} ({info['where']}): {e}", file=sys.stderr)
             bad += 1
     order = sorted(range(len(ids)), key=lambda i: ids[i])
-    with open(HERE / "input.jsonl", "w", encoding="utf-8") as fh:
+    with open(here / "input.jsonl", "w", encoding="utf-8") as fh:
         for i in order:
             fh.write(json.dumps(inputs[i], ensure_ascii=False) + "\n")
-    with open(HERE / "gold.jsonl", "w", encoding="utf-8") as fh:
+    with open(here / "gold.jsonl", "w", encoding="utf-8") as fh:
         for i in order:
             fh.write(json.dumps(golds[i], ensure_ascii=False) + "\n")
     counts: dict = {}
@@ -347,7 +350,7 @@ def main() -> int:
     for g in golds:
         for lab in g["lines"]:
             labels[str(lab)] = labels.get(str(lab), 0) + 1
-    meta = {"set": "strip_multilingual", "split": "tune+heldout", "docs": len(golds),
+    meta = {"set": here.name, "split": "tune+heldout", "docs": len(golds),
             "tasks": ["boilerplate"], "doc_type": "text", "source": "own",
             "languages": len(counts),
             "splits": {s: sum(1 for g in golds if g["split"] == s) for s in ("tune", "heldout")},
@@ -355,7 +358,7 @@ def main() -> int:
             "widgets": dict(sorted(_count(g["widget"] for g in golds).items())),
             "line_labels": labels,
             "leak_kinds": _count(x["kind"] for g in golds for x in g["leak"])}
-    (HERE / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (here / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"{len(golds)} docs, {len(counts)} languages, {bad} validation problems")
     return 1 if bad else 0
 
@@ -368,4 +371,4 @@ def _count(xs) -> dict:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
