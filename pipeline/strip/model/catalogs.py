@@ -86,7 +86,8 @@ SOURCES = (
            "36cc22e5cf9af08a3831ed41bff63eefe9440b7e56208234737bc1c7bdf68a5c", ghost_portal),
     Source("ghost-comments-ui", "https://registry.npmjs.org/@tryghost/comments-ui/-/comments-ui-1.6.324.tgz",
            "d639d054663609a9f78114fee18c911e575aa7fb3652f4264e5e0a44a860333d", ghost_comments),
-    Source("isso", "https://files.pythonhosted.org/packages/2c/9a/a55fbe74e93b5203e27f4e55ab339b2ab64d59ad052409685218251f5cce/isso-0.14.0.tar.gz",
+    Source("isso", "https://files.pythonhosted.org/packages/2c/9a/"
+           "a55fbe74e93b5203e27f4e55ab339b2ab64d59ad052409685218251f5cce/isso-0.14.0.tar.gz",
            "9e2ac090f49aeb8e33871280fcf9680e0ec68dcca50b5ef72e5f275df623c9e5", isso),
 )
 

@@ -275,15 +275,15 @@ def _line_stats(cps, cls, n_lines, n_classes, space):
 BASE = ["log_chars", "log_words", "cjk_share", "lower_share", "upper_share", "digit_share", "punct_share",
         "symbol_share", "term_per_word", "ends_term", "ends_colon", "ends_other", "starts_upper",
         "starts_digit", "starts_symbol", "stop_share", "stop_count", "stopchar_share", "prose_vocab",
-        "top_vocab", "widget_share", "mean_word_len", "rep_doc", "rep_batch", "rep_first", "rep_last", "blank_before",
-        "blank_after", "indent", *SHAPES, *(f"rule_{a}" for a in ACTIONS), "prose"]
-NEIGHBOUR = ["log_words", "ends_term", "stop_share", "prose_vocab", "widget_share", "rep_batch", "digit_share", "clock", "date",
-             "count_line", "handle", "url", "rule_cut", "rule_thread", "rule_end", "rule_drop", "prose",
-             "upper_share", "starts_upper"]
+        "top_vocab", "widget_share", "mean_word_len", "rep_doc", "rep_batch", "rep_first", "rep_last",
+        "blank_before", "blank_after", "indent", *SHAPES, *(f"rule_{a}" for a in ACTIONS), "prose"]
+NEIGHBOUR = ["log_words", "ends_term", "stop_share", "prose_vocab", "widget_share", "rep_batch", "digit_share",
+             "clock", "date", "count_line", "handle", "url", "rule_cut", "rule_thread", "rule_end", "rule_drop",
+             "prose", "upper_share", "starts_upper"]
 OFFSETS = (-3, -2, -1, 1, 2, 3)
 WINDOWS = (2, 5, 12)
-WINDOWED = ["log_words", "stop_share", "prose", "prose_vocab", "widget_share", "ends_term", "clock", "date", "count_line",
-            "rule_thread", "rep_batch", "handle", "upper_share"]
+WINDOWED = ["log_words", "stop_share", "prose", "prose_vocab", "widget_share", "ends_term", "clock", "date",
+            "count_line", "rule_thread", "rep_batch", "handle", "upper_share"]
 REGION = ["rel_pos", "rel_char_pos", "log_idx", "log_idx_from_end", "log_doc_lines", "log_doc_words",
           "prose_words_above", "prose_words_below", "in_core", "core_dist", "core_dist_rel", "cut_above",
           "cut_above_dist", "end_above", "thread_above", "clock_above", "prose_after_cut"]
