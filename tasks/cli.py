@@ -90,8 +90,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a text set with line labels or an HTML set with gold bodies (repeatable)")
     t.add_argument("--output", required=True, metavar="MODEL", help="model file to write (.json.gz)")
     t.add_argument("--rules", action="append", metavar="DIR", help="rule folders added to the packaged ones")
-    t.add_argument("--catalogs", metavar="DIR", help="where the widget catalogs' archives are kept, downloaded "
-                   "there when missing (default ~/.cache/storydedup/catalogs; see strip/model/catalogs.py)")
 
     e = sub.add_parser("evaluate", help="run on evaluation sets and print their metrics")
     e.add_argument("--set", dest="sets", action="append", required=True, help="evaluation set directory (repeatable)")
@@ -543,8 +541,7 @@ def cmd_train_strip(args) -> int:
         if not Path(folder).is_dir():
             raise UsageError(f"--train: not a folder: {folder}")
     rules = [str(p) for p in rule_paths(None, tuple(args.rules or ()))]
-    return train.main(args.train, args.output, rules, log=lambda msg: print(msg, file=sys.stderr),
-                      catalog_dir=args.catalogs)
+    return train.main(args.train, args.output, rules, log=lambda msg: print(msg, file=sys.stderr))
 
 
 def cmd_evaluate(args) -> int:

@@ -76,7 +76,6 @@ class Vocab:
     stop: frozenset        # frequent words of many languages (stop-words package + wordfreq)
     stop_chars: frozenset  # frequent single characters of CJK languages
     languages: tuple = ()  # (language, its frequent words) pairs: which language a page is in
-    widget: frozenset = frozenset()  # words of widgets' interface texts in many languages (catalogs.py)
 
     @property
     def stop_hashes(self) -> np.ndarray:
@@ -94,15 +93,6 @@ class Vocab:
         return self._table
 
     @property
-    def widget_table(self) -> np.ndarray:
-        """Hashes of the first ``STEM`` characters of the ``widget`` words, as ``stop_table``:
-        "subskrypcja" also stands for "subskrypcji", "abonnieren" for "abonniert"."""
-        if not hasattr(self, "_widget_table"):
-            stems = np.unique(_words(_codepoints("\n".join(sorted(self.widget))), STEM)[3])
-            object.__setattr__(self, "_widget_table", _hash_table(stems))
-        return self._widget_table
-
-    @property
     def stop_codes(self) -> np.ndarray:
         return np.array(sorted(ord(c) for c in self.stop_chars), dtype=np.uint32)
 
@@ -111,12 +101,9 @@ STOP_LANGS = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "cs", "ru", "uk", 
               "ja", "zh", "ko", "sv", "da", "nb", "fi", "hu", "ro", "el", "bg", "he", "vi", "ca")
 
 
-def build_vocab(top_n: int = 150, widget_texts: dict[str, list[str]] | None = None) -> Vocab:
+def build_vocab(top_n: int = 150) -> Vocab:
     """Stop words of ``STOP_LANGS``: the ``stop-words`` lists where they exist, plus wordfreq's
-    ``top_n`` words (single frequent characters for CJK, whose text has no spaces); the widget
-    words of ``widget_texts`` (``catalogs.fetch``)."""
-    from storydedup.pipeline.strip.model.catalogs import widget_words
-
+    ``top_n`` words (single frequent characters for CJK, whose text has no spaces)."""
     stop, chars = set(), set()
     for lang in STOP_LANGS:
         listed, top = frequent_words(lang, top_n)
@@ -125,8 +112,7 @@ def build_vocab(top_n: int = 150, widget_texts: dict[str, list[str]] | None = No
             chars.update(w for w in top if len(w) == 1 and unicodedata.east_asian_width(w) in ("W", "F"))
         else:
             stop.update(top)
-    return Vocab(frozenset(stop), frozenset(chars), tuple(sorted(language_words(STOP_LANGS, top_n).items())),
-                 widget_words(widget_texts or {}, frozenset(stop)))
+    return Vocab(frozenset(stop), frozenset(chars), tuple(sorted(language_words(STOP_LANGS, top_n).items())))
 
 
 # Words are compared across lines by their first STEM characters: a crude stemmer that holds
@@ -275,15 +261,15 @@ def _line_stats(cps, cls, n_lines, n_classes, space):
 BASE = ["log_chars", "log_words", "cjk_share", "lower_share", "upper_share", "digit_share", "punct_share",
         "symbol_share", "term_per_word", "ends_term", "ends_colon", "ends_other", "starts_upper",
         "starts_digit", "starts_symbol", "stop_share", "stop_count", "stopchar_share", "prose_vocab",
-        "top_vocab", "widget_share", "mean_word_len", "rep_doc", "rep_batch", "rep_first", "rep_last",
-        "blank_before", "blank_after", "indent", *SHAPES, *(f"rule_{a}" for a in ACTIONS), "prose"]
-NEIGHBOUR = ["log_words", "ends_term", "stop_share", "prose_vocab", "widget_share", "rep_batch", "digit_share",
-             "clock", "date", "count_line", "handle", "url", "rule_cut", "rule_thread", "rule_end", "rule_drop",
-             "prose", "upper_share", "starts_upper"]
+        "top_vocab", "mean_word_len", "rep_doc", "rep_batch", "rep_first", "rep_last", "blank_before",
+        "blank_after", "indent", *SHAPES, *(f"rule_{a}" for a in ACTIONS), "prose"]
+NEIGHBOUR = ["log_words", "ends_term", "stop_share", "prose_vocab", "rep_batch", "digit_share", "clock", "date",
+             "count_line", "handle", "url", "rule_cut", "rule_thread", "rule_end", "rule_drop", "prose",
+             "upper_share", "starts_upper"]
 OFFSETS = (-3, -2, -1, 1, 2, 3)
 WINDOWS = (2, 5, 12)
-WINDOWED = ["log_words", "stop_share", "prose", "prose_vocab", "widget_share", "ends_term", "clock", "date",
-            "count_line", "rule_thread", "rep_batch", "handle", "upper_share"]
+WINDOWED = ["log_words", "stop_share", "prose", "prose_vocab", "ends_term", "clock", "date", "count_line",
+            "rule_thread", "rep_batch", "handle", "upper_share"]
 REGION = ["rel_pos", "rel_char_pos", "log_idx", "log_idx_from_end", "log_doc_lines", "log_doc_words",
           "prose_words_above", "prose_words_below", "in_core", "core_dist", "core_dist_rel", "cut_above",
           "cut_above_dist", "end_above", "thread_above", "clock_above", "prose_after_cut"]
@@ -519,8 +505,6 @@ def featurize(texts: list[str], vocab: Vocab, rules: RuleScan | None = None,
     is_top[order[np.arange(len(order)) - np.searchsorted(pdoc[order], pdoc[order]) < 20]] = True
     top = is_top[pinv] & content
     cols["top_vocab"] = np.bincount(wrow, weights=top, minlength=n) / nc
-    widget = content & _in_table(vocab.widget_table, wstem) if vocab.widget else np.zeros(len(wstem), bool)
-    cols["widget_share"] = np.bincount(wrow, weights=widget, minlength=n) / nc
     call = (w <= ECHO_WORDS) & ~prose
     echo = echo_rows(pinv, wrow, content & (found == 0) & ~call[wrow], call, n)
 

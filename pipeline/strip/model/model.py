@@ -179,8 +179,7 @@ class StripModel:
         }
         if vocab:
             data.update(stop_words=sorted(self.vocab.stop), stop_chars=sorted(self.vocab.stop_chars),
-                        language_words={lang: sorted(words) for lang, words in self.vocab.languages},
-                        widget_words=sorted(self.vocab.widget))
+                        language_words={lang: sorted(words) for lang, words in self.vocab.languages})
         if self.unreached is not None:
             data["unreached"] = self.unreached.to_dict(vocab=False)
         return data
@@ -200,11 +199,10 @@ class StripModel:
         expected = feature_names() + (OLD if data["info"].get("stack_old") else [])
         if data["features"] != expected or data["stage2_features"] != stage2_names(data["info"].get("stack_old")):
             raise ValueError(f"{path}: built for other features; retrain it (train-strip)")
-        if vocab is None and not {"language_words", "widget_words"} <= data.keys():
-            raise ValueError(f"{path}: has no language or widget word lists; retrain it (train-strip)")
+        if vocab is None and "language_words" not in data:
+            raise ValueError(f"{path}: has no language word lists; retrain it (train-strip)")
         vocab = vocab or Vocab(frozenset(data["stop_words"]), frozenset(data["stop_chars"]),
-                               tuple((lang, frozenset(words)) for lang, words in sorted(data["language_words"].items())),
-                               frozenset(data["widget_words"]))
+                               tuple((lang, frozenset(words)) for lang, words in sorted(data["language_words"].items())))
         boost = {k: Forest(data[k]) for k in ("stage1", "comment", "stage2")}
         unreached = cls.from_dict(data["unreached"], path, vocab) if "unreached" in data else None
         return cls(vocab, boost["stage1"], boost["comment"], boost["stage2"], data["threshold"],

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from storydedup.pipeline.strip.model.language import NO_SPACES
@@ -77,17 +77,6 @@ class Material:
     bodies: list[list[str]]   # body lines of each training document, in order
     texts: list[str]          # comment lines and body sentences of the training documents
     titles: list[str]         # short title-like body lines (first lines of bodies)
-    # per language: interface texts of real widgets (catalogs.fetch) by their number of words
-    catalog: dict[str, dict[int, list[str]]] = field(default_factory=dict)
-    catalog_share: float = 0.0  # share of controls and box texts worded from ``catalog``
-
-
-def by_words(catalog: dict[str, list[str]] | None) -> dict[str, dict[int, list[str]]]:
-    out: dict[str, dict[int, list[str]]] = {}
-    for lang, texts in (catalog or {}).items():
-        for text in texts:
-            out.setdefault(lang, {}).setdefault(len(text.split()), []).append(text)
-    return out
 
 
 def material(docs: list[dict]) -> Material:
@@ -117,23 +106,8 @@ class Page:
 
     # -- wording ---------------------------------------------------------------------------
     def ui(self, lo: int = 1, hi: int = 2) -> str:
-        """A control's label: frequent words of the language, or (``catalog_share`` of the
-        time) a real widget's text of as many words, when the catalogs have one."""
-        n = self.rng.randint(lo, hi)
-        found = self.catalog_text(n, n)
-        if found is not None:
-            return self.case(found)
-        words = [self.rng.choice(self.words) for _ in range(n)]
+        words = [self.rng.choice(self.words) for _ in range(self.rng.randint(lo, hi))]
         return self.case(" ".join(words))
-
-    def catalog_text(self, lo: int, hi: int) -> str | None:
-        """A widget text of ``lo``..``hi`` words in the page's language, ``catalog_share`` of
-        the time (never drawing when that share is 0, so pages without catalogs stay the same)."""
-        share, texts = self.mat.catalog_share, self.mat.catalog.get(self.lang)
-        if not share or not texts or self.rng.random() >= share:
-            return None
-        pool = [t for n in range(lo, hi + 1) for t in texts.get(n, ())]
-        return self.rng.choice(pool) if pool else None
 
     def when(self) -> str:
         from babel.dates import format_date, format_datetime, format_timedelta
@@ -205,8 +179,7 @@ class Page:
     def box(self) -> list[tuple[str, str]]:
         r = self.rng
         out = [(self.ui(1, 5) + r.choice(("", "", ":", "!")), "chrome")]
-        for t in r.sample(self.mat.texts, r.randint(1, 2)):  # prose, or a real widget's sentence
-            out.append((self.catalog_text(5, 40) or self.text(t), "chrome"))
+        out += [(self.text(t), "chrome") for t in r.sample(self.mat.texts, r.randint(1, 2))]
         if r.random() < 0.4:
             out.append((r.choice((f"{self.ui(1, 1).lower()}@{self.ui(1, 1).lower()}.example", self.ui(1, 2), "E-mail")), "chrome"))
         out.append((self.ui(1, 2), "chrome"))
@@ -252,13 +225,10 @@ def make_page(rng: random.Random, mat: Material, body: list[str], relex_share: f
     return out
 
 
-def synthetic_pages(docs: list[dict], n: int, seed: int, relex_share: float = 0.0,
-                    catalog: dict[str, list[str]] | None = None, catalog_share: float = 0.0) -> list[dict]:
+def synthetic_pages(docs: list[dict], n: int, seed: int, relex_share: float = 0.0) -> list[dict]:
     """``n`` pages ``{"id", "text", "lines", "source": "synth"}`` built from ``docs``; a share
-    ``relex_share`` of those not framed in English carry their text into the frame's language;
-    ``catalog_share`` of their controls and box texts come from ``catalog`` (``catalogs.fetch``)."""
+    ``relex_share`` of those not framed in English carry their text into the frame's language."""
     mat = material(docs)
-    mat.catalog, mat.catalog_share = by_words(catalog), catalog_share
     if not mat.bodies or not mat.texts or len(mat.titles) < 6:
         return []
     rng = random.Random(seed)

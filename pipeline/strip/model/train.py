@@ -50,9 +50,6 @@ class TrainConfig:
     # it judges pages in languages the rules do not cover. The stacked model keeps untranslated
     # pages: on the rules' languages (text_boilerplate dev) translated ones cost it body (loss 0.011 -> 0.042).
     unreached_relex: float = 0.5
-    # Share of the synthetic pages' controls and box texts worded by real widgets' translated
-    # interface texts (catalogs.py) instead of frequent words: what ``widget_share`` reads.
-    catalog_share: float = 0.3
 
 
 def shuffled(docs: list[dict]) -> list[dict]:
@@ -127,32 +124,29 @@ def train_two_stage(batches, y, sources, doc_idx, cfg: TrainConfig):
     return tuple(Forest.from_booster(b) for b in (stage1, comment, stage2))
 
 
-def train_model(docs: list[dict], rule_files: list[str], cfg: TrainConfig | None = None, log=print,
-                catalog: dict[str, list[str]] | None = None) -> StripModel:
-    """A StripModel from documents ``{"id", "text", "lines", "source"}``; ``catalog``: widgets'
-    interface texts by language (``catalogs.fetch``; None: no widget vocabulary)."""
+def train_model(docs: list[dict], rule_files: list[str], cfg: TrainConfig | None = None, log=print) -> StripModel:
+    """A StripModel from documents ``{"id", "text", "lines", "source"}``."""
     from storydedup.pipeline.strip.rules import load_rules
     from storydedup.pipeline.strip.settings import StripSettings
 
     cfg = cfg or TrainConfig()
     t0 = time.time()
-    vocab, scan, rules = build_vocab(widget_texts=catalog), RuleScan(rule_files), load_rules(rule_files)
+    vocab, scan, rules = build_vocab(), RuleScan(rule_files), load_rules(rule_files)
     kept = [d for d in docs if d["source"] not in EXCLUDED_SOURCES]
     docs = shuffled(kept)
-    pages = docs + synthetic_pages(kept, cfg.synthetic, SEED, 0.0, catalog, cfg.catalog_share)  # pages follow the sets' order
+    pages = docs + synthetic_pages(kept, cfg.synthetic, SEED)  # pages follow the sets' order
     batches, y, doc_idx = featurize_docs(pages, vocab, scan, cfg, rules, StripSettings())
     log(f"{len(pages)} documents, {len(y)} lines featurised in {time.time() - t0:.0f}s")
     stage1, comment, stage2 = train_two_stage(batches, y, sources_of(pages, doc_idx), doc_idx, cfg)
     counts = {s: int(n) for s, n in zip(*np.unique([d["source"] for d in pages], return_counts=True))}
     info = {"documents": counts, "lines": {k: int((y == v).sum()) for k, v in LABEL_IDS.items()},
             "excluded_sources": list(EXCLUDED_SOURCES), "rounds": cfg.rounds, "folds": cfg.folds,
-            "batch": cfg.batch, "seed": SEED, "synthetic": cfg.synthetic, "stack_old": cfg.stack_old,
-            "catalog_share": cfg.catalog_share, "catalog_languages": len(catalog or {}), "lightgbm": lgb.__version__,
+            "batch": cfg.batch, "seed": SEED, "synthetic": cfg.synthetic, "stack_old": cfg.stack_old, "lightgbm": lgb.__version__,
             "numpy": np.__version__}  # the file is reproduced byte for byte under these versions
     unreached = None
     if cfg.stack_old and cfg.unreached:  # without the heuristics' columns, on its own synthetic pages
         plain_cfg = replace(cfg, stack_old=False)
-        pages = docs + synthetic_pages(kept, cfg.synthetic, SEED, cfg.unreached_relex, catalog, cfg.catalog_share)
+        pages = docs + synthetic_pages(kept, cfg.synthetic, SEED, cfg.unreached_relex)
         batches, y, doc_idx = featurize_docs(pages, vocab, scan, plain_cfg)
         unreached = StripModel(vocab, *train_two_stage(batches, y, sources_of(pages, doc_idx), doc_idx, plain_cfg),
                                cfg.unreached_threshold, cfg.unreached_threshold,
@@ -161,19 +155,13 @@ def train_model(docs: list[dict], rule_files: list[str], cfg: TrainConfig | None
     return StripModel(vocab, stage1, comment, stage2, cfg.threshold, cfg.threshold_removed, info, unreached)
 
 
-def main(train_dirs: list[str], output: str, rule_files: list[str], log=print, catalog_dir: str | None = None,
-         cfg: TrainConfig | None = None) -> int:
-    from pathlib import Path
-
-    from storydedup.pipeline.strip.model import catalogs
+def main(train_dirs: list[str], output: str, rule_files: list[str], log=print) -> int:
     from storydedup.pipeline.strip.model.labels import load_set
 
     docs = [d for folder in train_dirs for d in load_set(folder)]
     if not docs:
         raise ValueError(f"no labelled documents in {', '.join(train_dirs)}")
-    catalog = catalogs.fetch(Path(catalog_dir) if catalog_dir else catalogs.CACHE)
-    log(f"widget catalogs: {len(catalog)} languages, {sum(map(len, catalog.values()))} texts")
-    model = train_model(docs, rule_files, cfg, log=log, catalog=catalog)
+    model = train_model(docs, rule_files, log=log)
     model.save(output)
     log(f"saved {output}")
     return 0
