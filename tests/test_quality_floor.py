@@ -9,7 +9,8 @@ improvement: ``storydedup evaluate --set ../shared/eval/<set> ... --output OUT``
 ``python -m pipeline.evaluation.floors --floors tests/quality_floor.json --metrics OUT --write``.
 
 The end-to-end test is marked ``slow`` and skips when ``../shared/eval`` is not beside the
-checkout. The floor file's shape and the floor tooling are checked on every run.
+checkout. Sets of the project's own (``eval/strip_multilingual``, ``eval/strip_fresh``) are held
+to floors the same way. The floor file's shape and the floor tooling are checked on every run.
 """
 from pathlib import Path
 
@@ -21,7 +22,13 @@ from storydedup.pipeline.evaluation.floors import dumps_floors, load_floors, set
 FLOOR_FILE = Path(__file__).with_name("quality_floor.json")
 FLOORS = sets_of(load_floors(FLOOR_FILE))
 EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+OWN = Path(__file__).resolve().parents[1] / "eval"  # the project's own sets, shipped in the checkout
 needs_eval = pytest.mark.skipif(not EVAL.is_dir(), reason=f"evaluation sets not found at {EVAL}")
+
+
+def set_dir(name: str) -> Path:
+    """A set of the project's own (eval/NAME) or of ../shared/eval."""
+    return OWN / name if (OWN / name).is_dir() else EVAL / name
 
 
 def test_floor_file_is_well_formed():
@@ -53,7 +60,7 @@ def test_tightening_only_moves_in_the_strict_direction():
 @pytest.mark.parametrize("set_name", sorted(FLOORS))
 def test_floor_paths_name_real_metrics(set_name):
     """Every floor path exists in what score_set returns (cheap: scores an empty output)."""
-    metrics = score_set(str(EVAL / set_name), [], [])
+    metrics = score_set(str(set_dir(set_name)), [], [])
     for path in FLOORS[set_name]:
         lookup(metrics, path)
 
@@ -64,10 +71,10 @@ def test_floor_paths_name_real_metrics(set_name):
 def test_pipeline_meets_quality_floor(set_name, tmp_path):
     from storydedup.tasks.cli import main
 
-    set_dir = EVAL / set_name
+    folder = set_dir(set_name)
     out = tmp_path / "out"
-    assert main(["run", "--input", str(set_file(set_dir, "input")), "--output", str(out), "--quiet"]) == 0
-    metrics = score_set(str(set_dir), *load_output(out))
+    assert main(["run", "--input", str(set_file(folder, "input")), "--output", str(out), "--quiet"]) == 0
+    metrics = score_set(str(folder), *load_output(out))
     problems = violations(metrics, FLOORS[set_name])
     assert not problems, "\n".join(problems) + "\n\n" + format_report(set_name, metrics)
     if "encoding_ftfy_alone" in metrics:  # the repair stage never loses a kind of case ftfy gets right
