@@ -106,6 +106,30 @@ def test_synthetic_pages_frame_real_bodies_in_many_languages():
     assert sum(scripts.values()) >= 2, scripts  # controls and times come in several scripts
 
 
+def test_one_line_comments_take_their_author_and_time_and_leave_other_pages_alone(monkeypatch):
+    from storydedup.pipeline.strip.model import synth
+
+    thread = [("Comments (12)", "chrome"), ("Sort: newest", "chrome"), ("anna_k", "chrome"),
+              ("2 hours ago", "chrome"), ("I agree with this.", "comment"), ("And more.", "comment"),
+              ("▲ 4 ▼ 1", "chrome"), ("bob", "chrome"), ("yesterday", "chrome"), ("No way.", "comment")]
+    out = synth.inline(thread, random.Random(1))
+    assert out[:2] == thread[:2]  # the thread's header and sort bar stay lines of their own
+    comments = [line for line, label in out if label == "comment"]
+    assert comments[0].startswith("anna_k 2 hours ago") and comments[0].endswith("I agree with this.")
+    assert any(c.startswith("bob yesterday") and "No way." in c for c in comments)
+    assert [lab for _, lab in out].count("chrome") < [lab for _, lab in thread].count("chrome")
+    rng = random.Random(3)
+    docs = [document(rng, i) for i in range(12)]
+    pages = synthetic_pages(docs, 40, seed=5)
+    monkeypatch.setattr(synth, "INLINE_SHARE", 0.0)
+    plain = synthetic_pages(docs, 40, seed=5)
+    changed = [a["id"] for a, b in zip(pages, plain) if a != b]
+    assert 0 < len(changed) < 20  # the layout draws from its own generator: the other pages are as they were
+    for a, b in zip(pages, plain):
+        if a != b:  # the same page with its comments' heads joined to their lines: fewer lines
+            assert len(a["lines"]) < len(b["lines"]) and a["text"].split("\n")[0] == b["text"].split("\n")[0]
+
+
 def test_translated_pages_keep_the_shape_of_their_lines_in_another_script():
     from storydedup.pipeline.strip.model.synth import relexify
 

@@ -53,9 +53,8 @@ def box_texts(drop: np.ndarray, echo: np.ndarray | None, row_doc: np.ndarray, pr
     words (its button or field, ``features.echo_rows``), and the article goes on after the
     run. The model finds a box's controls by their shape; its text reads like any paragraph,
     and only the controls repeating its call tell it apart, in any language. With the shipped
-    model it removes 2 lines of the 1,281 labelled training pages (both body: a table's
-    lead-in, a petition call) and 4 of the promotion texts of the project's own multilingual
-    set."""
+    model it removes 3 lines of the 1,281 training pages (1 labelled body, 2 unlabelled) and 4
+    of the promotion texts of the project's own multilingual set."""
     out = np.zeros(len(drop), bool)
     if echo is None:
         return out

@@ -203,7 +203,39 @@ class Page:
         return out + self.bar()
 
 
-def make_page(rng: random.Random, mat: Material, body: list[str], relex_share: float = 0.0) -> list[tuple[str, str]]:
+INLINE_SHARE = 0.2  # threads whose comments carry their author and time on the text's line
+
+
+def inline(lines: list[tuple[str, str]], rng: random.Random) -> list[tuple[str, str]]:
+    """A thread laid out one comment a line: the one or two short chrome lines right above each
+    comment (author, time) go at the head of its first line, and at times a short chrome line
+    right below it (votes, "Reply") at its end: "anna_k (2 hours ago): ... ▲ 4"."""
+    joiner = rng.choice((": ", " — ", " · ", " | ", " "))
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(lines):
+        line, label = lines[i]
+        if label != "comment":
+            out.append((line, label))
+            i += 1
+            continue
+        head = []
+        while out and out[-1][1] == "chrome" and len(head) < 2 and len(out[-1][0].split()) <= 6 \
+                and len(out) > 1 and out[-2][1] != "body":  # the thread's header stays a line of its own
+            head.insert(0, out.pop()[0])
+        text = (f"{' '.join(head)}{joiner}{line}" if head else line)
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if nxt and nxt[1] == "chrome" and len(nxt[0].split()) <= 4 and rng.random() < 0.4:
+            text, i = f"{text} {nxt[0]}", i + 1
+        out.append((text, "comment"))
+        i += 1
+    return out
+
+
+def make_page(rng: random.Random, mat: Material, body: list[str], relex_share: float = 0.0,
+              layout: random.Random | None = None) -> list[tuple[str, str]]:
+    """``layout``: a generator of its own for variants drawn after the page is written (one-line
+    comments), so that turning them on leaves every other page as it was."""
     lang = rng.choice(LANGS)
     page = Page(rng, mat, lang, relex=relex_share > 0 and lang != "en" and rng.random() < relex_share)
     r = rng
@@ -219,7 +251,10 @@ def make_page(rng: random.Random, mat: Material, body: list[str], relex_share: f
     if r.random() < 0.75:
         tail.insert(r.randint(0, len(tail)), page.thread)
     for widget in tail:
-        out += widget()
+        lines = widget()
+        if widget == page.thread and layout is not None and layout.random() < INLINE_SHARE:
+            lines = inline(lines, layout)
+        out += lines
     if r.random() < 0.8:
         out += page.footer()
     return out
@@ -234,7 +269,7 @@ def synthetic_pages(docs: list[dict], n: int, seed: int, relex_share: float = 0.
     rng = random.Random(seed)
     pages = []
     for i in range(n):
-        lines = make_page(rng, mat, rng.choice(mat.bodies), relex_share)
+        lines = make_page(rng, mat, rng.choice(mat.bodies), relex_share, random.Random(seed * 100_003 + i))
         blank = rng.random() < 0.35  # some scrapes put an empty line between blocks
         text, labels = [], []
         for line, label in lines:
