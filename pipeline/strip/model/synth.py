@@ -209,7 +209,7 @@ INLINE_SHARE = 0.2  # threads whose comments carry their author and time on the 
 def inline(lines: list[tuple[str, str]], rng: random.Random) -> list[tuple[str, str]]:
     """A thread laid out one comment a line: the one or two short chrome lines right above each
     comment (author, time) go at the head of its first line, and at times a short chrome line
-    right below it (votes, "Reply") at its end: "anna_k (2 hours ago): ... ▲ 4"."""
+    right below it (votes, "Reply") at its end: "anna_k 2 hours ago: ... ▲ 4"."""
     joiner = rng.choice((": ", " — ", " · ", " | ", " "))
     out: list[tuple[str, str]] = []
     i = 0
@@ -220,10 +220,11 @@ def inline(lines: list[tuple[str, str]], rng: random.Random) -> list[tuple[str, 
             i += 1
             continue
         head = []
+        # not the line right below the article: there a thread starts with its header
         while out and out[-1][1] == "chrome" and len(head) < 2 and len(out[-1][0].split()) <= 6 \
-                and len(out) > 1 and out[-2][1] != "body":  # the thread's header stays a line of its own
+                and len(out) > 1 and out[-2][1] != "body":
             head.insert(0, out.pop()[0])
-        text = (f"{' '.join(head)}{joiner}{line}" if head else line)
+        text = f"{' '.join(head)}{joiner}{line}" if head else line
         nxt = lines[i + 1] if i + 1 < len(lines) else None
         if nxt and nxt[1] == "chrome" and len(nxt[0].split()) <= 4 and rng.random() < 0.4:
             text, i = f"{text} {nxt[0]}", i + 1
