@@ -379,11 +379,7 @@ def fault_lines(result: RunOutcome) -> list[str]:
     """The distinct one-line reports of the failed tasks when every failure was a fault of the
     environment (``ReportsFaults``); empty when any failure needs its traceback."""
     lines = []
-    for error in result.errors:
-        try:
-            error = json.loads(error)  # the worker sends the explanation JSON-encoded
-        except ValueError:
-            pass
+    for error in result.errors:  # decoded as the worker sent them (RunOutcome.of_build)
         if not isinstance(error, str) or not error.startswith(FAULT):
             return []
         lines.append(error[len(FAULT):].strip())

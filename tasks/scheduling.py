@@ -57,7 +57,7 @@ class RunOutcome:
     execution summary that occurred ("failed", "not_run", ...), the error recorded for each
     failed task, whether Luigi counts the run a success, and a summary for people."""
     has: set[str]
-    errors: list[str]
+    errors: list  # each failed task's error as its worker sent it (JSON-decoded when it was JSON)
     succeeded: bool
     summary: str
 
@@ -69,7 +69,8 @@ class RunOutcome:
 
         found = _summary_dict(result.worker)
         failed = sorted(found.get("failed", ()), key=str)
-        errors = [(result.worker._scheduler.fetch_error(t.task_id) or {}).get("error") or "" for t in failed]
+        fetched = [result.worker._scheduler.fetch_error(t.task_id) or {} for t in failed]
+        errors = [_decoded(found_error.get("error") or "") for found_error in fetched]
         lines = [f"failed: {t}: {_last_line(error)}" for t, error in zip(failed, errors)]
         lines += [f"could not be scheduled: {t}" for t in sorted(found.get("scheduling_error", ()), key=str)]
         left = len(found.get("still_pending_not_ext", ()))  # upstream_failure, not_run, ...: parts of it
@@ -79,10 +80,15 @@ class RunOutcome:
                    "\n".join(lines) if lines else result.summary_text)
 
 
-def _last_line(error: str) -> str:
-    """The last line of a task's error (of a traceback: the exception), JSON-encoded or not."""
+def _decoded(error: str):
+    """A task's error as its worker sent it: Luigi's worker JSON-encodes the explanation."""
     with contextlib.suppress(ValueError):
-        error = json.loads(error)
+        return json.loads(error)
+    return error
+
+
+def _last_line(error) -> str:
+    """The last line of a task's error (of a traceback: the exception)."""
     lines = [line for line in str(error).splitlines() if line.strip()]
     return lines[-1].strip() if lines else "no error recorded"
 

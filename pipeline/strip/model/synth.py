@@ -221,8 +221,8 @@ def inline(lines: list[tuple[str, str]], rng: random.Random) -> list[tuple[str, 
             continue
         head = []
         # not the line right below the article: there a thread starts with its header
-        while out and out[-1][1] == "chrome" and len(head) < 2 and len(out[-1][0].split()) <= 6 \
-                and len(out) > 1 and out[-2][1] != "body":
+        while len(out) > 1 and out[-1][1] == "chrome" and out[-2][1] != "body" and len(head) < 2 \
+                and len(out[-1][0].split()) <= 6:
             head.insert(0, out.pop()[0])
         text = f"{' '.join(head)}{joiner}{line}" if head else line
         nxt = lines[i + 1] if i + 1 < len(lines) else None
