@@ -39,7 +39,7 @@ def trained(tmp_path_factory):
     rng = random.Random(7)
     docs = [document(rng, i) for i in range(60)]
     cfg = TrainConfig(rounds={"stage1": 15, "comment": 10, "stage2": 10}, folds=2, batch=20, min_data_in_leaf=5,
-                      threshold=0.5, threshold_removed=0.5, synthetic=20)
+                      threshold=0.5, threshold_removed=0.5, synthetic=20, members=2)
     model = train_model(docs, rule_paths(), cfg, log=lambda _msg: None)
     path = tmp_path_factory.mktemp("model") / "strip.json.gz"
     model.save(str(path))
@@ -51,6 +51,30 @@ def trained(tmp_path_factory):
 def test_training_is_reproducible(trained):
     path, again = trained
     assert path.read_bytes() == again.read_bytes()
+
+
+def test_members_come_from_different_seeds_and_the_model_scores_their_mean(trained):
+    import gzip
+    import json
+
+    import numpy as np
+
+    from storydedup.pipeline.strip.model.features import featurize
+
+    model = StripModel.load(str(trained[0]))
+    assert len(model.members) == 2 and model.info["seeds"][0] != model.info["seeds"][1]
+    plain = model.unreached  # its rows need no heuristics' columns
+    assert plain.members[0].stage1.text != plain.members[1].stage1.text
+    batch = featurize([document(random.Random(5), 500)["text"]], model.vocab, RuleScan(rule_paths()))
+    p_bp, p_com, x2 = plain.predict(batch)
+    each = [m.predict(batch) for m in plain.members]
+    assert not np.allclose(each[0][0], each[1][0])  # the seeds make a difference to be averaged
+    assert np.allclose(p_bp, (each[0][0] + each[1][0]) / 2) and np.allclose(p_com, (each[0][1] + each[1][1]) / 2)
+    assert len(x2) == 2 and all(np.array_equal(a, b[2]) for a, b in zip(x2, each))
+    data = json.loads(gzip.decompress(trained[0].read_bytes()))
+    data["format"] = "storydedup-strip-model/1"  # a file of the single-member format
+    with pytest.raises(ValueError, match="retrain"):
+        StripModel.from_dict(data, "old.json.gz")
 
 
 def test_model_strips_and_explains(trained):
@@ -118,6 +142,8 @@ def test_one_line_comments_take_their_author_and_time_and_leave_other_pages_alon
     assert comments[0].startswith("anna_k 2 hours ago") and comments[0].endswith("I agree with this.")
     assert any(c.startswith("bob yesterday") and "No way." in c for c in comments)
     assert [lab for _, lab in out].count("chrome") < [lab for _, lab in thread].count("chrome")
+    for other in ("HEADLESS_SHARE", "LONG_SHARE", "ICON_SHARE"):  # the inline layout alone
+        monkeypatch.setattr(synth, other, 0.0)
     rng = random.Random(3)
     docs = [document(rng, i) for i in range(12)]
     pages = synthetic_pages(docs, 40, seed=5)
@@ -128,6 +154,32 @@ def test_one_line_comments_take_their_author_and_time_and_leave_other_pages_alon
     for a, b in zip(pages, plain):
         if a != b:  # the same page with its comments' heads joined to their lines: fewer lines
             assert len(a["lines"]) < len(b["lines"]) and a["text"].split("\n")[0] == b["text"].split("\n")[0]
+
+
+def test_thread_variants_and_pictographs_keep_labels_and_leave_other_pages_alone(monkeypatch):
+    from storydedup.pipeline.strip.model import synth
+
+    thread = [("Comments (12)", "chrome"), ("Sort: newest", "chrome"), ("anna_k", "chrome"),
+              ("2 hours ago", "chrome"), ("I agree with this.", "comment"), ("And more.", "comment"),
+              ("▲ 4 ▼ 1", "chrome"), ("bob", "chrome"), ("yesterday", "chrome"), ("No way.", "comment")]
+    assert synth.headless(thread, 2) == thread[2:]  # starts at the first comment's author
+    joined = synth.long_comments(thread)
+    assert ("I agree with this. And more.", "comment") in joined and len(joined) == len(thread) - 1
+    marked = synth.with_icons(thread + [("A reader's comment that runs well past six words.", "chrome")],
+                              random.Random(2))
+    assert [lab for _, lab in marked[:-1]] == [lab for _, lab in thread] and marked[-1][0].startswith("A reader")
+    led = [(line, old, lab) for (line, lab), (old, _) in zip(marked, thread) if line != old]
+    assert led  # some short chrome lines, never comments, get a pictograph in front
+    for line, old, lab in led:
+        assert lab == "chrome" and line == f"{line[0]} {old}" and any(lo <= ord(line[0]) <= hi for lo, hi in synth.ICON_BLOCKS)
+    rng = random.Random(3)
+    docs = [document(rng, i) for i in range(12)]
+    pages = synthetic_pages(docs, 60, seed=5)
+    for share in ("HEADLESS_SHARE", "LONG_SHARE", "ICON_SHARE"):
+        with monkeypatch.context() as m:
+            m.setattr(synth, share, 0.0)
+            changed = sum(a != b for a, b in zip(pages, synthetic_pages(docs, 60, seed=5)))
+        assert 0 < changed < 30, share  # drawn from the page's own layout generator: the others stay
 
 
 def test_translated_pages_keep_the_shape_of_their_lines_in_another_script():
@@ -274,6 +326,10 @@ def model_differences(a, b, path: str = "", rel: float = 1e-6) -> list[str]:
         if set(a) != set(b):
             return [f"{path}: keys {sorted(set(a) ^ set(b))}"]
         return [d for k in sorted(a) for d in model_differences(a[k], b[k], f"{path}/{k}", rel)]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{path}: {len(a)} items against {len(b)}"]
+        return [d for k, (x, y) in enumerate(zip(a, b)) for d in model_differences(x, y, f"{path}[{k}]", rel)]
     if isinstance(a, str) and isinstance(b, str) and "\n" in a:
         la, lb = a.split("\n"), b.split("\n")
         if len(la) != len(lb):
@@ -301,6 +357,10 @@ def test_model_differences_see_structure_and_values_but_not_float_noise():
     assert model_differences(model, {"stage1": tree.replace("split_feature=3 5", "split_feature=3 6"), "info": {"seed": 1}})
     assert model_differences(model, {"stage1": tree + "Tree=1\n", "info": {"seed": 1}})
     assert model_differences(model, {"stage1": tree, "info": {"seed": 2}})
+    members = {"members": [{"stage1": tree}], "info": {"seeds": [1]}}
+    assert model_differences(members, {"members": [{"stage1": tree}], "info": {"seeds": [1]}}) == []
+    assert model_differences(members, {"members": [{"stage1": tree}, {"stage1": tree}], "info": {"seeds": [1]}})
+    assert model_differences(members, {"members": [{"stage1": tree.replace("0.1 -0.2", "0.1 -0.3")}], "info": {"seeds": [1]}})
 
 
 def test_train_strip_rebuilds_the_shipped_model(tmp_path):

@@ -126,7 +126,7 @@ def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: 
             heur[k] = [None] * len(heur[k])
         old &= ~np.repeat(unreached, np.diff(batch.doc_ptr))  # that model decides alone there
     p_bp, p_com, cut = np.zeros(len(batch.X)), np.zeros(len(batch.X)), np.zeros(len(batch.X))
-    parts = []  # (model, its documents' rows, their sub-batch, stage-2 features)
+    parts = []  # (model, its documents' rows, their sub-batch, its members' stage-2 features)
     for judge, docs, width in ((model, ~unreached, batch.X.shape[1]), (model.unreached, unreached, n_plain)):
         if not docs.any():
             continue

@@ -1,14 +1,18 @@
-"""Two-stage line classifier: per-line gradient-boosted trees, then a sequence stage.
+"""Two-stage line classifier: per-line gradient-boosted trees, then a sequence stage, in a
+few members whose scores are averaged.
 
 Stage 1 scores every line from its own and its neighbours' features: ``p_bp`` (boilerplate of
 any kind) and ``p_com`` (reader comment, given boilerplate). Stage 2 re-scores each line from
 the stage-1 scores of a window around it and of everything above/below it (stacking, trained on
 out-of-fold stage-1 scores), so threads and boxes come out as regions rather than single lines.
-A line is removed when the stage-2 score reaches ``threshold``; a model that stacks the
+A model is a few such two-stage members trained alike from different seeds (their own document
+order, folds, synthetic pages and tree sampling), and a line's scores are the members' mean: one
+member's scores on pages unlike its training pages move by several points from seed to seed,
+their mean much less. A line is removed when the mean stage-2 score reaches ``threshold``; a model that stacks the
 heuristic stripper (``info["stack_old"]``) has a second threshold, ``threshold_removed``, for
 the lines the heuristics removed (their evidence already counts against the line).
 
-The model file is one gzipped JSON: the three LightGBM models as text, the frozen stop-word
+The model file is one gzipped JSON: each member's three LightGBM models as text, the frozen stop-word
 list, the feature names and the training record, so serving reads exactly what training used.
 Serving walks the trees itself (``forest``): LightGBM is needed to train, not to strip.
 """
@@ -38,6 +42,7 @@ def language_guess(languages: tuple) -> LanguageGuess:
     return guess
 
 
+FORMAT = "storydedup-strip-model/2"  # /2: members
 BODY, COMMENT, CHROME = 0, 1, 2
 LABELS = ("body", "comment", "boilerplate")
 S2_OFFSETS = (-4, -3, -2, -1, 1, 2, 3, 4)
@@ -115,12 +120,40 @@ def _score_runs(comment, body, doc_ptr, com_max, dist_above, dist_below):
             dist_below[r] = nxt - r if nxt >= 0 else b - a
 
 
-@dataclass
-class StripModel:
-    vocab: Vocab
+@dataclass(frozen=True)
+class Member:
     stage1: Forest      # P(boilerplate) of a line
     comment: Forest     # P(comment | boilerplate) of a line
     stage2: Forest      # P(boilerplate) from the windowed stage-1 scores
+
+    def predict(self, batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        p1 = self.stage1.predict(batch.X)
+        pc = self.comment.predict(batch.X)
+        x2 = stage2_features(batch, p1, pc)
+        return self.stage2.predict(x2), pc, x2
+
+    def contributions(self, batch: Batch, x2: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Per row of ``rows``: the stage-2 contributions past the line's own stage-1 score, then
+        that score's share spread over the stage-1 features that made it (log-odds; path
+        contributions, see ``paths``)."""
+        c2 = contributions(self.stage2, x2[rows])[:, :-1]
+        c1 = contributions(self.stage1, batch.X[rows])[:, :-1]
+        own, total = c2[:, 0], c1.sum(axis=1)
+        share = np.where((own > 0) & (total > 0), own / np.where(total > 0, total, 1.0), 0.0)
+        return np.hstack([c2[:, 1:], c1 * share[:, None]])
+
+    def to_dict(self) -> dict:
+        return {"stage1": self.stage1.text, "comment": self.comment.text, "stage2": self.stage2.text}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Member":
+        return cls(Forest(data["stage1"]), Forest(data["comment"]), Forest(data["stage2"]))
+
+
+@dataclass
+class StripModel:
+    vocab: Vocab
+    members: tuple[Member, ...]  # their scores are averaged
     threshold: float = 0.5
     threshold_removed: float = 0.5
     info: dict = field(default_factory=dict)
@@ -137,29 +170,24 @@ class StripModel:
     def stacked(self) -> bool:
         return bool(self.info.get("stack_old"))
 
-    def predict(self, batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(stage-2 P(boilerplate), P(comment | boilerplate), stage-2 features) per row."""
+    def predict(self, batch: Batch) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """(mean stage-2 P(boilerplate), mean P(comment | boilerplate), each member's stage-2
+        features) per row."""
         if not len(batch.X):
             z = np.zeros(0)
-            return z, z, np.zeros((0, len(stage2_names())), np.float32)
-        p1 = self.stage1.predict(batch.X)
-        pc = self.comment.predict(batch.X)
-        x2 = stage2_features(batch, p1, pc)
-        return self.stage2.predict(x2), pc, x2
+            return z, z, [np.zeros((0, len(stage2_names())), np.float32) for _ in self.members]
+        each = [m.predict(batch) for m in self.members]
+        return (np.mean([p for p, _, _ in each], axis=0), np.mean([pc for _, pc, _ in each], axis=0),
+                [x2 for _, _, x2 in each])
 
-    def explain(self, batch: Batch, x2: np.ndarray, rows: np.ndarray, top: int = 3) -> list[list[tuple[str, float]]]:
-        """Strongest features behind the removal of ``rows``: stage-2 contributions, where the
-        stage-1 scores are expanded into the stage-1 features that made them (log-odds; path
-        contributions, see ``paths``)."""
+    def explain(self, batch: Batch, x2: list[np.ndarray], rows: np.ndarray, top: int = 3) -> list[list[tuple[str, float]]]:
+        """Strongest features behind the removal of ``rows``: the members' mean contributions
+        (``Member.contributions``)."""
         if not len(rows):
             return []
-        c2 = contributions(self.stage2, x2[rows])[:, :-1]
-        c1 = contributions(self.stage1, batch.X[rows])[:, :-1]
-        # the line's own stage-1 score (column 0) is named by the stage-1 features that made it
-        own, total = c2[:, 0], c1.sum(axis=1)
-        share = np.where((own > 0) & (total > 0), own / np.where(total > 0, total, 1.0), 0.0)
-        values = np.hstack([c2[:, 1:], c1 * share[:, None]])
-        names = stage2_names(self.info.get("stack_old"))[1:] + (feature_names() + OLD)[:c1.shape[1]]
+        values = np.mean([m.contributions(batch, x, rows) for m, x in zip(self.members, x2)], axis=0)
+        n_stage1 = values.shape[1] - (len(stage2_names(self.info.get("stack_old"))) - 1)
+        names = stage2_names(self.info.get("stack_old"))[1:] + (feature_names() + OLD)[:n_stage1]
         best = np.argsort(-values, axis=1, kind="stable")[:, :top]
         return [[(names[j], round(float(v), 3)) for j, v in zip(js, vs) if v > 0]
                 for js, vs in zip(best, np.take_along_axis(values, best, axis=1))]
@@ -167,14 +195,12 @@ class StripModel:
     def to_dict(self, vocab: bool = True) -> dict:
         """``vocab``: with the word lists (a nested model shares its parent's)."""
         data = {
-            "format": "storydedup-strip-model/1",
+            "format": FORMAT,
             "threshold": self.threshold,
             "threshold_removed": self.threshold_removed,
             "features": feature_names() + (OLD if self.info.get("stack_old") else []),
             "stage2_features": stage2_names(self.info.get("stack_old")),
-            "stage1": self.stage1.text,
-            "comment": self.comment.text,
-            "stage2": self.stage2.text,
+            "members": [m.to_dict() for m in self.members],
             "info": self.info,
         }
         if vocab:
@@ -196,6 +222,8 @@ class StripModel:
 
     @classmethod
     def from_dict(cls, data: dict, path, vocab: Vocab | None = None) -> "StripModel":
+        if data.get("format") != FORMAT:
+            raise ValueError(f"{path}: format {data.get('format')!r}, not {FORMAT!r}; retrain it (train-strip)")
         expected = feature_names() + (OLD if data["info"].get("stack_old") else [])
         if data["features"] != expected or data["stage2_features"] != stage2_names(data["info"].get("stack_old")):
             raise ValueError(f"{path}: built for other features; retrain it (train-strip)")
@@ -203,7 +231,8 @@ class StripModel:
             raise ValueError(f"{path}: has no language word lists; retrain it (train-strip)")
         vocab = vocab or Vocab(frozenset(data["stop_words"]), frozenset(data["stop_chars"]),
                                tuple((lang, frozenset(words)) for lang, words in sorted(data["language_words"].items())))
-        boost = {k: Forest(data[k]) for k in ("stage1", "comment", "stage2")}
+        if not data["members"]:
+            raise ValueError(f"{path}: a model without members; retrain it (train-strip)")
+        members = tuple(Member.from_dict(m) for m in data["members"])
         unreached = cls.from_dict(data["unreached"], path, vocab) if "unreached" in data else None
-        return cls(vocab, boost["stage1"], boost["comment"], boost["stage2"], data["threshold"],
-                   data["threshold_removed"], data["info"], unreached)
+        return cls(vocab, members, data["threshold"], data["threshold_removed"], data["info"], unreached)

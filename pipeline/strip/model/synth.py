@@ -148,6 +148,7 @@ class Page:
             out.append((r.choice(SEPARATORS).join(self.ui(1, 2) for _ in range(r.randint(2, 4))), "chrome"))
         if r.random() < 0.3:
             out.append((self.ui(4, 10) + r.choice((".", "", "!")), "chrome"))
+        self.thread_header = len(out)  # lines above the first comment's author (``headless``)
         head = r.choice(("two", "one", "joined", "said"))
         act = r.choice(("bar", "count", "word", "none", "mixed"))
         sep = r.choice(SEPARATORS)
@@ -204,6 +205,12 @@ class Page:
 
 
 INLINE_SHARE = 0.2  # threads whose comments carry their author and time on the text's line
+HEADLESS_SHARE = 0.25  # threads that start right below the article, without a count or title
+LONG_SHARE = 0.25  # threads whose comments are one paragraph each (letters, answers, Q&A)
+ICON_SHARE = 0.25  # pages whose widget lines start with a pictograph ("🔔 Notify me")
+# Pictograph blocks of Unicode (miscellaneous symbols and pictographs, transport, dingbats,
+# miscellaneous symbols): widgets print one in front of a label in any language.
+ICON_BLOCKS = ((0x1F300, 0x1F5FF), (0x1F680, 0x1F6C5), (0x2700, 0x27BF), (0x2600, 0x26FF))
 
 
 def inline(lines: list[tuple[str, str]], rng: random.Random) -> list[tuple[str, str]]:
@@ -233,10 +240,38 @@ def inline(lines: list[tuple[str, str]], rng: random.Random) -> list[tuple[str, 
     return out
 
 
+def icon(rng: random.Random) -> str:
+    lo, hi = rng.choice(ICON_BLOCKS)
+    return chr(rng.randint(lo, hi))
+
+
+def headless(lines: list[tuple[str, str]], header: int) -> list[tuple[str, str]]:
+    """A thread without the lines above its first comment's author."""
+    return lines[header:]
+
+
+def long_comments(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Each comment's lines joined into one paragraph."""
+    out: list[tuple[str, str]] = []
+    for line, label in lines:
+        if label == "comment" and out and out[-1][1] == "comment":
+            out[-1] = (f"{out[-1][0]} {line}", label)
+        else:
+            out.append((line, label))
+    return out
+
+
+def with_icons(lines: list[tuple[str, str]], rng: random.Random) -> list[tuple[str, str]]:
+    """Some short chrome lines (labels, buttons, headings of at most 6 words) led by a pictograph."""
+    return [(f"{icon(rng)} {line}", label) if label == "chrome" and len(line.split()) <= 6 and rng.random() < 0.5
+            else (line, label) for line, label in lines]
+
+
 def make_page(rng: random.Random, mat: Material, body: list[str], relex_share: float = 0.0,
               layout: random.Random | None = None) -> list[tuple[str, str]]:
     """``layout``: a generator of its own for variants drawn after the page is written (one-line
-    comments), so that turning them on leaves every other page as it was."""
+    comments, threads without a header, one-paragraph comments, pictographs), so that turning
+    one on leaves every page without it as it was."""
     lang = rng.choice(LANGS)
     page = Page(rng, mat, lang, relex=relex_share > 0 and lang != "en" and rng.random() < relex_share)
     r = rng
@@ -253,11 +288,19 @@ def make_page(rng: random.Random, mat: Material, body: list[str], relex_share: f
         tail.insert(r.randint(0, len(tail)), page.thread)
     for widget in tail:
         lines = widget()
-        if widget == page.thread and layout is not None and layout.random() < INLINE_SHARE:
-            lines = inline(lines, layout)
+        if widget == page.thread and layout is not None:
+            if layout.random() < INLINE_SHARE:
+                lines = inline(lines, layout)
+            else:
+                if layout.random() < HEADLESS_SHARE:
+                    lines = headless(lines, page.thread_header)
+                if layout.random() < LONG_SHARE:
+                    lines = long_comments(lines)
         out += lines
     if r.random() < 0.8:
         out += page.footer()
+    if layout is not None and layout.random() < ICON_SHARE:
+        out = with_icons(out, layout)
     return out
 
 

@@ -1,13 +1,15 @@
 """Train the strip model (``storydedup train-strip``); the same data gives the same file.
 
-Documents are ordered by id and shuffled with a fixed seed, then featurised in batches of
-``BATCH`` (the batch is what the repetition features see, as a shard is when serving).
-LightGBM runs with fixed seeds, ``deterministic`` and row-wise histograms.
+Each member of the model (``TrainConfig.members``) has its own seed, ``SEED + k``: documents
+are ordered by id and shuffled with it, then featurised in batches of ``batch`` (the batch is
+what the repetition features see, as a shard is when serving); its synthetic pages and its
+LightGBM sampling draw from it. LightGBM runs ``deterministic`` with row-wise histograms.
 """
 from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 import zlib
 from dataclasses import dataclass, field, replace
 
@@ -17,7 +19,7 @@ import numpy as np
 from storydedup.pipeline.strip.model.features import Batch, build_vocab, featurize
 from storydedup.pipeline.strip.model.forest import Forest
 from storydedup.pipeline.strip.model.heuristics import old_features, old_reasons
-from storydedup.pipeline.strip.model.model import BODY, CHROME, COMMENT, StripModel, stage2_features
+from storydedup.pipeline.strip.model.model import BODY, CHROME, COMMENT, Member, StripModel, stage2_features
 from storydedup.pipeline.strip.model.rulescan import RuleScan
 from storydedup.pipeline.strip.model.synth import synthetic_pages
 
@@ -31,13 +33,14 @@ EXCLUDED_SOURCES = ("cleaneval",)
 NO_COMMENT_LABELS = ("cleaneval", "trafeval")
 PARAMS = dict(objective="binary", learning_rate=0.08, num_leaves=15, min_data_in_leaf=40,
               feature_fraction=0.7, bagging_fraction=0.8, bagging_freq=1, lambda_l2=1.0,
-              deterministic=True, force_row_wise=True, seed=SEED, num_threads=2, verbose=-1)
+              deterministic=True, force_row_wise=True, num_threads=2, verbose=-1)
 
 
 @dataclass
 class TrainConfig:
     rounds: dict = field(default_factory=lambda: {"stage1": 120, "comment": 80, "stage2": 60})
     folds: int = 3           # out-of-fold stage-1 scores for stage 2, grouped by document
+    members: int = 3         # two-stage models from seeds SEED, SEED + 1, ..., their scores averaged
     batch: int = 300         # documents featurised together
     stack_old: bool = True   # the heuristic stripper's decisions as features
     threshold: float = 0.93  # lines the heuristics keep go from this score on (chosen on dev + own tune split)
@@ -52,9 +55,9 @@ class TrainConfig:
     unreached_relex: float = 0.5
 
 
-def shuffled(docs: list[dict]) -> list[dict]:
+def shuffled(docs: list[dict], seed: int) -> list[dict]:
     docs = sorted(docs, key=lambda d: d["id"])
-    random.Random(SEED).shuffle(docs)
+    random.Random(seed).shuffle(docs)
     return docs
 
 
@@ -82,8 +85,8 @@ def featurize_docs(docs, vocab, scan, cfg: TrainConfig, rules=None, settings=Non
     return batches, np.concatenate(labels), np.concatenate(doc_idx)
 
 
-def fit(X, y, rounds: int, weight, cfg: TrainConfig) -> lgb.Booster:
-    params = {**PARAMS, "min_data_in_leaf": cfg.min_data_in_leaf}
+def fit(X, y, rounds: int, weight, cfg: TrainConfig, seed: int) -> lgb.Booster:
+    params = {**PARAMS, "min_data_in_leaf": cfg.min_data_in_leaf, "seed": seed}
     return lgb.train(params, lgb.Dataset(X, y, weight=weight), rounds)
 
 
@@ -101,7 +104,7 @@ def stacked(batches: list[Batch], p1: np.ndarray, pc: np.ndarray) -> np.ndarray:
     return np.vstack(out)
 
 
-def train_two_stage(batches, y, sources, doc_idx, cfg: TrainConfig):
+def train_two_stage(batches, y, sources, doc_idx, cfg: TrainConfig, seed: int) -> Member:
     """Stage-1 models on every labelled row; stage 2 on out-of-fold stage-1 scores."""
     X = np.vstack([b.X for b in batches])
     y = np.where(np.isin(sources, EXCLUDED_SOURCES), -1, y)
@@ -113,46 +116,56 @@ def train_two_stage(batches, y, sources, doc_idx, cfg: TrainConfig):
     for k in range(cfg.folds):
         a, c = bp[fold[bp] != k], com[fold[com] != k]
         test = np.flatnonzero(fold == k)
-        p1[test] = fit(X[a], bp_y[fold[bp] != k], cfg.rounds["stage1"], doc_weights(doc_idx, a), cfg).predict(X[test])
+        p1[test] = fit(X[a], bp_y[fold[bp] != k], cfg.rounds["stage1"], doc_weights(doc_idx, a), cfg,
+                       seed).predict(X[test])
         if len(set(com_y[fold[com] != k])) > 1:
             pc[test] = fit(X[c], com_y[fold[com] != k], cfg.rounds["comment"], doc_weights(doc_idx, c),
-                           cfg).predict(X[test])
+                           cfg, seed).predict(X[test])
     x2 = stacked(batches, p1, pc)
-    stage1 = fit(X[bp], bp_y, cfg.rounds["stage1"], doc_weights(doc_idx, bp), cfg)
-    comment = fit(X[com], com_y, cfg.rounds["comment"], doc_weights(doc_idx, com), cfg)
-    stage2 = fit(x2[bp], bp_y, cfg.rounds["stage2"], doc_weights(doc_idx, bp), cfg)
-    return tuple(Forest.from_booster(b) for b in (stage1, comment, stage2))
+    stage1 = fit(X[bp], bp_y, cfg.rounds["stage1"], doc_weights(doc_idx, bp), cfg, seed)
+    comment = fit(X[com], com_y, cfg.rounds["comment"], doc_weights(doc_idx, com), cfg, seed)
+    stage2 = fit(x2[bp], bp_y, cfg.rounds["stage2"], doc_weights(doc_idx, bp), cfg, seed)
+    return Member(*(Forest.from_booster(b) for b in (stage1, comment, stage2)))
+
+
+def train_member(kept: list[dict], vocab, scan, rules, cfg: TrainConfig, seed: int, relex: float = 0.0) -> Member:
+    """One two-stage member from the training documents and synthetic pages of ``seed``
+    (``relex``: their share carried into the frame's language); with the heuristics' decisions
+    as features when ``cfg.stack_old``."""
+    from storydedup.pipeline.strip.settings import StripSettings
+
+    pages = shuffled(kept, seed) + synthetic_pages(kept, cfg.synthetic, seed, relex)  # pages follow the sets' order
+    batches, y, doc_idx = featurize_docs(pages, vocab, scan, cfg, rules, StripSettings())
+    return train_two_stage(batches, y, sources_of(pages, doc_idx), doc_idx, cfg, seed)
 
 
 def train_model(docs: list[dict], rule_files: list[str], cfg: TrainConfig | None = None, log=print) -> StripModel:
     """A StripModel from documents ``{"id", "text", "lines", "source"}``."""
     from storydedup.pipeline.strip.rules import load_rules
-    from storydedup.pipeline.strip.settings import StripSettings
 
     cfg = cfg or TrainConfig()
     t0 = time.time()
     vocab, scan, rules = build_vocab(), RuleScan(rule_files), load_rules(rule_files)
     kept = [d for d in docs if d["source"] not in EXCLUDED_SOURCES]
-    docs = shuffled(kept)
-    pages = docs + synthetic_pages(kept, cfg.synthetic, SEED)  # pages follow the sets' order
-    batches, y, doc_idx = featurize_docs(pages, vocab, scan, cfg, rules, StripSettings())
-    log(f"{len(pages)} documents, {len(y)} lines featurised in {time.time() - t0:.0f}s")
-    stage1, comment, stage2 = train_two_stage(batches, y, sources_of(pages, doc_idx), doc_idx, cfg)
-    counts = {s: int(n) for s, n in zip(*np.unique([d["source"] for d in pages], return_counts=True))}
-    info = {"documents": counts, "lines": {k: int((y == v).sum()) for k, v in LABEL_IDS.items()},
-            "excluded_sources": list(EXCLUDED_SOURCES), "rounds": cfg.rounds, "folds": cfg.folds,
-            "batch": cfg.batch, "seed": SEED, "synthetic": cfg.synthetic, "stack_old": cfg.stack_old, "lightgbm": lgb.__version__,
+    seeds = [SEED + k for k in range(cfg.members)]
+    members = []
+    for seed in seeds:
+        members.append(train_member(kept, vocab, scan, rules, cfg, seed))
+        log(f"member {len(members)} of {cfg.members} (seed {seed}) trained at {time.time() - t0:.0f}s")
+    labels = [lab for d in kept for lab in d["lines"]]
+    info = {"documents": dict(sorted(Counter([d["source"] for d in kept] + ["synth"] * cfg.synthetic).items())),
+            "lines": {k: labels.count(k) for k in LABEL_IDS}, "excluded_sources": list(EXCLUDED_SOURCES),
+            "rounds": cfg.rounds, "folds": cfg.folds, "batch": cfg.batch, "seeds": seeds, "synthetic": cfg.synthetic,
+            "stack_old": cfg.stack_old, "lightgbm": lgb.__version__,
             "numpy": np.__version__}  # the file is reproduced byte for byte under these versions
     unreached = None
     if cfg.stack_old and cfg.unreached:  # without the heuristics' columns, on its own synthetic pages
         plain_cfg = replace(cfg, stack_old=False)
-        pages = docs + synthetic_pages(kept, cfg.synthetic, SEED, cfg.unreached_relex)
-        batches, y, doc_idx = featurize_docs(pages, vocab, scan, plain_cfg)
-        unreached = StripModel(vocab, *train_two_stage(batches, y, sources_of(pages, doc_idx), doc_idx, plain_cfg),
-                               cfg.unreached_threshold, cfg.unreached_threshold,
+        plain = tuple(train_member(kept, vocab, scan, None, plain_cfg, seed, cfg.unreached_relex) for seed in seeds)
+        unreached = StripModel(vocab, plain, cfg.unreached_threshold, cfg.unreached_threshold,
                                {**info, "stack_old": False, "relex_share": cfg.unreached_relex})
     log(f"trained in {time.time() - t0:.0f}s")
-    return StripModel(vocab, stage1, comment, stage2, cfg.threshold, cfg.threshold_removed, info, unreached)
+    return StripModel(vocab, tuple(members), cfg.threshold, cfg.threshold_removed, info, unreached)
 
 
 def main(train_dirs: list[str], output: str, rule_files: list[str], log=print) -> int:
