@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections import Counter
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import lightgbm as lgb
@@ -153,7 +153,7 @@ def train_model(docs: list[dict], rule_files: list[str], cfg: TrainConfig | None
         members.append(train_member(kept, vocab, scan, rules, cfg, seed))
         log(f"member {len(members)} of {cfg.members} (seed {seed}) trained at {time.time() - t0:.0f}s")
     labels = [lab for d in kept for lab in d["lines"]]
-    info = {"documents": dict(sorted(Counter([d["source"] for d in kept] + ["synth"] * cfg.synthetic).items())),
+    info = {"documents": dict(sorted(Counter(d["source"] for d in kept).items())),  # and ``synthetic`` pages a member
             "lines": {k: labels.count(k) for k in LABEL_IDS}, "excluded_sources": list(EXCLUDED_SOURCES),
             "rounds": cfg.rounds, "folds": cfg.folds, "batch": cfg.batch, "seeds": seeds, "synthetic": cfg.synthetic,
             "stack_old": cfg.stack_old, "lightgbm": lgb.__version__,
