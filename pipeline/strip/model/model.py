@@ -188,8 +188,8 @@ class StripModel:
         if not len(rows):
             return []
         values = np.mean([m.contributions(batch, x, rows) for m, x in zip(self.members, x2)], axis=0)
-        n_stage1 = values.shape[1] - (len(stage2_names(self.info.get("stack_old"))) - 1)
-        names = stage2_names(self.info.get("stack_old"))[1:] + (feature_names() + OLD)[:n_stage1]
+        stage1_names = (feature_names() + OLD)[:self.members[0].stage1.n_features]  # the members' width
+        names = stage2_names(self.info.get("stack_old"))[1:] + stage1_names
         best = np.argsort(-values, axis=1, kind="stable")[:, :top]
         return [[(names[j], round(float(v), 3)) for j, v in zip(js, vs) if v > 0]
                 for js, vs in zip(best, np.take_along_axis(values, best, axis=1))]

@@ -267,8 +267,8 @@ def with_icons(lines: list[tuple[str, str]], rng: random.Random) -> list[tuple[s
             else (line, label) for line, label in lines]
 
 
-def make_page(rng: random.Random, mat: Material, body: list[str], relex_share: float = 0.0,
-              layout: random.Random | None = None) -> list[tuple[str, str]]:
+def make_page(rng: random.Random, mat: Material, body: list[str], relex_share: float,
+              layout: random.Random) -> list[tuple[str, str]]:
     """``layout``: a generator of its own for variants drawn after the page is written (one-line
     comments, threads without a header, one-paragraph comments, pictographs), so that turning
     one on leaves every page without it as it was."""
@@ -288,7 +288,7 @@ def make_page(rng: random.Random, mat: Material, body: list[str], relex_share: f
         tail.insert(r.randint(0, len(tail)), page.thread)
     for widget in tail:
         lines = widget()
-        if widget == page.thread and layout is not None:
+        if widget == page.thread:
             if layout.random() < INLINE_SHARE:
                 lines = inline(lines, layout)
             else:
@@ -299,7 +299,7 @@ def make_page(rng: random.Random, mat: Material, body: list[str], relex_share: f
         out += lines
     if r.random() < 0.8:
         out += page.footer()
-    if layout is not None and layout.random() < ICON_SHARE:
+    if layout.random() < ICON_SHARE:
         out = with_icons(out, layout)
     return out
 

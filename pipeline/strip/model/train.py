@@ -152,9 +152,9 @@ def train_model(docs: list[dict], rule_files: list[str], cfg: TrainConfig | None
     for seed in seeds:
         members.append(train_member(kept, vocab, scan, rules, cfg, seed))
         log(f"member {len(members)} of {cfg.members} (seed {seed}) trained at {time.time() - t0:.0f}s")
-    labels = [lab for d in kept for lab in d["lines"]]
+    labels = Counter(lab for d in kept for lab in d["lines"])
     info = {"documents": dict(sorted(Counter(d["source"] for d in kept).items())),  # and ``synthetic`` pages a member
-            "lines": {k: labels.count(k) for k in LABEL_IDS}, "excluded_sources": list(EXCLUDED_SOURCES),
+            "lines": {k: labels[k] for k in LABEL_IDS}, "excluded_sources": list(EXCLUDED_SOURCES),
             "rounds": cfg.rounds, "folds": cfg.folds, "batch": cfg.batch, "seeds": seeds, "synthetic": cfg.synthetic,
             "stack_old": cfg.stack_old, "lightgbm": lgb.__version__,
             "numpy": np.__version__}  # the file is reproduced byte for byte under these versions
