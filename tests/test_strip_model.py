@@ -72,9 +72,39 @@ def test_members_come_from_different_seeds_and_the_model_scores_their_mean(train
     assert np.allclose(p_bp, (each[0][0] + each[1][0]) / 2) and np.allclose(p_com, (each[0][1] + each[1][1]) / 2)
     assert len(x2) == 2 and all(np.array_equal(a, b[2]) for a, b in zip(x2, each))
     data = json.loads(gzip.decompress(trained[0].read_bytes()))
-    data["format"] = "storydedup-strip-model/1"  # a file of the single-member format
-    with pytest.raises(ValueError, match="retrain"):
-        StripModel.from_dict(data, "old.json.gz")
+    for old in ("storydedup-strip-model/1", "storydedup-strip-model/2"):  # one member; no comment thresholds
+        data["format"] = old
+        with pytest.raises(ValueError, match="retrain"):
+            StripModel.from_dict(data, "old.json.gz")
+
+
+def test_lines_called_comments_are_removed_from_a_lower_score(trained):
+    """A line whose mean P(comment | boilerplate) reaches ``comment_share`` goes from
+    ``threshold_comment`` on when that is below its other threshold, never from a higher one."""
+    import numpy as np
+
+    model = StripModel.load(str(trained[0]))
+    model.threshold, model.threshold_removed, model.threshold_comment, model.comment_share = 0.9, 0.05, 0.3, 0.7
+    p_com = np.array([0.1, 0.7, 0.9, 0.9])
+    old = np.array([False, False, False, True])
+    assert model.cuts(p_com, old).tolist() == [0.9, 0.3, 0.3, 0.05]
+
+    scan, rules, settings = RuleScan(rule_paths()), load_rules(rule_paths()), StripSettings()
+    rng = random.Random(11)
+    recs = [{"id": str(i), "text": document(rng, 600 + i)["text"]} for i in range(6)]
+    for judge in (model, model.unreached):  # the boilerplate score alone removes nothing
+        judge.threshold = judge.threshold_removed = 1.01
+        judge.threshold_comment, judge.comment_share = 0.2, 1.01
+    assert not any(r for d in decide_batch(recs, model, scan, settings, rules, {}) for r in d.reasons)
+    for judge in (model, model.unreached):
+        judge.comment_share = 0.5
+    routed = decide_batch(recs, model, scan, settings, rules, {})
+    notes = [n for d in routed for n in d.notes.values()]
+    assert notes and all(n["label"] == "comment" and n["score"] >= 0.2 for n in notes)
+    removed = {(d, i) for d, dec in enumerate(routed) for i, r in enumerate(dec.reasons) if r}
+    rng = random.Random(11)
+    gold = [document(rng, 600 + i)["lines"] for i in range(6)]  # the same documents' labels
+    assert sum(gold[d][i] == "body" for d, i in removed) <= len(removed) // 4  # mostly the thread
 
 
 def test_model_strips_and_explains(trained):

@@ -132,7 +132,7 @@ def decide_batch(recs: list[dict], model: StripModel, scan: RuleScan, settings: 
             continue
         part, rows = select_docs(batch, np.flatnonzero(docs), width)
         p_bp[rows], p_com[rows], x2 = judge.predict(part)
-        cut[rows] = np.where(old[rows], judge.threshold_removed, judge.threshold)
+        cut[rows] = judge.cuts(p_com[rows], old[rows])
         parts.append((judge, rows, part, x2))
     drop = p_bp >= cut
     sizes = np.diff(batch.doc_ptr)

@@ -11,7 +11,11 @@ pages unlike its training pages, one member's results move with its seed (F1 0.9
 the project's own multilingual set), their mean less. A line is removed when the mean stage-2
 score reaches ``threshold``; a model that stacks the heuristic stripper (``info["stack_old"]``)
 has a second threshold, ``threshold_removed``, for the lines the heuristics removed (their
-evidence already counts against the line).
+evidence already counts against the line). A line the members call a reader comment (mean
+P(comment | boilerplate) of at least ``comment_share``) is removed from ``threshold_comment``
+on when that is lower: readers' prose looks like the article's to the boilerplate score, which
+stays unsure of a thread without authors or times, while the comment score tells a reader's
+reply from chrome.
 
 The model file is one gzipped JSON: each member's three LightGBM models as text, the frozen
 stop-word list, the feature names and the training record, so serving reads exactly what
@@ -44,7 +48,7 @@ def language_guess(languages: tuple) -> LanguageGuess:
     return guess
 
 
-FORMAT = "storydedup-strip-model/2"  # /2: members
+FORMAT = "storydedup-strip-model/3"  # /2: members, /3: the comment thresholds
 BODY, COMMENT, CHROME = 0, 1, 2
 LABELS = ("body", "comment", "boilerplate")
 S2_OFFSETS = (-4, -3, -2, -1, 1, 2, 3, 4)
@@ -158,6 +162,8 @@ class StripModel:
     members: tuple[Member, ...]  # their scores are averaged
     threshold: float = 0.5
     threshold_removed: float = 0.5
+    threshold_comment: float = 1.0  # the removal score of a line the members call a comment ...
+    comment_share: float = 1.0       # ... from this mean P(comment | boilerplate) on
     info: dict = field(default_factory=dict)
     # Same features without the heuristics' decisions, for documents no rule file reaches
     # (languages and widgets nobody wrote rules for): there those decisions are silence, and
@@ -200,6 +206,8 @@ class StripModel:
             "format": FORMAT,
             "threshold": self.threshold,
             "threshold_removed": self.threshold_removed,
+            "threshold_comment": self.threshold_comment,
+            "comment_share": self.comment_share,
             "features": feature_names() + (OLD if self.info.get("stack_old") else []),
             "stage2_features": stage2_names(self.info.get("stack_old")),
             "members": [m.to_dict() for m in self.members],
@@ -237,4 +245,10 @@ class StripModel:
             raise ValueError(f"{path}: a model without members; retrain it (train-strip)")
         members = tuple(Member.from_dict(m) for m in data["members"])
         unreached = cls.from_dict(data["unreached"], path, vocab) if "unreached" in data else None
-        return cls(vocab, members, data["threshold"], data["threshold_removed"], data["info"], unreached)
+        return cls(vocab, members, data["threshold"], data["threshold_removed"], data["threshold_comment"],
+                   data["comment_share"], data["info"], unreached)
+
+    def cuts(self, p_com: np.ndarray, removed_by_old: np.ndarray) -> np.ndarray:
+        """Per row: the score from which the line is removed."""
+        cut = np.where(removed_by_old, self.threshold_removed, self.threshold)
+        return np.where(p_com >= self.comment_share, np.minimum(cut, self.threshold_comment), cut)

@@ -45,6 +45,10 @@ class TrainConfig:
     stack_old: bool = True   # the heuristic stripper's decisions as features
     threshold: float = 0.93  # lines the heuristics keep go from this score on (chosen on dev + own tune split)
     threshold_removed: float = 0.05  # lines the heuristics remove go from this score on
+    # lines the members call a comment (mean P(comment | boilerplate) >= comment_share) go from
+    # threshold_comment on, in both models (chosen on dev + own tune split)
+    threshold_comment: float = 0.35
+    comment_share: float = 0.7
     min_data_in_leaf: int = 40
     synthetic: int = 1500    # synthetic pages (synth.py) built from the training documents
     unreached: bool = True   # also a model without the heuristics, for documents no rule reaches
@@ -162,10 +166,11 @@ def train_model(docs: list[dict], rule_files: list[str], cfg: TrainConfig | None
     if cfg.stack_old and cfg.unreached:  # without the heuristics' columns, on its own synthetic pages
         plain_cfg = replace(cfg, stack_old=False)
         plain = tuple(train_member(kept, vocab, scan, None, plain_cfg, seed, cfg.unreached_relex) for seed in seeds)
-        unreached = StripModel(vocab, plain, cfg.unreached_threshold, cfg.unreached_threshold,
-                               {**info, "stack_old": False, "relex_share": cfg.unreached_relex})
+        unreached = StripModel(vocab, plain, cfg.unreached_threshold, cfg.unreached_threshold, cfg.threshold_comment,
+                               cfg.comment_share, {**info, "stack_old": False, "relex_share": cfg.unreached_relex})
     log(f"trained in {time.time() - t0:.0f}s")
-    return StripModel(vocab, tuple(members), cfg.threshold, cfg.threshold_removed, info, unreached)
+    return StripModel(vocab, tuple(members), cfg.threshold, cfg.threshold_removed, cfg.threshold_comment,
+                      cfg.comment_share, info, unreached)
 
 
 def main(train_dirs: list[str], output: str, rule_files: list[str], log=print) -> int:
