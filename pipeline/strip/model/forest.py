@@ -59,8 +59,8 @@ class Forest:
         if X.ndim != 2 or X.shape[1] < self.n_features:
             raise ValueError(f"strip model: rows of {self.n_features} features expected, got shape {X.shape}")
         out = np.zeros(len(X))
-        _forest_raw(X, self.feature, self.threshold, self.left, self.right, self.value, self.default_left,
-                    self.missing, self.roots, out)
+        walk(X, self.feature, self.threshold, self.left, self.right, self.value, self.default_left, self.missing,
+             self.roots, out, np.zeros((0, 0)))
         return out
 
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -111,24 +111,33 @@ def _add_tree(tree: dict, columns: dict) -> int:
 
 
 @jit
-def _forest_raw(X, feature, threshold, left, right, value, default_left, missing, roots, out):
+def walk(X, feature, threshold, left, right, value, default_left, missing, roots, total, credit):
+    """Each row down each tree: ``total[r]``, the sum of the leaves reached; with ``credit`` of
+    one row per row (else empty), each split's feature is credited with the change in output
+    from the split node to the child taken (``paths.contributions``). One loop for both, so
+    that explanations follow exactly the walk that scored the line."""
+    paths = credit.shape[0] > 0
     for r in range(X.shape[0]):
-        total = 0.0
+        s = 0.0
         for t in range(roots.shape[0]):
             k = roots[t]
             while feature[k] >= 0:
-                x = float(X[r, feature[k]])
+                f = feature[k]
+                x = float(X[r, f])
                 m = missing[k]
                 if x != x and m != 2:  # NaN counts as 0 unless NaN is this split's missing case
                     x = 0.0
                 if (m == 1 and -ZERO <= x <= ZERO) or (m == 2 and x != x):
-                    k = left[k] if default_left[k] else right[k]
+                    c = left[k] if default_left[k] else right[k]
                 elif x <= threshold[k]:
-                    k = left[k]
+                    c = left[k]
                 else:
-                    k = right[k]
-            total += value[k]
-        out[r] = total
+                    c = right[k]
+                if paths:
+                    credit[r, f] += value[c] - value[k]
+                k = c
+            s += value[k]
+        total[r] = s
 
 
 @jit
