@@ -245,8 +245,8 @@ class StripModel:
             raise ValueError(f"{path}: a model without members; retrain it (train-strip)")
         members = tuple(Member.from_dict(m) for m in data["members"])
         unreached = cls.from_dict(data["unreached"], path, vocab) if "unreached" in data else None
-        return cls(vocab, members, data["threshold"], data["threshold_removed"], data["threshold_comment"],
-                   data["comment_share"], data["info"], unreached)
+        thresholds = {k: data[k] for k in ("threshold", "threshold_removed", "threshold_comment", "comment_share")}
+        return cls(vocab, members, **thresholds, info=data["info"], unreached=unreached)
 
     def cuts(self, p_com: np.ndarray, removed_by_old: np.ndarray) -> np.ndarray:
         """Per row: the score from which the line is removed."""

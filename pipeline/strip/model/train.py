@@ -166,11 +166,14 @@ def train_model(docs: list[dict], rule_files: list[str], cfg: TrainConfig | None
     if cfg.stack_old and cfg.unreached:  # without the heuristics' columns, on its own synthetic pages
         plain_cfg = replace(cfg, stack_old=False)
         plain = tuple(train_member(kept, vocab, scan, None, plain_cfg, seed, cfg.unreached_relex) for seed in seeds)
-        unreached = StripModel(vocab, plain, cfg.unreached_threshold, cfg.unreached_threshold, cfg.threshold_comment,
-                               cfg.comment_share, {**info, "stack_old": False, "relex_share": cfg.unreached_relex})
+        unreached = StripModel(vocab, plain, threshold=cfg.unreached_threshold,
+                               threshold_removed=cfg.unreached_threshold, threshold_comment=cfg.threshold_comment,
+                               comment_share=cfg.comment_share,
+                               info={**info, "stack_old": False, "relex_share": cfg.unreached_relex})
     log(f"trained in {time.time() - t0:.0f}s")
-    return StripModel(vocab, tuple(members), cfg.threshold, cfg.threshold_removed, cfg.threshold_comment,
-                      cfg.comment_share, info, unreached)
+    return StripModel(vocab, tuple(members), threshold=cfg.threshold, threshold_removed=cfg.threshold_removed,
+                      threshold_comment=cfg.threshold_comment, comment_share=cfg.comment_share, info=info,
+                      unreached=unreached)
 
 
 def main(train_dirs: list[str], output: str, rule_files: list[str], log=print) -> int:
