@@ -1,4 +1,5 @@
-"""The ``storydedup`` command: run, rerun, inspect, stats, history, report, evaluate, train-strip."""
+"""The ``storydedup`` command: run, rerun, inspect, stats, history, report, evaluate, train-strip,
+crossval-strip."""
 from __future__ import annotations
 
 import argparse
@@ -90,6 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a text set with line labels or an HTML set with gold bodies (repeatable)")
     t.add_argument("--output", required=True, metavar="MODEL", help="model file to write (.json.gz)")
     t.add_argument("--rules", action="append", metavar="DIR", help="rule folders added to the packaged ones")
+
+    cv = sub.add_parser("crossval-strip", help="out-of-fold figures of the strip model against the rules alone")
+    cv.add_argument("--train", action="append", required=True, metavar="DIR",
+                    help="a labelled set, as for train-strip (repeatable); sets with gold are scored")
+    cv.add_argument("--folds", type=int, default=2, help="folds (default 2: two trainings on half the documents)")
+    cv.add_argument("--output", required=True, help="folder for the folds, their models and runs (resumable)")
+    cv.add_argument("--rules", action="append", metavar="DIR", help="rule folders added to the packaged ones")
+    cv.add_argument("--workers", type=int, default=1, help="shards processed in parallel in each run")
 
     e = sub.add_parser("evaluate", help="run on evaluation sets and print their metrics")
     e.add_argument("--set", dest="sets", action="append", required=True, help="evaluation set directory (repeatable)")
@@ -540,6 +549,22 @@ def cmd_train_strip(args) -> int:
     return train.main(args.train, args.output, rules, log=lambda msg: print(msg, file=sys.stderr))
 
 
+def cmd_crossval_strip(args) -> int:
+    from storydedup.pipeline.strip import rule_paths
+    from storydedup.tasks import crossval
+
+    for folder in args.train:
+        if not Path(folder).is_dir():
+            raise UsageError(f"--train: not a folder: {folder}")
+    if args.folds < 2:
+        raise UsageError(f"--folds: at least 2, not {args.folds}")
+    rules = [str(p) for p in rule_paths(None, tuple(args.rules or ()))]
+    result = crossval.cross_validate(args.train, args.folds, args.output, rules, args.workers,
+                                     log=lambda msg: print(msg, file=sys.stderr))
+    print(crossval.report(result, args.folds))
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     from storydedup.pipeline import evaluation
 
@@ -566,7 +591,7 @@ def cmd_evaluate(args) -> int:
 
 COMMANDS = {"run": cmd_run, "rerun": cmd_rerun, "inspect": cmd_inspect, "stats": cmd_stats,
             "history": cmd_history, "report": cmd_report, "evaluate": cmd_evaluate,
-            "train-strip": cmd_train_strip}
+            "train-strip": cmd_train_strip, "crossval-strip": cmd_crossval_strip}
 
 if __name__ == "__main__":
     sys.exit(main())
