@@ -76,10 +76,16 @@ def cross_validate(set_dirs: list[str], folds: int, output: str, rule_files: lis
         train_fold(fold, rule_files, log)
         for system, settings in SYSTEMS:
             runs[system].append(strip_held(fold, system, settings, workers, log))
+    return summarise(set_dirs, runs, out)
+
+
+def summarise(set_dirs: list[str], runs: dict[str, list[Path]], out: Path) -> dict:
+    """Out-of-fold metrics per set and system, written to ``out/<system>/<set>/metrics.json``."""
     result: dict = {}
     for set_dir in map(Path, set_dirs):
-        for system, _ in SYSTEMS:
-            metrics = out_of_fold(set_dir, runs[system])
+        for system, fold_runs in runs.items():
+            metrics = out_of_fold(set_dir, fold_runs)
+            (out / system / set_dir.name).mkdir(parents=True, exist_ok=True)
             write_json(out / system / set_dir.name / "metrics.json", metrics)
             result.setdefault(set_dir.name, {})[system] = metrics
     return result

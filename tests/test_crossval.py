@@ -76,7 +76,8 @@ def test_out_of_fold_scores_are_those_of_all_folds_outputs_together(tmp_path):
         (run / "documents.jsonl").write_text("".join(json.dumps({"id": i, "text": outputs[i]}) + "\n" for i in ids[1:]))
         (run / "rejects.jsonl").write_text(json.dumps({"id": ids[0], "reason": "empty"}) + "\n")
         runs.append(run.parent)
-    oof = crossval.out_of_fold(tmp_path / "text", runs)
+    oof = crossval.summarise([str(tmp_path / "text")], {"model": runs}, tmp_path / "cv")["text"]["model"]
+    assert json.loads((tmp_path / "cv" / "model" / "text" / "metrics.json").read_text()) == oof
     docs = [{"id": g["id"], "text": outputs[g["id"]]} for k, g in enumerate(gold) if k % 3]
     together = score_set(str(tmp_path / "text"), docs, [{"id": gold[0]["id"]}, {"id": gold[3]["id"]}])
     assert oof["boilerplate"] == together["boilerplate"]
