@@ -16,7 +16,7 @@ from storydedup.pipeline.strip.detectors.boxes import runs_from, story_list
 from storydedup.pipeline.strip.detectors.core import best_before, densest_run, is_prose, title_runs
 from storydedup.pipeline.strip.detectors.headline import title_shaped
 from storydedup.pipeline.strip.detectors.sections import find_cut, opens_article
-from storydedup.pipeline.strip.detectors.tables import table_cells
+from storydedup.pipeline.strip.detectors.tables import item_numbers, table_cells
 from storydedup.pipeline.strip.detectors.thread import header_evidence, thread_starts
 from storydedup.pipeline.strip.lines import is_dated, line_features, split_lines
 from storydedup.pipeline.strip import template
@@ -567,6 +567,35 @@ def test_table_rows_need_equal_cell_counts_and_no_text_between():
     assert table_cells(thread) == set()
     # rows of different widths are not one table
     assert table_cells(split_lines("A\n1\n2\nB\n3\n4\n5\nC\n6\n7")) == set()
+
+
+def test_item_numbers_count_by_one_with_prose_between():
+    para = "The old quay was rebuilt twice before the war and still holds the fish market."
+    lines = split_lines("\n".join(["10", "Portsoy", para, "9", para, "8", para, "9", para, "12", para, "3", "4", "5"]))
+    items = item_numbers(lines, lambda ln: is_prose(ln, 6))
+    # 10, 9, 8 count down; 8, 9 turns back (a run of two: the second 9 is not an item); 3, 4, 5
+    # count up with nothing between them: a pager, not a list's items
+    assert sorted(lines[i].text for i in items) == ["10", "8", "9"]
+    assert item_numbers(split_lines("\n".join(["3", para, "0", para, "12", para, "1"])), lambda ln: True) == set()
+
+
+def test_a_list_articles_item_numbers_are_not_a_thread_but_numbered_comments_are():
+    towns = {"Portsoy": "Boats still land crab here on most mornings, and the old salmon bothy is now a small museum.",
+             "Cullen": "A railway viaduct crosses the whole village, and the smoked haddock soup took its name from it.",
+             "Crovie": "One row of cottages stands with its back to the cliff; cars stay at the top of the hill.",
+             "Pennan": "Visitors come for the red telephone box that a film made famous forty years ago.",
+             "Gardenstown": "The church on the slope above the bay was built by the fishing families themselves."}
+    items = [line for k, (town, text) in zip(range(5, 0, -1), towns.items()) for line in (str(k), town, text)]
+    rec = {"id": "list", "text": "\n\n".join(["Five harbour towns worth the detour", PARA, PARA, PARA, *items]),
+           "notes": {}}
+    strip_record(rec, StripSettings(), RULES, {})
+    assert all(line in rec["text"] for line in items if not line.isdigit())
+    comments = []
+    for k, name in enumerate(["Ann", "Bob", "Cy", "Dee"], 1):
+        comments += [str(k), f"{name} on May {k + 2}, 2025 at 2:5{k} pm", f"Thanks for this, {name} here, we went last June."]
+    rec = {"id": "thread", "text": "\n\n".join([PARA] * 3 + comments), "notes": {}}
+    strip_record(rec, StripSettings(), RULES, {})
+    assert rec["text"] == "\n\n".join([PARA] * 3)
 
 
 @pytest.mark.parametrize("text, dated", [

@@ -12,7 +12,7 @@ from storydedup.pipeline.strip.detectors.core import (continued_prose, densest_r
 from storydedup.pipeline.strip.detectors.headline import dated_header, distant_title, headline, key_words, other_story, title_shaped
 from storydedup.pipeline.strip.detectors.sections import find_cut
 from storydedup.pipeline.strip.detectors.links import introduced, labelled, link_labels
-from storydedup.pipeline.strip.detectors.tables import table_cells
+from storydedup.pipeline.strip.detectors.tables import item_numbers, table_cells
 from storydedup.pipeline.strip.detectors.thread import header_evidence
 from storydedup.pipeline.strip.lines import BY_AUTHOR, Line, TextLine, is_dateline, split_lines, text_lines
 from storydedup.pipeline.strip.rules import INFORMING, RuleSet
@@ -67,8 +67,11 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     cues = [bool(h and h.action == "cue") for h in matched]
     hints = [bool(h and h.action == "hint") for h in matched]
     table = table_cells(lines)  # their bare numbers are figures, not a widget's vote counts
+    # nor are a list article's item numbers, unless each heads a post (numbered comments)
+    items = item_numbers(lines, lambda ln: is_prose(ln, s.prose_min_words))
+    figures = table | {i for i in items if not heads_post(lines, i, matched)}
     # cues and hints only inform the detectors; they remove nothing themselves
-    hits = [None if h and (h.action in INFORMING or (h.action == "thread" and i in table)) else h
+    hits = [None if h and (h.action in INFORMING or (h.action == "thread" and i in figures)) else h
             for i, h in enumerate(matched)]
     is_tpl = template_lines(rec, template, s.template_min_docs, s.template_min_share,
                             s.batch_template_share, s.batch_template_words) \
@@ -90,9 +93,9 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
     runs = title_runs(lines)  # lists of headlines, for the cut, the title search and the trailer
     if extracted:  # the comment cut only
         cut, cut_why = find_cut(lines, hits, evidence, cues, hints,
-                                lambda: line_scores(lines, hits, evidence, tpl, table, s), runs, s)
+                                lambda: line_scores(lines, hits, evidence, tpl, figures, s), runs, s)
         return [why or (cut_why if i >= cut and not lines[i].empty else None) for i, why in enumerate(reasons)]
-    scores = line_scores(lines, hits, evidence, tpl, table, s)
+    scores = line_scores(lines, hits, evidence, tpl, figures, s)
     cut, cut_why = find_cut(lines, hits, evidence, cues, hints, lambda: scores, runs, s)
     scores = [(i, sc) for i, sc in scores if i < cut]
     boxes = inline_boxes(lines, reasons, evidence, cues, hints, scores, rules.reasons("end"),
@@ -124,6 +127,12 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
         elif i not in keep:
             reasons[i] = "detector:thread" if evidence[i] else "detector:core"
     return reasons
+
+
+def heads_post(lines: list[Line], i: int, matched: list) -> bool:
+    """Is the first non-empty line below ``i`` a post header ("Anna, May 3 at 2:57 pm")?"""
+    j = next((j for j in range(i + 1, len(lines)) if not lines[j].empty), None)
+    return j is not None and header_evidence(lines, j, matched[j].action if matched[j] else None)
 
 
 def brief(lines: list[Line], s: StripSettings) -> bool:

@@ -1,17 +1,22 @@
-"""Data tables that a scrape printed one cell per line: poll results, scores, prices.
+"""Bare numbers that are not a comment widget's counts: table cells and list item numbers.
 
-A row is a short label followed by the same number of numeric cells as every other row
-("Men / 33 / 42 / 14"). Bare numbers are otherwise read as the vote counts of a comment widget;
-in a table they are the article's figures. A thread never repeats label-and-numbers rows
-without any text between them.
+Bare numbers are otherwise read as the vote counts of a comment widget. A data table that a
+scrape printed one cell per line (poll results, scores, prices) has rows of a short label
+followed by the same number of numeric cells as every other row ("Men / 33 / 42 / 14"): a
+thread never repeats label-and-numbers rows without any text between them. A list article
+numbers its items ("10", a name, a paragraph, "9", ...): bare numbers counting up or down by
+one with prose between each two, which consecutive posts' vote counts do not do.
 """
 from __future__ import annotations
 
 import re
 
+from collections.abc import Callable
+
 from storydedup.pipeline.strip.lines import Line
 
 NUMBER = re.compile(r"[-+−]?\d[\d.,]*\s*%?")
+ITEM_NUMBER = re.compile(r"[^\w]{0,3}(\d{1,4})[^\w]{0,3}")  # "9", "[3]", "4."
 
 
 def is_number(ln: Line) -> bool:
@@ -51,4 +56,25 @@ def table_cells(lines: list[Line], min_rows: int = 3, min_cells: int = 2, max_la
                 header -= 1
             out.update(ln.index for ln in nonempty[header:last + 1])
         start = k
+    return out
+
+
+def item_numbers(lines: list[Line], prose: Callable[[Line], bool], min_run: int = 3) -> set[int]:
+    """Lines holding only a number that belong to a run of ``min_run`` or more such lines, in
+    order, counting up or down by one, with a ``prose`` line between each two."""
+    found = [(ln.index, int(m.group(1))) for ln in lines if not ln.empty and (m := ITEM_NUMBER.fullmatch(ln.text))]
+
+    def follows(k: int) -> bool:  # does number k continue the run of number k - 1?
+        step = found[k][1] - found[k - 1][1]
+        return step in (1, -1) and any(prose(lines[i]) for i in range(found[k - 1][0] + 1, found[k][0]))
+
+    out: set[int] = set()
+    start = 0
+    for k in range(1, len(found) + 1):
+        if k < len(found) and follows(k) and (k - start < 2 or
+                                              found[k][1] - found[k - 1][1] == found[k - 1][1] - found[k - 2][1]):
+            continue
+        if k - start >= min_run:
+            out.update(i for i, _ in found[start:k])
+        start = k - 1 if k < len(found) and follows(k) else k  # a turn: the last number may start the next run
     return out
