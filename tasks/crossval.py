@@ -24,15 +24,16 @@ from storydedup.pipeline.strip.model.folds import write_folds
 SYSTEMS = (("model", "model_file = {model}"), ("rules", "use_model = false"))
 
 
-def train_fold(fold: Path, rule_files: list[str], log) -> Path:
-    """The model of a fold, trained on its ``train`` sets (kept when already written)."""
+def train_fold(fold: Path, rule_files: list[str], log, config=None) -> Path:
+    """The model of a fold, trained on its ``train`` sets (kept when already written);
+    ``config``: a ``TrainConfig`` (default: the shipped model's)."""
     from storydedup.pipeline.strip.model import train
 
     model = fold / "model.json.gz"
     if not model.is_file():
         log(f"{fold.name}: training on {', '.join(p.name for p in sorted((fold / 'train').iterdir()))}")
         partial = fold / "model.json.gz.partial"
-        train.main([str(p) for p in sorted((fold / "train").iterdir())], str(partial), rule_files, log=log)
+        train.main([str(p) for p in sorted((fold / "train").iterdir())], str(partial), rule_files, log=log, config=config)
         partial.replace(model)
     return model
 
@@ -67,13 +68,14 @@ def out_of_fold(set_dir: Path, runs: list[Path]) -> dict:
 
 
 def cross_validate(set_dirs: list[str], folds: int, output: str, rule_files: list[str], workers: int = 1,
-                   log=print) -> dict:
-    """``{set: {system: metrics}}``, also written to ``output/<system>/<set>/metrics.json``."""
+                   log=print, config=None) -> dict:
+    """``{set: {system: metrics}}``, also written to ``output/<system>/<set>/metrics.json``;
+    ``config``: the ``TrainConfig`` of the folds' models (default: the shipped model's)."""
     out = Path(output)
     fold_dirs = write_folds(set_dirs, folds, out / "folds")
     runs: dict[str, list[Path]] = {system: [] for system, _ in SYSTEMS}
     for fold in fold_dirs:
-        train_fold(fold, rule_files, log)
+        train_fold(fold, rule_files, log, config)
         for system, settings in SYSTEMS:
             runs[system].append(strip_held(fold, system, settings, workers, log))
     return summarise(set_dirs, runs, out)

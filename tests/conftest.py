@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,28 @@ def cli(capsys):
 
 def read_rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# Labelled pages for the strip model's tests: menu, headline, prose, a comment thread, footer.
+WORDS = ("the council said on monday that the new bridge over the river would open in spring after "
+         "years of delays and rising costs which residents of both towns had criticised at meetings").split()
+MENU = ["Home", "News", "Sport", "Weather", "Contact us", "About", "Login", "Privacy policy", "Archive"]
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+
+
+def document(rng: random.Random, i: int) -> dict:
+    """Menu, a headline, prose paragraphs, a comment thread, a footer; one label per line."""
+    lines: list[tuple[str, str]] = [(m, "chrome") for m in rng.sample(MENU, 5)]
+    lines.append((f"Bridge story number {i}", "body"))
+    lines += [(" ".join(sentence(rng, rng.randint(10, 18)) for _ in range(3)), "body") for _ in range(rng.randint(3, 6))]
+    lines.append((f"{rng.randint(2, 40)} comments", "chrome"))
+    for _ in range(rng.randint(1, 3)):
+        lines += [(f"reader{rng.randint(1, 999)} said,", "comment"), ("Great post, thanks!", "comment"),
+                  (f"{rng.randint(1, 28)}.{rng.randint(1, 12)}.2024 {rng.randint(10, 23)}:{rng.randint(10, 59)}", "comment"),
+                  ("Reply", "chrome")]
+    lines += [("© 2024 Example News", "chrome"), ("", None)]
+    return {"id": f"d{i:03d}", "text": "\n".join(t for t, _ in lines), "lines": [lab for _, lab in lines],
+            "source": "made"}

@@ -3,15 +3,20 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from storydedup.pipeline.evaluation import score_set
+from storydedup.pipeline.strip import rule_paths
 from storydedup.pipeline.strip.model.folds import assign_folds, write_folds
+from storydedup.pipeline.strip.model.train import TrainConfig
 from storydedup.tasks import crossval
 from storydedup.tasks.cli import main
+
+from conftest import document
 
 
 def labelled_set(folder: Path, sources: dict[str, int]) -> list[dict]:
@@ -106,3 +111,38 @@ def test_held_out_documents_are_stripped_by_a_run_of_their_own_and_not_twice(tmp
     logged = []
     crossval.strip_held(fold, "rules", "use_model = false", 1, log=logged.append)
     assert not logged and (out / "text" / "metrics.json").stat().st_mtime_ns == stamp
+
+
+def test_each_fold_is_judged_by_a_model_that_never_saw_it_and_a_second_call_redoes_nothing(tmp_path):
+    rng = random.Random(3)
+    pages = [document(rng, i) for i in range(40)]
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    gold = [{"id": p["id"], "source": p["source"], "lines": p["lines"],
+             "body": "\n".join(t for t, lab in zip(p["text"].split("\n"), p["lines"]) if lab == "body"),
+             "leak": [{"text": t, "kind": "comment"} for t, lab in zip(p["text"].split("\n"), p["lines"])
+                      if lab == "comment"]} for p in pages]
+    for name, rows in (("input", [{"id": p["id"], "text": p["text"]} for p in pages]), ("gold", gold)):
+        with gzip.open(folder / f"{name}.jsonl.gz", "wt", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(r) + "\n" for r in rows)
+    (folder / "meta.json").write_text(json.dumps({"set": "pages", "tasks": ["boilerplate"]}))
+    tiny = TrainConfig(rounds={"stage1": 10, "comment": 6, "stage2": 6}, folds=2, batch=20, min_data_in_leaf=5,
+                       synthetic=10, members=1, unreached=False)
+    logged = []
+    result = crossval.cross_validate([str(folder)], 2, str(tmp_path / "cv"), rule_paths(), log=logged.append,
+                                     config=tiny)
+    for fold in ("fold-0", "fold-1"):
+        assert (tmp_path / "cv" / "folds" / fold / "model.json.gz").is_file()
+        assert not ids_in(tmp_path / "cv" / "folds" / fold / "held" / "pages") & \
+            ids_in(tmp_path / "cv" / "folds" / fold / "train" / "pages")
+    for system in ("model", "rules"):
+        metrics = result["pages"][system]
+        assert metrics["coverage"]["gold"] == 40 and metrics["coverage"]["missing"] == 0
+        assert metrics["boilerplate"]["token_f1_mean"] > 0.5  # menus and threads around the prose come off
+        assert json.loads((tmp_path / "cv" / system / "pages" / "metrics.json").read_text()) == metrics
+    assert sum("training" in m for m in logged) == 2 and sum("stripping" in m for m in logged) == 4
+    logged.clear()
+    assert crossval.cross_validate([str(folder)], 2, str(tmp_path / "cv"), rule_paths(), log=logged.append,
+                                   config=tiny) == result
+    assert logged == []
+    assert "[change against the rules and detectors alone]" in crossval.report(result, 2)

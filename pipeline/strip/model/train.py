@@ -176,13 +176,13 @@ def train_model(docs: list[dict], rule_files: list[str], cfg: TrainConfig | None
                       unreached=unreached)
 
 
-def main(train_dirs: list[str], output: str, rule_files: list[str], log=print) -> int:
+def main(train_dirs: list[str], output: str, rule_files: list[str], log=print, config: TrainConfig | None = None) -> int:
     from storydedup.pipeline.strip.model.labels import load_set
 
     docs = [d for folder in train_dirs for d in load_set(folder)]
     if not docs:
         raise ValueError(f"no labelled documents in {', '.join(train_dirs)}")
-    model = train_model(docs, rule_files, log=log)
+    model = train_model(docs, rule_files, config, log=log)
     model.save(output)
     log(f"saved {output}")
     return 0
