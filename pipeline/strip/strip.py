@@ -130,7 +130,7 @@ def classify(lines: list[Line], rec: dict, s: StripSettings, rules: RuleSet, tem
 
 
 def heads_post(lines: list[Line], i: int, matched: list) -> bool:
-    """Is the first non-empty line below ``i`` a post header ("Anna, May 3 at 2:57 pm")?"""
+    """Is the first non-empty line below ``i`` a post header ("Anna, May 3, 2025 at 2:57 pm")?"""
     j = next((j for j in range(i + 1, len(lines)) if not lines[j].empty), None)
     return j is not None and header_evidence(lines, j, matched[j].action if matched[j] else None)
 

@@ -10,7 +10,6 @@ one with prose between each two, which consecutive posts' vote counts do not do.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable
 
 from storydedup.pipeline.strip.lines import Line
@@ -63,18 +62,14 @@ def item_numbers(lines: list[Line], prose: Callable[[Line], bool], min_run: int 
     """Lines holding only a number that belong to a run of ``min_run`` or more such lines, in
     order, counting up or down by one, with a ``prose`` line between each two."""
     found = [(ln.index, int(m.group(1))) for ln in lines if not ln.empty and (m := ITEM_NUMBER.fullmatch(ln.text))]
-
-    def follows(k: int) -> bool:  # does number k continue the run of number k - 1?
-        step = found[k][1] - found[k - 1][1]
-        return step in (1, -1) and any(prose(lines[i]) for i in range(found[k - 1][0] + 1, found[k][0]))
-
-    out: set[int] = set()
-    start = 0
-    for k in range(1, len(found) + 1):
-        if k < len(found) and follows(k) and (k - start < 2 or
-                                              found[k][1] - found[k - 1][1] == found[k - 1][1] - found[k - 2][1]):
-            continue
-        if k - start >= min_run:
-            out.update(i for i, _ in found[start:k])
-        start = k - 1 if k < len(found) and follows(k) else k  # a turn: the last number may start the next run
-    return out
+    runs, run = [], found[:1]
+    for prev, cur in zip(found, found[1:]):
+        step = cur[1] - prev[1]
+        linked = step in (1, -1) and any(prose(lines[i]) for i in range(prev[0] + 1, cur[0]))
+        if linked and (len(run) < 2 or step == run[-1][1] - run[-2][1]):
+            run.append(cur)
+        else:  # a gap, or a turn (10, 9, 10): the number before may open the next run
+            runs.append(run)
+            run = [prev, cur] if linked else [cur]
+    runs.append(run)
+    return {i for r in runs if len(r) >= min_run for i, _ in r}
