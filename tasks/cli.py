@@ -559,8 +559,11 @@ def cmd_crossval_strip(args) -> int:
     if args.folds < 2:
         raise UsageError(f"--folds: at least 2, not {args.folds}")
     rules = [str(p) for p in rule_paths(None, tuple(args.rules or ()))]
-    result = crossval.cross_validate(args.train, args.folds, args.output, rules, args.workers,
-                                     log=lambda msg: print(msg, file=sys.stderr))
+    try:
+        result = crossval.cross_validate(args.train, args.folds, args.output, rules, args.workers,
+                                         log=lambda msg: print(msg, file=sys.stderr))
+    except (ValueError, FileNotFoundError) as exc:  # a folder that is no labelled set, too few documents
+        raise UsageError(f"--train: {exc}") from exc
     print(crossval.report(result, args.folds))
     return 0
 

@@ -97,6 +97,11 @@ def test_the_command_refuses_one_fold_and_missing_folders(tmp_path, capsys):
     assert "--folds" in capsys.readouterr().err
     assert main(["crossval-strip", "--train", str(tmp_path / "nope"), "--output", str(tmp_path / "o")]) == 2
     assert "not a folder" in capsys.readouterr().err
+    assert main(["crossval-strip", "--train", str(tmp_path / "text"), "--folds", "3", "--output", str(tmp_path / "o")]) == 2
+    assert "fewer than the 3 folds" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["crossval-strip", "--train", str(tmp_path / "empty"), "--output", str(tmp_path / "o")]) == 2
+    assert "input.jsonl(.gz), gold.jsonl(.gz) and meta.json" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
 

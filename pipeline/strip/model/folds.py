@@ -48,6 +48,8 @@ def write_folds(set_dirs: list[str | Path], folds: int, out: str | Path, seed: i
         if inputs is None or gold is None or not (Path(d) / "meta.json").is_file():
             raise FileNotFoundError(f"{d}: a set needs input.jsonl(.gz), gold.jsonl(.gz) and meta.json")
         gold_rows = read_rows(gold)
+        if len(gold_rows) < folds:  # a fold with nothing held out has nothing to score
+            raise ValueError(f"{d}: {len(gold_rows)} labelled documents, fewer than the {folds} folds")
         loaded.append((Path(d), read_rows(inputs), gold_rows, assign_folds(gold_rows, folds, seed)))
     result = []
     for k in range(folds):
