@@ -31,9 +31,10 @@ def train_fold(fold: Path, rule_files: list[str], log, config=None) -> Path:
 
     model = fold / "model.json.gz"
     if not model.is_file():
-        log(f"{fold.name}: training on {', '.join(p.name for p in sorted((fold / 'train').iterdir()))}")
+        sets = sorted((fold / "train").iterdir())
+        log(f"{fold.name}: training on {', '.join(p.name for p in sets)}")
         partial = fold / "model.json.gz.partial"
-        train.main([str(p) for p in sorted((fold / "train").iterdir())], str(partial), rule_files, log=log, config=config)
+        train.main([str(p) for p in sets], str(partial), rule_files, log=log, config=config)
         partial.replace(model)
     return model
 

@@ -39,6 +39,9 @@ def write_folds(set_dirs: list[str | Path], folds: int, out: str | Path, seed: i
     """``out/fold-k`` for each fold (see the module docstring); returns them in order. A fold
     folder already complete is kept (folds depend only on the sets, ``folds`` and ``seed``)."""
     out = Path(out)
+    finals = [out / f"fold-{k}" for k in range(folds)]
+    if all(f.is_dir() for f in finals):  # a resumed run: the sets are not read again
+        return finals
     names = [Path(d).name for d in set_dirs]
     if len(set(names)) != len(names):
         raise ValueError(f"sets must have distinct folder names: {names}")
@@ -51,9 +54,7 @@ def write_folds(set_dirs: list[str | Path], folds: int, out: str | Path, seed: i
         if len(gold_rows) < folds:  # a fold with nothing held out has nothing to score
             raise ValueError(f"{d}: {len(gold_rows)} labelled documents, fewer than the {folds} folds")
         loaded.append((Path(d), read_rows(inputs), gold_rows, assign_folds(gold_rows, folds, seed)))
-    result = []
-    for k in range(folds):
-        final = out / f"fold-{k}"
+    for k, final in enumerate(finals):
         if not final.is_dir():
             with atomic_dir(final) as tmp:
                 # an input without gold goes to every fold's training part, where it is skipped (no labels)
@@ -65,5 +66,4 @@ def write_folds(set_dirs: list[str | Path], folds: int, out: str | Path, seed: i
                         write_jsonl(dest / "input.jsonl.gz", (r for r in inputs if keep(r["id"])))
                         write_jsonl(dest / "gold.jsonl.gz", (g for g in gold_rows if keep(g["id"])))
                         shutil.copy(set_dir / "meta.json", dest / "meta.json")
-        result.append(final)
-    return result
+    return finals

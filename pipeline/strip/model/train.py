@@ -176,7 +176,8 @@ def train_model(docs: list[dict], rule_files: list[str], cfg: TrainConfig | None
                       unreached=unreached)
 
 
-def main(train_dirs: list[str], output: str, rule_files: list[str], log=print, config: TrainConfig | None = None) -> int:
+def main(train_dirs: list[str], output: str, rule_files: list[str], log=print,
+         config: TrainConfig | None = None) -> int:
     from storydedup.pipeline.strip.model.labels import load_set
 
     docs = [d for folder in train_dirs for d in load_set(folder)]
